@@ -1,0 +1,382 @@
+/* Loading the ini file: reading it, feeding it to inih line by line, and the
+ * defaults filled in afterwards. The keys themselves are handled in
+ * sections.c. */
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config_internal.h"
+
+/* A config file is a few dozen lines; anything this big is a wrong path. */
+#define CONFIG_MAX_BYTES (1024 * 1024)
+
+/* Public bootstrap nodes used when the file has no bootstrap line. */
+static const struct {
+	const char *host;
+	uint16_t port;
+	const char *pubkey;
+} default_nodes[] = {
+	{ "node.tox.biribiri.org", 33445, "F404ABAA1C99A9D37D61AB54898F56793E1DEF8BD46B1038B9D822E8460FAB67" },
+	{ "tox.initramfs.io", 33445, "3F0A45A268367C1BEA652F258C85F4A66DA76BCAA667A49E770BCC4917AB6A25" },
+	{ "tox.abilinski.com", 33445, "10C00EB250C3233E343E2AEBA07115A5C28920E9C8D29492F6D00B29049EDC7E" },
+	{ "tox.kurnevsky.net", 33445, "82EF82BA33445A1F91A7DB27189ECFC0C013E06E3DA71F588ED692BED625EC23" },
+};
+
+static const char *const section_names[] = {
+	[TT_SEC_NONE] = "", [TT_SEC_TOX] = "tox", [TT_SEC_SERVER] = "server",
+	[TT_SEC_CLIENT] = "client", [TT_SEC_CONTROL] = "control", [TT_SEC_LINK] = "link",
+};
+
+const char *tt_cfg_section_name(enum tt_section section)
+{
+	return section_names[section];
+}
+
+bool tt_loader_fail(struct tt_loader *ld, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ld->failed)
+		return false;
+	ld->failed = true;
+	ld->err_line = ld->line;
+	va_start(ap, fmt);
+	vsnprintf(ld->msg, sizeof(ld->msg), fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+/* ---- small helpers shared with sections.c ---- */
+
+void *tt_cfg_grow(void *arr, size_t *cap, size_t need, size_t elem)
+{
+	size_t ncap = *cap ? *cap : 4;
+	void *p;
+
+	if (need <= *cap)
+		return arr;
+	while (ncap < need) {
+		if (ncap > SIZE_MAX / 2 / elem)
+			return NULL;
+		ncap *= 2;
+	}
+	p = realloc(arr, ncap * elem);
+	if (p)
+		*cap = ncap;
+	return p;
+}
+
+char *tt_cfg_resolve_path(const char *ini_path, const char *path)
+{
+	const char *slash = strrchr(ini_path, '/');
+	size_t dirlen, len;
+	char *out;
+
+	if (path[0] == '/' || !slash)
+		return strdup(path);
+	dirlen = (size_t)(slash - ini_path) + 1; /* keep the '/' */
+	len = strlen(path);
+	out = malloc(dirlen + len + 1);
+	if (!out)
+		return NULL;
+	memcpy(out, ini_path, dirlen);
+	memcpy(out + dirlen, path, len + 1);
+	return out;
+}
+
+/* /etc/x/server.ini -> /etc/x/server.tox; "foo" -> "foo.tox". Only a dot in
+ * the last component counts, and not a leading one (".toxtunrc"). */
+static char *default_profile(const char *ini_path)
+{
+	const char *base = strrchr(ini_path, '/');
+	const char *dot;
+	size_t keep;
+	char *out;
+
+	base = base ? base + 1 : ini_path;
+	dot = strrchr(base, '.');
+	keep = dot && dot > base ? (size_t)(dot - ini_path) : strlen(ini_path);
+	out = malloc(keep + sizeof(".tox"));
+	if (!out)
+		return NULL;
+	memcpy(out, ini_path, keep);
+	memcpy(out + keep, ".tox", sizeof(".tox"));
+	return out;
+}
+
+/* ---- the line reader handed to inih ---- */
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* "[name]", optionally followed by a comment. inih itself ignores whatever
+ * follows the ']' and does not call the handler for a header, so empty and
+ * unknown sections would go unnoticed without this. */
+static bool check_section_line(struct tt_loader *ld, const char *line)
+{
+	const char *name = line + 1, *end, *rest;
+	size_t len;
+	int found = -1;
+
+	/* inih ends the header at ']' or at a " ;" comment; so do we. */
+	for (end = name; *end && *end != ']'; end++) {
+		if (*end == ';' && is_space(end[-1]))
+			break;
+	}
+	if (*end != ']')
+		return tt_loader_fail(ld, "unterminated section header '%.*s%s'",
+		                      TT_TOKEN(line, strlen(line)));
+	for (rest = end + 1; is_space(*rest); rest++)
+		;
+	if (*rest && *rest != ';' && *rest != '#')
+		return tt_loader_fail(ld, "unexpected text after section header: '%.*s%s'",
+		                      TT_TOKEN(rest, strlen(rest)));
+	while (name < end && is_space(*name))
+		name++;
+	while (end > name && is_space(end[-1]))
+		end--;
+	len = (size_t)(end - name);
+	for (int i = TT_SEC_NONE + 1; i <= TT_SEC_LINK; i++) {
+		if (strlen(section_names[i]) == len && !strncasecmp(name, section_names[i], len))
+			found = i;
+	}
+	if (found < 0)
+		return tt_loader_fail(ld, "unknown section [%.*s%s] (expected [tox], [server], "
+		                      "[client], [control] or [link])", TT_TOKEN(name, len));
+	ld->section = (enum tt_section)found;
+	if (found == TT_SEC_SERVER)
+		ld->cfg->has_server = true;
+	else if (found == TT_SEC_CLIENT)
+		ld->cfg->has_client = true;
+	return true;
+}
+
+/* inih splits "key = value" at the first '=' or ':' and would take
+ * "*:81:host:22:ID" (a [client] line without a name) as key "*"; insist on
+ * an '=' that comes before any ':' or " ;" comment. */
+static bool check_pair_line(struct tt_loader *ld, const char *line)
+{
+	const char *p;
+
+	for (p = line; *p && *p != '='; p++) {
+		if (*p == ':' || (*p == ';' && p > line && is_space(p[-1])))
+			break;
+	}
+	if (*p != '=' || p == line)
+		return tt_loader_fail(ld, "expected 'key = value' or '[section]', got '%.*s%s'",
+		                      TT_TOKEN(line, strlen(line)));
+	return true;
+}
+
+/* Hands inih one physical line at a time, stripped of surrounding blanks.
+ * Stripping the indentation matters: Debian's inih takes an indented line as
+ * the continuation of the previous value. And inih would silently split a
+ * line longer than its buffer (num), so such a line is an error here. */
+static char *read_line(char *str, int num, void *stream)
+{
+	struct tt_loader *ld = stream;
+	const char *start, *end, *eol;
+	size_t len;
+
+	if (ld->failed || ld->pos >= ld->len)
+		return NULL;
+	start = ld->text + ld->pos;
+	eol = memchr(start, '\n', ld->len - ld->pos);
+	end = eol ? eol : ld->text + ld->len;
+	ld->pos = (size_t)(end - ld->text) + (eol ? 1 : 0);
+	ld->line++;
+
+	if (memchr(start, '\0', (size_t)(end - start))) {
+		tt_loader_fail(ld, "NUL byte in line (not a text file?)");
+		return NULL;
+	}
+	if (ld->line == 1 && end - start >= 3 && !memcmp(start, "\xEF\xBB\xBF", 3))
+		start += 3; /* UTF-8 byte order mark */
+	while (start < end && is_space(*start))
+		start++;
+	while (end > start && is_space(end[-1]))
+		end--;
+	len = (size_t)(end - start);
+
+	/* Blank and comment lines reach inih empty: comments may be any length. */
+	if (len == 0 || *start == ';' || *start == '#') {
+		str[0] = '\0';
+		return str;
+	}
+	if (num < 2 || len > (size_t)num - 1) {
+		tt_loader_fail(ld, "line too long (%zu characters, at most %d)", len, num - 1);
+		return NULL;
+	}
+	memcpy(str, start, len);
+	str[len] = '\0';
+	if (*str == '[' ? !check_section_line(ld, str) : !check_pair_line(ld, str))
+		return NULL;
+	return str;
+}
+
+/* ---- loading ---- */
+
+static void set_defaults(struct tt_config *cfg)
+{
+	strcpy(cfg->name, "toxtun");
+	cfg->udp = true;
+	cfg->ipv6 = true;
+	cfg->local_discovery = true;
+	cfg->outage_timeout_s = 600;
+	cfg->linger_s = 60;
+	cfg->wait_timeout_s = 60;
+	cfg->connect_timeout_s = 10;
+	cfg->stream_window = 1048576;
+	cfg->max_streams = 4096;
+	cfg->max_waiting = 256;
+}
+
+static bool add_default_bootstrap(struct tt_config *cfg)
+{
+	size_t n = sizeof(default_nodes) / sizeof(default_nodes[0]);
+
+	cfg->bootstrap = calloc(n, sizeof(*cfg->bootstrap));
+	if (!cfg->bootstrap)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		struct tt_node_entry *e = &cfg->bootstrap[i];
+
+		snprintf(e->host, sizeof(e->host), "%s", default_nodes[i].host);
+		e->port = default_nodes[i].port;
+		if (!tt_parse_pubkey(default_nodes[i].pubkey, e->pubkey, NULL, 0))
+			abort(); /* the table above is broken */
+	}
+	cfg->n_bootstrap = n;
+	cfg->bootstrap_is_default = true;
+	return true;
+}
+
+/* Defaults that depend on what the file did (not) say. */
+static bool finish(struct tt_loader *ld)
+{
+	struct tt_config *cfg = ld->cfg;
+
+	ld->line = 0; /* errors from here on are not tied to a line */
+	if (cfg->n_bootstrap == 0 && !add_default_bootstrap(cfg))
+		return tt_loader_fail(ld, "out of memory");
+	if (!cfg->profile && !(cfg->profile = default_profile(cfg->path)))
+		return tt_loader_fail(ld, "out of memory");
+	return true;
+}
+
+bool tt_config_load_buffer(const char *path, const char *text, size_t len,
+                           struct tt_config **out, char *err, size_t errlen)
+{
+	struct tt_loader ld;
+	struct tt_config *cfg;
+	int rc;
+
+	cfg = calloc(1, sizeof(*cfg));
+	if (!cfg || !(cfg->path = strdup(path))) {
+		tt_cfg_errf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	set_defaults(cfg);
+
+	memset(&ld, 0, sizeof(ld));
+	ld.cfg = cfg;
+	ld.text = text;
+	ld.len = len;
+	rc = ini_parse_stream(read_line, &ld, tt_loader_handle, &ld);
+	if (!ld.failed && rc != 0) {
+		/* inih saw something the reader let through; should not happen,
+		 * but do not accept a file that inih refused. */
+		ld.line = rc > 0 ? rc : 0;
+		tt_loader_fail(&ld, rc > 0 ? "syntax error" : "out of memory");
+	}
+	if (!ld.failed)
+		finish(&ld);
+	if (ld.failed) {
+		if (ld.err_line > 0)
+			tt_cfg_errf(err, errlen, "%s:%d: %s", path, ld.err_line, ld.msg);
+		else
+			tt_cfg_errf(err, errlen, "%s: %s", path, ld.msg);
+		goto fail;
+	}
+	*out = cfg;
+	return true;
+
+fail:
+	tt_config_free(cfg);
+	return false;
+}
+
+/* The whole file in memory, so the reader can count lines and measure them
+ * itself. NUL-terminated for convenience; *len excludes the NUL. */
+static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t n = 0, got;
+
+	if (!f) {
+		tt_cfg_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return NULL;
+	}
+	/* One byte more than allowed, so that "too large" can be told apart. */
+	buf = malloc(CONFIG_MAX_BYTES + 2);
+	if (!buf) {
+		tt_cfg_errf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	while ((got = fread(buf + n, 1, CONFIG_MAX_BYTES + 1 - n, f)) > 0) {
+		n += got;
+		if (n > CONFIG_MAX_BYTES) {
+			tt_cfg_errf(err, errlen, "%s: file too large (more than %d bytes)",
+			            path, CONFIG_MAX_BYTES);
+			goto fail;
+		}
+	}
+	if (ferror(f)) {
+		tt_cfg_errf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		goto fail;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+
+fail:
+	free(buf);
+	fclose(f);
+	return NULL;
+}
+
+bool tt_config_load(const char *path, struct tt_config **out, char *err, size_t errlen)
+{
+	size_t len = 0;
+	char *text = read_file(path, &len, err, errlen);
+	bool ok;
+
+	if (!text)
+		return false;
+	ok = tt_config_load_buffer(path, text, len, out, err, errlen);
+	free(text);
+	return ok;
+}
+
+void tt_config_free(struct tt_config *cfg)
+{
+	if (!cfg)
+		return;
+	free(cfg->path);
+	free(cfg->profile);
+	free(cfg->bootstrap);
+	free(cfg->tcp_relays);
+	free(cfg->permits);
+	free(cfg->allow);
+	free(cfg->tunnels);
+	free(cfg->control_socket);
+	free(cfg);
+}

@@ -1,0 +1,129 @@
+/* [client] lines: name = [localip:]localport:remoteip:remoteport:toxid */
+#include <string.h>
+
+#include "config_internal.h"
+
+#define TUNNEL_SYNTAX "[localip:]localport:remoteip:remoteport:toxid"
+
+/* One colon-separated field. raw is the text as written, for messages and for
+ * fields that are not hosts; p/len is the same text without IPv6 brackets. */
+struct field {
+	const char *raw;
+	size_t raw_len;
+	const char *p;
+	size_t len;
+	bool bracketed;
+};
+
+/* Cut at ':' except inside [...]. At most max fields are stored, but all are
+ * counted so the caller can say how many there were. Returns -1 on an
+ * unclosed bracket. */
+static int split_fields(const char *s, struct field *f, int max, char *err, size_t errlen)
+{
+	int n = 0;
+
+	for (;;) {
+		struct field cur = { .raw = s };
+
+		if (*s == '[') {
+			/* A second '[' before the ']' means this one was never closed. */
+			const char *close = s + 1 + strcspn(s + 1, "[]");
+
+			if (*close != ']') {
+				tt_cfg_errf(err, errlen, "bad host '%.*s%s': unclosed '['",
+				            TT_TOKEN(s, (size_t)(close - s)));
+				return -1;
+			}
+			cur.p = s + 1;
+			cur.len = (size_t)(close - s - 1);
+			cur.bracketed = true;
+			s = close + 1;
+			/* "[::1]x:..." : let the junk ride along in raw; the host
+			 * check below refuses it. */
+			if (*s != ':' && *s != '\0') {
+				cur.p = cur.raw;
+				cur.bracketed = false;
+				s += strcspn(s, ":");
+				cur.len = (size_t)(s - cur.raw);
+			}
+		} else {
+			cur.p = s;
+			s += strcspn(s, ":");
+			cur.len = (size_t)(s - cur.raw);
+		}
+		cur.raw_len = (size_t)(s - cur.raw);
+		if (n < max)
+			f[n] = cur;
+		n++;
+		if (*s == '\0')
+			return n;
+		s++; /* the ':' */
+	}
+}
+
+/* Tunnel names show up in logs and on the control socket, so they stay
+ * plain: letters, digits, '_', '-', '.'. */
+static bool check_tunnel_name(const char *name, char *err, size_t errlen)
+{
+	size_t len = strlen(name);
+	bool ok = len > 0 && len < TT_NAME_MAX;
+
+	for (size_t i = 0; ok && i < len; i++) {
+		char c = name[i];
+
+		ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		     c == '_' || c == '-' || c == '.';
+	}
+	if (!ok)
+		tt_cfg_errf(err, errlen,
+		            "bad tunnel name '%.*s%s': use 1..%d letters, digits, '_', '-' or '.'",
+		            TT_TOKEN(name, len), TT_NAME_MAX - 1);
+	return ok;
+}
+
+bool tt_parse_client_line(const char *name, const char *value,
+                          struct tt_client_tunnel *out, char *err, size_t errlen)
+{
+	struct tt_client_tunnel t;
+	struct field f[5];
+	const struct field *rest;
+	int n;
+
+	memset(&t, 0, sizeof(t));
+	if (!check_tunnel_name(name, err, errlen))
+		return false;
+	strcpy(t.name, name); /* length checked above */
+
+	n = split_fields(value, f, 5, err, errlen);
+	if (n < 0)
+		return false;
+	if (n != 4 && n != 5) {
+		tt_cfg_errf(err, errlen, "bad tunnel '%.*s%s': expected " TUNNEL_SYNTAX ", got %d field%s%s",
+		            TT_TOKEN(value, strlen(value)), n, n == 1 ? "" : "s",
+		            n > 5 ? " (IPv6 addresses go in brackets)" : "");
+		return false;
+	}
+
+	if (n == 5) {
+		if (!tt_cfg_check_host(f[0].p, f[0].len, f[0].bracketed, TT_HOST_LISTEN,
+		                       t.listen_host, err, errlen))
+			return false;
+		rest = f + 1;
+	} else {
+		/* Like ssh -L: without an address, listen on loopback only. */
+		strcpy(t.listen_host, "127.0.0.1");
+		rest = f;
+	}
+	if (!tt_cfg_parse_port(rest[0].raw, rest[0].raw_len, &t.listen_port, err, errlen))
+		return false;
+	if (!tt_cfg_check_host(rest[1].p, rest[1].len, rest[1].bracketed, TT_HOST_REMOTE,
+	                       t.remote_host, err, errlen))
+		return false;
+	if (!tt_cfg_parse_port(rest[2].raw, rest[2].raw_len, &t.remote_port, err, errlen))
+		return false;
+	if (!tt_cfg_parse_toxid(rest[3].raw, rest[3].raw_len, t.server_id, err, errlen))
+		return false;
+
+	*out = t;
+	return true;
+}

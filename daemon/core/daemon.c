@@ -1,0 +1,456 @@
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/daemon.h"
+#include "forward/listener.h"
+#include "link/link.h"
+#include "mux/session.h"
+#include "tox/profile.h"
+#include "tox/toxnode.h"
+#include "toxtun/frame.h"
+#include "toxtun/log.h"
+#include "toxtun/version.h"
+
+/* tox_iterate cadence while data flows: a packet waits on average half of it. */
+#define FAST_INTERVAL 0.001
+/* ENet service cadence while data is in flight (retransmits, acks). */
+#define LINK_FAST_INTERVAL 0.002
+#define LINK_IDLE_INTERVAL 0.05
+/* After any packet, stay fast at least this long. */
+#define FAST_LINGER 0.2
+#define HOUSEKEEPING_INTERVAL 0.1
+#define BOOT_PACKET 'B'
+
+static double fast_until;
+
+/* ---- sessions ---- */
+
+struct session *daemon_session(struct daemon *d, const uint8_t pubkey[TT_PUBKEY_SIZE], bool create)
+{
+	struct session *s;
+
+	for (size_t i = 0; i < d->n_sessions; i++)
+		if (memcmp(session_pubkey(d->sessions[i]), pubkey, TT_PUBKEY_SIZE) == 0)
+			return d->sessions[i];
+	if (!create)
+		return NULL;
+	if (d->n_sessions == d->cap_sessions) {
+		size_t cap = d->cap_sessions ? d->cap_sessions * 2 : 8;
+		struct session **n = realloc(d->sessions, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		d->sessions = n;
+		d->cap_sessions = cap;
+	}
+	s = session_new(d, pubkey);
+	if (!s)
+		return NULL;
+	session_set_fnum(s, toxnode_friend_by_key(d->node, pubkey));
+	if (session_fnum(s) != UINT32_MAX)
+		session_on_friend_status(s, toxnode_friend_status(d->node, session_fnum(s)));
+	d->sessions[d->n_sessions++] = s;
+	return s;
+}
+
+static struct session *session_of_friend(struct daemon *d, uint32_t fnum, bool create)
+{
+	uint8_t pk[TT_PUBKEY_SIZE];
+
+	if (!toxnode_friend_key(d->node, fnum, pk))
+		return NULL;
+	return daemon_session(d, pk, create && (d->roles & ROLE_SERVER));
+}
+
+void daemon_kick(struct daemon *d)
+{
+	fast_until = ev_now(d->loop) + FAST_LINGER;
+	if (d->tox_timer.repeat > FAST_INTERVAL) {
+		d->tox_timer.repeat = FAST_INTERVAL;
+		ev_timer_again(d->loop, &d->tox_timer);
+	}
+	if (d->link_timer.repeat > LINK_FAST_INTERVAL) {
+		d->link_timer.repeat = LINK_FAST_INTERVAL;
+		ev_timer_again(d->loop, &d->link_timer);
+	}
+}
+
+/* ---- Tox events ---- */
+
+static void send_boot(struct daemon *d, uint32_t fnum)
+{
+	uint8_t pkt[9];
+
+	pkt[0] = BOOT_PACKET;
+	for (int i = 0; i < 8; i++)
+		pkt[1 + i] = (uint8_t)(d->boot_id >> (56 - 8 * i));
+	toxnode_send_lossless(d->node, fnum, pkt, sizeof(pkt));
+}
+
+static void on_friend_connection(void *ctx, uint32_t fnum, TOX_CONNECTION status)
+{
+	struct daemon *d = ctx;
+	uint8_t pk[TT_PUBKEY_SIZE];
+	char hex[2 * TT_PUBKEY_SIZE + 1];
+	struct session *s;
+
+	if (!toxnode_friend_key(d->node, fnum, pk))
+		return;
+	tt_hex_format(pk, TT_PUBKEY_SIZE, hex);
+	if (status == TOX_CONNECTION_NONE)
+		log_info("peer %s offline", hex);
+	else
+		log_info("peer %s online (%s)", hex, toxnode_connection_str(status));
+	link_friend_status(d->link, fnum, status);
+	if (status != TOX_CONNECTION_NONE)
+		send_boot(d, fnum);
+	s = daemon_session(d, pk, false);
+	if (s) {
+		session_set_fnum(s, fnum);
+		session_on_friend_status(s, status);
+	}
+	daemon_kick(d);
+}
+
+static bool on_friend_request(void *ctx, const uint8_t pk[TT_PUBKEY_SIZE])
+{
+	struct daemon *d = ctx;
+	char hex[2 * TT_PUBKEY_SIZE + 1];
+
+	tt_hex_format(pk, TT_PUBKEY_SIZE, hex);
+	if (!(d->roles & ROLE_SERVER)) {
+		log_warn("friend request from %s refused: this node is not a server", hex);
+		return false;
+	}
+	if (!tt_allow_check(d->cfg, pk)) {
+		log_warn("friend request from %s refused: not in allow list", hex);
+		return false;
+	}
+	log_info("friend request from %s accepted", hex);
+	return true;
+}
+
+/* Which friends may talk ENet with us: a server serves every friend (they
+ * passed the allow list to become friends); a client only its servers. */
+static bool friend_may_talk(struct daemon *d, uint32_t fnum)
+{
+	return (d->roles & ROLE_SERVER) || session_of_friend(d, fnum, false);
+}
+
+static void on_lossy(void *ctx, uint32_t fnum, const uint8_t *data, size_t len)
+{
+	struct daemon *d = ctx;
+
+	if (!friend_may_talk(d, fnum))
+		return;
+	link_deliver(d->link, fnum, data, len);
+	fast_until = ev_now(d->loop) + FAST_LINGER;
+}
+
+static void on_lossless(void *ctx, uint32_t fnum, const uint8_t *data, size_t len)
+{
+	struct daemon *d = ctx;
+	struct session *s;
+	uint64_t boot = 0;
+
+	if (len != 9 || data[0] != BOOT_PACKET)
+		return;
+	for (int i = 0; i < 8; i++)
+		boot = boot << 8 | data[1 + i];
+	s = session_of_friend(d, fnum, true);
+	if (s) {
+		session_set_fnum(s, fnum);
+		session_on_remote_boot(s, boot);
+	}
+}
+
+static const struct toxnode_events tox_events = {
+	.friend_connection = on_friend_connection,
+	.friend_request = on_friend_request,
+	.lossy = on_lossy,
+	.lossless = on_lossless,
+};
+
+/* ---- link events ---- */
+
+static bool on_peer_connect(void *ctx, ENetPeer *peer, uint32_t fnum)
+{
+	struct daemon *d = ctx;
+	struct session *s;
+
+	if (!friend_may_talk(d, fnum))
+		return false;
+	s = session_of_friend(d, fnum, true);
+	if (!s)
+		return false;
+	session_set_fnum(s, fnum);
+	return session_on_connect(s, peer);
+}
+
+static void on_peer_disconnect(void *ctx, ENetPeer *peer)
+{
+	session_on_disconnect(peer->data);
+}
+
+static void on_peer_receive(void *ctx, ENetPeer *peer, uint8_t channel, ENetPacket *packet)
+{
+	session_on_receive(peer->data, channel, packet);
+}
+
+static const struct link_events link_events = {
+	.connect = on_peer_connect,
+	.disconnect = on_peer_disconnect,
+	.receive = on_peer_receive,
+};
+
+/* ---- the loop ---- */
+
+static bool fast(struct daemon *d)
+{
+	return ev_now(d->loop) < fast_until || link_busy(d->link);
+}
+
+static void on_tox_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	toxnode_iterate(d->node);
+	w->repeat = fast(d) ? FAST_INTERVAL : toxnode_interval(d->node) / 1000.0;
+	ev_timer_again(loop, w);
+}
+
+static void on_tox_readable(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	toxnode_iterate(d->node);
+}
+
+static void on_link_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	link_service(d->link);
+	w->repeat = fast(d) ? LINK_FAST_INTERVAL : LINK_IDLE_INTERVAL;
+	ev_timer_again(loop, w);
+}
+
+static void on_housekeeping(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon *d = w->data;
+	char err[512];
+
+	for (size_t i = 0; i < d->n_sessions;) {
+		struct session *s = d->sessions[i];
+
+		session_tick(s);
+		if (session_idle(s)) {
+			session_free(s, TT_REASON_NONE);
+			d->sessions[i] = d->sessions[--d->n_sessions];
+			continue;
+		}
+		i++;
+	}
+	if (toxnode_is_dirty(d->node) && !toxnode_save(d->node, err, sizeof(err)))
+		log_error("%s", err);
+}
+
+/* Before the loop sleeps: hand partial packets to ENet and let it send. */
+static void on_before_sleep(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	for (size_t i = 0; i < d->n_sessions; i++)
+		session_flush(d->sessions[i]);
+	link_flush(d->link);
+}
+
+static void on_stop_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	log_info("signal %d: shutting down", w->signum);
+	d->stopping = true;
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	log_warn("SIGHUP: reloading the configuration is not supported yet; ignored");
+}
+
+/* ---- set-up and tear-down ---- */
+
+static bool setup_client(struct daemon *d, char *err, size_t errlen)
+{
+	struct tt_config *cfg = d->cfg;
+
+	d->listeners = calloc(cfg->n_tunnels ? cfg->n_tunnels : 1, sizeof(*d->listeners));
+	if (!d->listeners) {
+		snprintf(err, errlen, "out of memory");
+		return false;
+	}
+	for (size_t i = 0; i < cfg->n_tunnels; i++) {
+		const struct tt_client_tunnel *t = &cfg->tunnels[i];
+		struct session *s;
+		char e[256];
+
+		if (toxnode_add_server(d->node, t->server_id, e, sizeof(e)) == UINT32_MAX) {
+			snprintf(err, errlen, "tunnel %s: %s", t->name, e);
+			return false;
+		}
+		s = daemon_session(d, t->server_id, true);
+		if (!s) {
+			snprintf(err, errlen, "out of memory");
+			return false;
+		}
+		session_set_connector(s, true);
+		d->listeners[i] = listener_new(d, t, e, sizeof(e));
+		if (!d->listeners[i]) {
+			snprintf(err, errlen, "tunnel %s: %s", t->name, e);
+			return false;
+		}
+		d->n_listeners = i + 1;
+		log_info("listening on %s:%u for tunnel %s -> %s:%u via %s", t->listen_host,
+		         (unsigned)t->listen_port, t->name, t->remote_host, (unsigned)t->remote_port,
+		         session_name(s));
+	}
+	return true;
+}
+
+/* With an allow list, the friend list is exactly the allowed keys. */
+static void setup_server(struct daemon *d)
+{
+	struct tt_config *cfg = d->cfg;
+	uint32_t *friends;
+	size_t n;
+
+	if (cfg->n_allow == 0)
+		return;
+	n = toxnode_friends(d->node, NULL, 0);
+	friends = calloc(n ? n : 1, sizeof(*friends));
+	if (friends && toxnode_friends(d->node, friends, n) == n) {
+		for (size_t i = 0; i < n; i++) {
+			uint8_t pk[TT_PUBKEY_SIZE];
+			char hex[2 * TT_PUBKEY_SIZE + 1];
+
+			if (!toxnode_friend_key(d->node, friends[i], pk) || tt_allow_check(cfg, pk))
+				continue;
+			tt_hex_format(pk, TT_PUBKEY_SIZE, hex);
+			log_info("forgetting friend %s: not in allow list", hex);
+			toxnode_delete_friend(d->node, friends[i]);
+		}
+	}
+	free(friends);
+	for (size_t i = 0; i < cfg->n_allow; i++)
+		toxnode_add_friend_key(d->node, cfg->allow[i]);
+}
+
+static void start_watchers(struct daemon *d)
+{
+	struct ev_loop *loop = d->loop;
+	int udp_fd = toxnode_udp_fd(d->node);
+
+	ev_timer_init(&d->tox_timer, on_tox_timer, 0, toxnode_interval(d->node) / 1000.0);
+	ev_timer_init(&d->link_timer, on_link_timer, 0, LINK_IDLE_INTERVAL);
+	ev_timer_init(&d->housekeeping, on_housekeeping, HOUSEKEEPING_INTERVAL, HOUSEKEEPING_INTERVAL);
+	ev_prepare_init(&d->before_sleep, on_before_sleep);
+	ev_signal_init(&d->sig_int, on_stop_signal, SIGINT);
+	ev_signal_init(&d->sig_term, on_stop_signal, SIGTERM);
+	ev_signal_init(&d->sig_hup, on_hup, SIGHUP);
+	d->tox_timer.data = d->link_timer.data = d->housekeeping.data = d;
+	d->before_sleep.data = d->sig_int.data = d->sig_term.data = d->sig_hup.data = d;
+	ev_timer_again(loop, &d->tox_timer);
+	ev_timer_again(loop, &d->link_timer);
+	ev_timer_start(loop, &d->housekeeping);
+	ev_prepare_start(loop, &d->before_sleep);
+	ev_signal_start(loop, &d->sig_int);
+	ev_signal_start(loop, &d->sig_term);
+	ev_signal_start(loop, &d->sig_hup);
+	/* Wake up as soon as a UDP packet reaches tox instead of on the next tick. */
+	if (udp_fd >= 0) {
+		ev_io_init(&d->tox_io, on_tox_readable, udp_fd, EV_READ);
+		d->tox_io.data = d;
+		ev_io_start(loop, &d->tox_io);
+	}
+}
+
+static void teardown(struct daemon *d)
+{
+	char err[512];
+
+	for (size_t i = 0; i < d->n_listeners; i++)
+		listener_free(d->listeners[i]);
+	free(d->listeners);
+	for (size_t i = 0; i < d->n_sessions; i++)
+		session_free(d->sessions[i], TT_REASON_SHUTDOWN);
+	free(d->sessions);
+	if (d->link) {
+		/* Let the goodbyes ENet just queued reach Tox before it goes. */
+		link_drain(d->link);
+		toxnode_iterate(d->node);
+		link_free(d->link);
+	}
+	if (d->node) {
+		if (!toxnode_save(d->node, err, sizeof(err)))
+			log_error("%s", err);
+		toxnode_free(d->node);
+	}
+}
+
+int daemon_run(struct tt_config *cfg, unsigned roles)
+{
+	struct daemon d = { .cfg = cfg, .roles = roles };
+	uint8_t id[TT_TOX_ID_SIZE];
+	char hex[2 * TT_TOX_ID_SIZE + 1], err[512];
+	int lock_fd, status = 1;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (sodium_init() < 0) {
+		log_error("libsodium failed to initialise");
+		return 1;
+	}
+	randombytes_buf(&d.boot_id, sizeof(d.boot_id));
+	lock_fd = profile_lock(cfg->profile, err, sizeof(err));
+	if (lock_fd < 0) {
+		log_error("%s", err);
+		return 1;
+	}
+	d.loop = ev_default_loop(EVFLAG_AUTO);
+	d.started = ev_now(d.loop);
+	d.node = toxnode_new(cfg, false, err, sizeof(err));
+	if (!d.node) {
+		log_error("%s", err);
+		goto out;
+	}
+	toxnode_set_events(d.node, &tox_events, &d);
+	toxnode_address(d.node, id);
+	tt_toxid_format(id, hex);
+	log_info("tox id: %s", hex);
+	d.link = link_new(d.loop, d.node, 256, SESSION_CHANNELS, &link_events, &d, err, sizeof(err));
+	if (!d.link) {
+		log_error("%s", err);
+		goto out;
+	}
+	if (roles & ROLE_SERVER)
+		setup_server(&d);
+	if ((roles & ROLE_CLIENT) && !setup_client(&d, err, sizeof(err))) {
+		log_error("%s", err);
+		goto out;
+	}
+	start_watchers(&d);
+	log_info("toxtun %s running as %s", TOXTUN_VERSION,
+	         roles == (ROLE_SERVER | ROLE_CLIENT) ? "server and client" : roles & ROLE_SERVER ? "server" : "client");
+	ev_run(d.loop, 0);
+	status = d.stopping ? 0 : 1;
+out:
+	teardown(&d);
+	if (d.loop)
+		ev_loop_destroy(d.loop);
+	close(lock_fd);
+	return status;
+}

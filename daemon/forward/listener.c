@@ -1,0 +1,107 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/daemon.h"
+#include "forward/listener.h"
+#include "forward/sockutil.h"
+#include "mux/session.h"
+#include "mux/stream.h"
+#include "toxtun/log.h"
+
+/* Accept at most this many per wake-up, so that a burst cannot starve the
+ * rest of the loop. */
+#define ACCEPT_BATCH 64
+/* Out of file descriptors: stop accepting this long instead of spinning. */
+#define EMFILE_BACKOFF 1.0
+
+struct listener {
+	struct daemon *d;
+	struct tt_client_tunnel t;
+	int fd;
+	ev_io io;
+	ev_timer backoff;
+};
+
+static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct listener *l = w->data;
+	struct session *s = daemon_session(l->d, l->t.server_id, false);
+
+	for (int i = 0; i < ACCEPT_BATCH; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		char origin[80];
+		int fd = accept4(l->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+				log_warn("tunnel %s: cannot accept: %s; pausing for %.0f s", l->t.name,
+				         strerror(errno), EMFILE_BACKOFF);
+				ev_io_stop(loop, &l->io);
+				ev_timer_start(loop, &l->backoff);
+			}
+			return;
+		}
+		sock_endpoint_str((struct sockaddr *)&ss, origin, sizeof(origin));
+		if (!s) {
+			log_warn("tunnel %s: connection from %s refused: no session for its server", l->t.name, origin);
+			close(fd);
+			continue;
+		}
+		if (session_state(s) != SESSION_UP &&
+		    session_stream_count(s) >= l->d->cfg->max_waiting) {
+			log_warn("tunnel %s: connection from %s refused: %u connections already wait for the tunnel",
+			         l->t.name, origin, l->d->cfg->max_waiting);
+			close(fd);
+			continue;
+		}
+		sock_set_nodelay(fd);
+		log_debug("tunnel %s: connection from %s", l->t.name, origin);
+		stream_new_client(s, fd, &l->t, origin, l->d->cfg->wait_timeout_s);
+	}
+}
+
+static void on_backoff(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct listener *l = w->data;
+
+	ev_io_start(loop, &l->io);
+}
+
+struct listener *listener_new(struct daemon *d, const struct tt_client_tunnel *t, char *err, size_t errlen)
+{
+	struct listener *l = calloc(1, sizeof(*l));
+
+	if (!l) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	l->d = d;
+	l->t = *t;
+	l->fd = sock_listen(t->listen_host, t->listen_port, err, errlen);
+	if (l->fd < 0) {
+		free(l);
+		return NULL;
+	}
+	ev_io_init(&l->io, on_accept, l->fd, EV_READ);
+	ev_timer_init(&l->backoff, on_backoff, EMFILE_BACKOFF, 0);
+	l->io.data = l->backoff.data = l;
+	ev_io_start(d->loop, &l->io);
+	return l;
+}
+
+void listener_free(struct listener *l)
+{
+	if (!l)
+		return;
+	ev_io_stop(l->d->loop, &l->io);
+	ev_timer_stop(l->d->loop, &l->backoff);
+	close(l->fd);
+	free(l);
+}
+
+const struct tt_client_tunnel *listener_tunnel(const struct listener *l) { return &l->t; }

@@ -1,0 +1,15 @@
+/* Client side: a listening socket per [client] tunnel line. Each accepted
+ * connection becomes a stream on the session with the line's server. */
+#ifndef TOXTUN_LISTENER_H
+#define TOXTUN_LISTENER_H
+
+#include "toxtun/config.h"
+
+struct daemon;
+struct listener;
+
+struct listener *listener_new(struct daemon *d, const struct tt_client_tunnel *t, char *err, size_t errlen);
+void listener_free(struct listener *l);
+const struct tt_client_tunnel *listener_tunnel(const struct listener *l);
+
+#endif

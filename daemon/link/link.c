@@ -1,0 +1,500 @@
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "link/link.h"
+#include "tox/toxnode.h"
+#include "toxtun/enet_patches.h"
+#include "toxtun/log.h"
+
+/* Pacing profiles in Tox packets per second. Direct UDP is limited by the
+ * ENet window and by CPU (~30 000 clean packets/s on this machine); a TCP
+ * relay collapses somewhere above 8 000 (DESIGN.md), so it starts low,
+ * grows while no SENDQ is seen, and backs off multiplicatively on SENDQ. */
+#define UDP_RATE_MAX 60000
+#define TCP_RATE_START 3000
+#define TCP_RATE_MAX 7500
+#define RATE_MIN 200
+#define RATE_STEP_MS 100
+#define RATE_STEP 150
+#define BURST_MS 4 /* tokens accumulate for at most this long */
+#define ALIAS_BUFFER (2 * 1024 * 1024)
+#define HOST_BUFFER (8 * 1024 * 1024)
+
+struct alias {
+	uint32_t fnum;
+	int fd;
+	uint16_t port;              /* host byte order */
+	ENetPeer *peer;             /* the ENet peer at this address, if any */
+	uint32_t window;
+	TOX_CONNECTION path;
+	ev_io io;
+	ev_timer refill;
+	struct link *link;
+	/* pacing */
+	double tokens;
+	uint32_t rate;
+	ev_tstamp last_refill, last_step;
+	bool held;                  /* a datagram refused by SENDQ waits in buf */
+	size_t held_len;
+	uint8_t buf[1 + ENET_PROTOCOL_MAXIMUM_MTU];
+	struct link_stats stats;
+};
+
+struct link {
+	struct ev_loop *loop;
+	struct toxnode *node;
+	ENetHost *host;
+	ENetAddress host_addr;
+	ev_io host_io;
+	const struct link_events *ev;
+	void *ctx;
+	struct alias **aliases;
+	size_t n_aliases, cap_aliases;
+	struct alias *last_hit;
+};
+
+/* ENet's intercept callback gets only the host: one link per process. */
+static struct link *the_link;
+
+static struct alias *alias_by_fnum(struct link *link, uint32_t fnum)
+{
+	for (size_t i = 0; i < link->n_aliases; i++)
+		if (link->aliases[i]->fnum == fnum)
+			return link->aliases[i];
+	return NULL;
+}
+
+static struct alias *alias_by_port(struct link *link, uint16_t port)
+{
+	if (link->last_hit && link->last_hit->port == port)
+		return link->last_hit;
+	for (size_t i = 0; i < link->n_aliases; i++)
+		if (link->aliases[i]->port == port)
+			return link->last_hit = link->aliases[i];
+	return NULL;
+}
+
+static struct alias *alias_by_peer(struct link *link, const ENetPeer *peer)
+{
+	return alias_by_port(link, peer->address.port);
+}
+
+/* Drop datagrams that do not come from one of our aliases before ENet
+ * parses them: only friends reach the ENet host. */
+static int ENET_CALLBACK intercept(ENetHost *host, ENetEvent *event)
+{
+	struct link *link = the_link;
+
+	if (host->receivedAddress.host == link->host_addr.host &&
+	    alias_by_port(link, host->receivedAddress.port))
+		return 0;
+	return 1;
+}
+
+static void send_pending(struct alias *a);
+
+static void alias_refill(struct alias *a)
+{
+	ev_tstamp now = ev_now(a->link->loop);
+	double cap = a->rate * (BURST_MS / 1000.0);
+
+	if (cap < 2)
+		cap = 2;
+	a->tokens += (now - a->last_refill) * a->rate;
+	if (a->tokens > cap)
+		a->tokens = cap;
+	a->last_refill = now;
+	/* Additive increase on the relay path while no SENDQ was seen. */
+	if (a->path == TOX_CONNECTION_TCP && now - a->last_step >= RATE_STEP_MS / 1000.0) {
+		a->rate += RATE_STEP;
+		if (a->rate > TCP_RATE_MAX)
+			a->rate = TCP_RATE_MAX;
+		a->last_step = now;
+	}
+}
+
+static void alias_pause(struct alias *a, double seconds)
+{
+	ev_io_stop(a->link->loop, &a->io);
+	ev_timer_set(&a->refill, seconds, 0);
+	ev_timer_start(a->link->loop, &a->refill);
+}
+
+/* Forward what ENet sent to this alias, as fast as the pacing allows. */
+static void send_pending(struct alias *a)
+{
+	struct link *link = a->link;
+
+	alias_refill(a);
+	for (;;) {
+		ssize_t n;
+		int r;
+
+		if (a->tokens < 1) {
+			alias_pause(a, (1 - a->tokens) / a->rate);
+			return;
+		}
+		if (a->held) {
+			n = (ssize_t)a->held_len;
+		} else {
+			n = recv(a->fd, a->buf + 1, sizeof(a->buf) - 1, MSG_DONTWAIT);
+			if (n < 0) {
+				if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+					log_debug("link: alias recv: %s", strerror(errno));
+				break;
+			}
+		}
+		r = toxnode_send_lossy(link->node, a->fnum, a->buf, (size_t)n + 1);
+		if (r == -EAGAIN) {
+			/* Tox's queue is full: congestion. Keep the datagram, slow
+			 * down, and try again shortly. */
+			a->held = true;
+			a->held_len = (size_t)n;
+			a->stats.sendq++;
+			a->rate = a->rate * 3 / 4 < RATE_MIN ? RATE_MIN : a->rate * 3 / 4;
+			a->last_step = ev_now(link->loop);
+			a->tokens = 0;
+			alias_pause(a, 0.002);
+			return;
+		}
+		a->held = false;
+		a->tokens -= 1;
+		if (r == 0) {
+			a->stats.tx_packets++;
+			a->stats.tx_bytes += (uint64_t)n;
+		}
+		/* -ENOTCONN: the friend is offline; ENet retransmits later. */
+	}
+	if (!ev_is_active(&a->io) && !ev_is_active(&a->refill))
+		ev_io_start(link->loop, &a->io);
+}
+
+static void on_alias_readable(struct ev_loop *loop, ev_io *w, int revents)
+{
+	send_pending(w->data);
+}
+
+static void on_alias_refill(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct alias *a = w->data;
+
+	send_pending(a);
+	if (!ev_is_active(&a->refill) && !ev_is_active(&a->io))
+		ev_io_start(loop, &a->io);
+}
+
+static void rate_for_path(struct alias *a)
+{
+	a->rate = a->path == TOX_CONNECTION_TCP ? TCP_RATE_START : UDP_RATE_MAX;
+	a->last_step = ev_now(a->link->loop);
+}
+
+static struct alias *alias_get(struct link *link, uint32_t fnum)
+{
+	struct alias *a = alias_by_fnum(link, fnum);
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sin);
+	int buf = ALIAS_BUFFER;
+
+	if (a)
+		return a;
+	if (link->n_aliases == link->cap_aliases) {
+		size_t cap = link->cap_aliases ? link->cap_aliases * 2 : 8;
+		struct alias **n = realloc(link->aliases, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		link->aliases = n;
+		link->cap_aliases = cap;
+	}
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return NULL;
+	a->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (a->fd < 0)
+		goto fail;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(a->fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    getsockname(a->fd, (struct sockaddr *)&sin, &sl) < 0)
+		goto fail;
+	a->port = ntohs(sin.sin_port);
+	/* Connected: the kernel then delivers only what the ENet host sends. */
+	sin.sin_addr.s_addr = link->host_addr.host;
+	sin.sin_port = htons(link->host_addr.port);
+	if (connect(a->fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+		goto fail;
+	setsockopt(a->fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf));
+	setsockopt(a->fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf));
+	a->fnum = fnum;
+	a->link = link;
+	a->window = ENETP_MIN_WINDOW;
+	a->path = toxnode_friend_status(link->node, fnum);
+	rate_for_path(a);
+	a->last_refill = ev_now(link->loop);
+	ev_io_init(&a->io, on_alias_readable, a->fd, EV_READ);
+	a->io.data = a;
+	ev_init(&a->refill, on_alias_refill);
+	a->refill.data = a;
+	ev_io_start(link->loop, &a->io);
+	link->aliases[link->n_aliases++] = a;
+	return a;
+fail:
+	log_error("link: cannot create alias socket: %s", strerror(errno));
+	if (a->fd >= 0)
+		close(a->fd);
+	free(a);
+	return NULL;
+}
+
+static void alias_free(struct link *link, struct alias *a)
+{
+	ev_io_stop(link->loop, &a->io);
+	ev_timer_stop(link->loop, &a->refill);
+	close(a->fd);
+	if (link->last_hit == a)
+		link->last_hit = NULL;
+	free(a);
+}
+
+static void on_host_readable(struct ev_loop *loop, ev_io *w, int revents)
+{
+	link_service(w->data);
+}
+
+struct link *link_new(struct ev_loop *loop, struct toxnode *node, size_t max_peers, size_t channels,
+                      const struct link_events *ev, void *ctx, char *err, size_t errlen)
+{
+	struct link *link = calloc(1, sizeof(*link));
+	ENetAddress addr = { .host = htonl(INADDR_LOOPBACK), .port = 0 };
+
+	if (!link) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	link->loop = loop;
+	link->node = node;
+	link->ev = ev;
+	link->ctx = ctx;
+	link->host = enet_host_create(&addr, max_peers, channels, 0, 0);
+	if (!link->host) {
+		snprintf(err, errlen, "cannot create the ENet host on 127.0.0.1");
+		free(link);
+		return NULL;
+	}
+	enetp_host_setup(link->host);
+	enet_socket_get_address(link->host->socket, &link->host_addr);
+	link->host_addr.host = htonl(INADDR_LOOPBACK);
+	{
+		int buf = HOST_BUFFER;
+
+		setsockopt(link->host->socket, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf));
+		setsockopt(link->host->socket, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf));
+	}
+	link->host->intercept = intercept;
+	the_link = link;
+	ev_io_init(&link->host_io, on_host_readable, link->host->socket, EV_READ);
+	link->host_io.data = link;
+	ev_io_start(loop, &link->host_io);
+	return link;
+}
+
+void link_free(struct link *link)
+{
+	if (!link)
+		return;
+	ev_io_stop(link->loop, &link->host_io);
+	/* Destroying the host frees every packet ENet still holds; the caller
+	 * has reset its peers (and so its packets) before this. */
+	enet_host_destroy(link->host);
+	for (size_t i = 0; i < link->n_aliases; i++)
+		alias_free(link, link->aliases[i]);
+	free(link->aliases);
+	if (the_link == link)
+		the_link = NULL;
+	free(link);
+}
+
+ENetPeer *link_connect(struct link *link, uint32_t fnum, size_t channels, uint32_t outage_ms)
+{
+	struct alias *a = alias_get(link, fnum);
+	ENetAddress addr;
+	ENetPeer *peer;
+
+	if (!a)
+		return NULL;
+	addr.host = htonl(INADDR_LOOPBACK);
+	addr.port = a->port;
+	peer = enet_host_connect(link->host, &addr, channels, 0);
+	if (!peer)
+		return NULL;
+	log_debug("link: connecting to friend %u through alias port %u", (unsigned)fnum, (unsigned)a->port);
+	enetp_peer_setup(peer, outage_ms);
+	a->peer = peer;
+	return peer;
+}
+
+void link_reset_peer(struct link *link, ENetPeer *peer)
+{
+	struct alias *a = alias_by_peer(link, peer);
+
+	if (a && a->peer == peer)
+		a->peer = NULL;
+	peer->data = NULL;
+	enet_peer_reset(peer);
+}
+
+void link_deliver(struct link *link, uint32_t fnum, const uint8_t *data, size_t len)
+{
+	struct alias *a = alias_get(link, fnum);
+
+	if (!a)
+		return;
+	a->stats.rx_packets++;
+	a->stats.rx_bytes += len;
+	/* A full host buffer drops the datagram: ENet retransmits it. */
+	send(a->fd, data, len, MSG_DONTWAIT);
+}
+
+void link_friend_status(struct link *link, uint32_t fnum, TOX_CONNECTION status)
+{
+	struct alias *a = alias_by_fnum(link, fnum);
+
+	if (!a)
+		return;
+	a->path = status;
+	if (status == TOX_CONNECTION_NONE)
+		return;
+	rate_for_path(a);
+	if (a->peer) {
+		enetp_peer_resume(a->peer);
+		link_service(link);
+	}
+}
+
+void link_forget_friend(struct link *link, uint32_t fnum)
+{
+	for (size_t i = 0; i < link->n_aliases; i++) {
+		struct alias *a = link->aliases[i];
+
+		if (a->fnum != fnum)
+			continue;
+		if (a->peer)
+			link_reset_peer(link, a->peer);
+		alias_free(link, a);
+		link->aliases[i] = link->aliases[--link->n_aliases];
+		return;
+	}
+}
+
+void link_set_window(struct link *link, uint32_t fnum, uint32_t bytes)
+{
+	struct alias *a = alias_by_fnum(link, fnum);
+
+	if (a)
+		a->window = bytes;
+}
+
+void link_get_stats(struct link *link, uint32_t fnum, struct link_stats *out)
+{
+	struct alias *a = alias_by_fnum(link, fnum);
+
+	memset(out, 0, sizeof(*out));
+	if (a) {
+		*out = a->stats;
+		out->rate_pps = a->rate;
+	}
+}
+
+static void dispatch(struct link *link, ENetEvent *e)
+{
+	struct alias *a = alias_by_peer(link, e->peer);
+
+	log_debug("link: event %d from port %u (alias %s)", (int)e->type, (unsigned)e->peer->address.port,
+	          a ? "known" : "unknown");
+	switch (e->type) {
+	case ENET_EVENT_TYPE_CONNECT:
+		if (!a) {
+			enet_peer_reset(e->peer);
+			return;
+		}
+		enetp_peer_setup(e->peer, e->peer->timeoutMaximum);
+		a->peer = e->peer;
+		if (!link->ev->connect(link->ctx, e->peer, a->fnum)) {
+			a->peer = NULL;
+			e->peer->data = NULL;
+			enet_peer_reset(e->peer);
+		}
+		break;
+	case ENET_EVENT_TYPE_DISCONNECT:
+		if (a && a->peer == e->peer)
+			a->peer = NULL;
+		if (e->peer->data)
+			link->ev->disconnect(link->ctx, e->peer);
+		e->peer->data = NULL;
+		break;
+	case ENET_EVENT_TYPE_RECEIVE:
+		if (e->peer->data)
+			link->ev->receive(link->ctx, e->peer, e->channelID, e->packet);
+		else
+			enet_packet_destroy(e->packet);
+		break;
+	default:
+		break;
+	}
+}
+
+static void assert_windows(struct link *link)
+{
+	for (size_t i = 0; i < link->n_aliases; i++)
+		if (link->aliases[i]->peer)
+			enetp_peer_set_window(link->aliases[i]->peer, link->aliases[i]->window);
+}
+
+void link_flush(struct link *link)
+{
+	assert_windows(link);
+	enet_host_flush(link->host);
+}
+
+void link_drain(struct link *link)
+{
+	for (size_t i = 0; i < link->n_aliases; i++) {
+		struct alias *a = link->aliases[i];
+		ssize_t n;
+
+		while ((n = recv(a->fd, a->buf + 1, sizeof(a->buf) - 1, MSG_DONTWAIT)) >= 0)
+			toxnode_send_lossy(link->node, a->fnum, a->buf, (size_t)n + 1);
+	}
+}
+
+void link_service(struct link *link)
+{
+	ENetEvent e;
+	int r;
+
+	assert_windows(link);
+	while ((r = enet_host_service(link->host, &e, 0)) > 0)
+		dispatch(link, &e);
+	if (r < 0)
+		log_warn("link: enet_host_service failed");
+	enet_host_flush(link->host);
+}
+
+bool link_busy(struct link *link)
+{
+	for (size_t i = 0; i < link->n_aliases; i++) {
+		ENetPeer *p = link->aliases[i]->peer;
+
+		if (p && (!enet_list_empty(&p->sentReliableCommands) ||
+		          !enet_list_empty(&p->outgoingCommands)))
+			return true;
+	}
+	return false;
+}

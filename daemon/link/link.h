@@ -1,0 +1,75 @@
+/* The link: one ENet host whose datagrams travel as Tox lossy packets.
+ *
+ * Stock ENet can only talk to a UDP socket, so the host binds 127.0.0.1 and
+ * every friend gets a fixed 127.0.0.1 "alias" UDP socket, connected to the
+ * host. What ENet sends to an alias goes to that friend through Tox; what
+ * the friend sends comes out of the alias into the host. Datagrams from any
+ * other local sender are dropped before ENet parses them.
+ *
+ * The alias is also where sending is paced: it is read only as fast as the
+ * path's rate allows, and a full Tox send queue (SENDQ) slows the rate down
+ * (a TCP relay pushed past its limit collapses; see DESIGN.md).
+ */
+#ifndef TOXTUN_LINK_H
+#define TOXTUN_LINK_H
+
+#include <enet/enet.h>
+#include <ev.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <tox/tox.h>
+
+struct link;
+struct toxnode;
+
+struct link_events {
+	/* An ENet peer connected (either side). Return false to refuse it
+	 * (the link resets the peer). */
+	bool (*connect)(void *ctx, ENetPeer *peer, uint32_t fnum);
+	/* The peer is gone (timed out or disconnected by the other side). */
+	void (*disconnect)(void *ctx, ENetPeer *peer);
+	/* A packet arrived; the callee owns it (enet_packet_destroy). */
+	void (*receive)(void *ctx, ENetPeer *peer, uint8_t channel, ENetPacket *packet);
+};
+
+struct link_stats {
+	uint64_t tx_packets, rx_packets; /* Tox lossy packets */
+	uint64_t tx_bytes, rx_bytes;
+	uint64_t sendq;                  /* sends refused by a full Tox queue */
+	uint32_t rate_pps;               /* current pacing rate */
+};
+
+struct link *link_new(struct ev_loop *loop, struct toxnode *node, size_t max_peers, size_t channels,
+                      const struct link_events *ev, void *ctx, char *err, size_t errlen);
+void link_free(struct link *link);
+
+/* Open an ENet connection to a friend. NULL on failure. */
+ENetPeer *link_connect(struct link *link, uint32_t fnum, size_t channels, uint32_t outage_ms);
+/* Forget a peer without telling the other side (the session is being torn
+ * down, e.g. because the other node restarted). */
+void link_reset_peer(struct link *link, ENetPeer *peer);
+
+/* A lossy packet from a friend (our id byte stripped). */
+void link_deliver(struct link *link, uint32_t fnum, const uint8_t *data, size_t len);
+/* Tox's view of the friend changed: pick the pacing profile, and when the
+ * friend is back, make ENet retransmit now. */
+void link_friend_status(struct link *link, uint32_t fnum, TOX_CONNECTION status);
+/* The friend was deleted: close its alias (after resetting its peer). */
+void link_forget_friend(struct link *link, uint32_t fnum);
+
+/* The window to keep asserting on the friend's peer. */
+void link_set_window(struct link *link, uint32_t fnum, uint32_t bytes);
+void link_get_stats(struct link *link, uint32_t fnum, struct link_stats *out);
+
+/* Run ENet: receive, dispatch events, send. Call when its socket is readable,
+ * on its timer, and before the loop sleeps (it also flushes). */
+void link_service(struct link *link);
+/* Send what ENet has queued (re-asserting windows first). */
+void link_flush(struct link *link);
+/* Forward whatever ENet has written to the aliases now, ignoring pacing
+ * (at shutdown, so that goodbyes leave before the process does). */
+void link_drain(struct link *link);
+/* True while any peer has data in flight or queued: iterate fast. */
+bool link_busy(struct link *link);
+
+#endif

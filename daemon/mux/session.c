@@ -1,0 +1,691 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/daemon.h"
+#include "link/link.h"
+#include "mux/session.h"
+#include "mux/stream.h"
+#include "tox/toxnode.h"
+#include "toxtun/enet_patches.h"
+#include "toxtun/frame.h"
+#include "toxtun/log.h"
+
+/* Frames are cut into ENet packets of exactly one datagram's payload. */
+#define PACKET_SIZE ENETP_PACKET_PAYLOAD
+/* What may wait in ENet beyond the window: bounded so that ENet's O(n)
+ * queue scans stay cheap and memory is bounded (DESIGN.md). */
+#define BACKLOG_EXTRA (256 * 1024)
+/* Delivery-rate samples: one per tick, the window follows their maximum. */
+#define RATE_SAMPLES 20
+
+struct chanbuf {
+	uint8_t *buf;
+	size_t len, cap;
+};
+
+struct session {
+	struct daemon *d;
+	uint8_t pk[TT_PUBKEY_SIZE];
+	char name[2 * TT_PUBKEY_SIZE + 1];
+	uint32_t fnum;
+	TOX_CONNECTION friend_status;
+	bool connector;
+	bool lingered;              /* disconnected for idleness: reconnect on demand */
+	enum session_state state;
+	ENetPeer *peer;
+	uint64_t remote_boot;
+	struct tt_hello remote;
+	uint32_t local_window;      /* what our HELLO advertised */
+	/* streams: all of them in a list, those with an id also in a hash */
+	struct stream *streams;
+	size_t n_streams, n_waiting;
+	struct stream **buckets;
+	size_t n_buckets, n_hashed;
+	uint32_t next_id;
+	/* channels */
+	struct chanbuf tx[SESSION_CHANNELS], rx[SESSION_CHANNELS];
+	/* ENet backlog and window sizing */
+	uint64_t enet_queued;
+	bool blocked;
+	uint64_t acked_total, acked_mark;
+	double mark_time, idle_since;
+	double rate_samples[RATE_SAMPLES];
+	unsigned rate_pos;
+	uint32_t window;
+	struct session_stats stats;
+};
+
+static double now(struct session *s) { return ev_now(s->d->loop); }
+
+struct session *session_new(struct daemon *d, const uint8_t pubkey[TT_PUBKEY_SIZE])
+{
+	struct session *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->d = d;
+	memcpy(s->pk, pubkey, TT_PUBKEY_SIZE);
+	tt_hex_format(pubkey, TT_PUBKEY_SIZE, s->name);
+	s->fnum = UINT32_MAX;
+	s->n_buckets = 64;
+	s->buckets = calloc(s->n_buckets, sizeof(*s->buckets));
+	if (!s->buckets) {
+		free(s);
+		return NULL;
+	}
+	s->window = ENETP_MIN_WINDOW;
+	s->idle_since = now(s);
+	s->mark_time = now(s);
+	return s;
+}
+
+const uint8_t *session_pubkey(const struct session *s) { return s->pk; }
+const char *session_name(const struct session *s) { return s->name; }
+enum session_state session_state(const struct session *s) { return s->state; }
+uint32_t session_fnum(const struct session *s) { return s->fnum; }
+void session_set_fnum(struct session *s, uint32_t fnum) { s->fnum = fnum; }
+void session_set_connector(struct session *s, bool connector) { s->connector = connector; }
+struct daemon *session_daemon(struct session *s) { return s->d; }
+size_t session_stream_count(const struct session *s) { return s->n_streams; }
+uint64_t session_peer_window(const struct session *s) { return s->remote.window; }
+uint32_t session_max_streams(const struct session *s) { return s->d->cfg->max_streams; }
+
+/* ---- stream table ---- */
+
+static size_t bucket_of(const struct session *s, uint32_t id) { return (id * 2654435761u) & (s->n_buckets - 1); }
+
+static struct stream *find_stream(const struct session *s, uint32_t id)
+{
+	for (struct stream *st = s->buckets[bucket_of(s, id)]; st; st = st->hnext)
+		if (st->id == id)
+			return st;
+	return NULL;
+}
+
+static void rehash(struct session *s)
+{
+	size_t n = s->n_buckets * 2;
+	struct stream **b = calloc(n, sizeof(*b));
+
+	if (!b)
+		return; /* keep the old table: longer chains, still correct */
+	for (size_t i = 0; i < s->n_buckets; i++) {
+		struct stream *st = s->buckets[i], *next;
+
+		for (; st; st = next) {
+			size_t k = (st->id * 2654435761u) & (n - 1);
+
+			next = st->hnext;
+			st->hnext = b[k];
+			b[k] = st;
+		}
+	}
+	free(s->buckets);
+	s->buckets = b;
+	s->n_buckets = n;
+}
+
+static void hash_insert(struct session *s, struct stream *st)
+{
+	size_t k;
+
+	if (s->n_hashed >= s->n_buckets * 2)
+		rehash(s);
+	k = bucket_of(s, st->id);
+	st->hnext = s->buckets[k];
+	s->buckets[k] = st;
+	s->n_hashed++;
+}
+
+static void hash_remove(struct session *s, struct stream *st)
+{
+	struct stream **pp = &s->buckets[bucket_of(s, st->id)];
+
+	for (; *pp; pp = &(*pp)->hnext) {
+		if (*pp == st) {
+			*pp = st->hnext;
+			s->n_hashed--;
+			return;
+		}
+	}
+}
+
+void session_add_stream(struct session *s, struct stream *st)
+{
+	st->session = s;
+	st->prev = NULL;
+	st->next = s->streams;
+	if (s->streams)
+		s->streams->prev = st;
+	s->streams = st;
+	s->n_streams++;
+	s->lingered = false;
+	if (st->id)
+		hash_insert(s, st);
+	else
+		s->n_waiting++;
+	s->stats.streams_total++;
+}
+
+void session_stream_assign(struct session *s, struct stream *st)
+{
+	/* Ids of our parity, skipping any still in use after a wrap. */
+	uint32_t first = s->connector ? 1 : 2;
+
+	do {
+		if (s->next_id == 0 || s->next_id > UINT32_MAX - 2)
+			s->next_id = first;
+		else
+			s->next_id += 2;
+	} while (find_stream(s, s->next_id));
+	st->id = s->next_id;
+	st->channel = (uint8_t)(st->id % SESSION_CHANNELS);
+	s->n_waiting--;
+	hash_insert(s, st);
+}
+
+void session_remove_stream(struct session *s, struct stream *st)
+{
+	if (st->id)
+		hash_remove(s, st);
+	else
+		s->n_waiting--;
+	if (st->prev)
+		st->prev->next = st->next;
+	else
+		s->streams = st->next;
+	if (st->next)
+		st->next->prev = st->prev;
+	s->n_streams--;
+	if (s->n_streams == 0)
+		s->idle_since = now(s);
+}
+
+/* ---- output: frames packed into full ENet packets ---- */
+
+static void on_packet_free(ENetPacket *p)
+{
+	struct session *s = p->userData;
+
+	s->enet_queued -= p->dataLength;
+	if (p->flags & ENET_PACKET_FLAG_SENT)
+		s->acked_total += p->dataLength;
+	if (s->blocked && s->enet_queued < (s->window + BACKLOG_EXTRA) / 2) {
+		s->blocked = false;
+		for (struct stream *st = s->streams; st; st = st->next)
+			stream_update_read(st);
+	}
+}
+
+static void emit(struct session *s, uint8_t ch, const uint8_t *data, size_t len)
+{
+	ENetPacket *p;
+
+	if (!s->peer || s->state < SESSION_HELLO)
+		return;
+	p = enet_packet_create(data, len, ENET_PACKET_FLAG_RELIABLE);
+	if (!p)
+		return;
+	p->userData = s;
+	p->freeCallback = on_packet_free;
+	s->enet_queued += len;
+	s->stats.tx_wire += len;
+	if (enet_peer_send(s->peer, ch, p) < 0)
+		enet_packet_destroy(p);
+}
+
+uint8_t *session_reserve(struct session *s, uint8_t channel, size_t n)
+{
+	struct chanbuf *c = &s->tx[channel];
+
+	if (c->len + n > c->cap) {
+		size_t cap = c->cap ? c->cap : 4096;
+		uint8_t *b;
+
+		while (cap < c->len + n)
+			cap *= 2;
+		b = realloc(c->buf, cap);
+		if (!b)
+			return NULL;
+		c->buf = b;
+		c->cap = cap;
+	}
+	return c->buf + c->len;
+}
+
+void session_commit(struct session *s, uint8_t channel, size_t n)
+{
+	struct chanbuf *c = &s->tx[channel];
+	size_t off = 0;
+
+	c->len += n;
+	while (c->len - off >= PACKET_SIZE) {
+		emit(s, channel, c->buf + off, PACKET_SIZE);
+		off += PACKET_SIZE;
+	}
+	if (off) {
+		memmove(c->buf, c->buf + off, c->len - off);
+		c->len -= off;
+	}
+	if (s->enet_queued >= s->window + BACKLOG_EXTRA)
+		s->blocked = true;
+}
+
+void session_flush(struct session *s)
+{
+	for (int ch = 0; ch < SESSION_CHANNELS; ch++) {
+		struct chanbuf *c = &s->tx[ch];
+
+		if (c->len) {
+			emit(s, (uint8_t)ch, c->buf, c->len);
+			c->len = 0;
+		}
+	}
+}
+
+bool session_can_send(const struct session *s)
+{
+	return s->state == SESSION_UP && !s->blocked;
+}
+
+void session_count_payload(struct session *s, bool tx, size_t n)
+{
+	if (tx)
+		s->stats.tx_bytes += n;
+	else
+		s->stats.rx_bytes += n;
+}
+
+void session_count_refused(struct session *s) { s->stats.refused++; }
+
+static void send_control(struct session *s, const uint8_t *frame, size_t len)
+{
+	uint8_t *p = session_reserve(s, 0, len);
+
+	if (p) {
+		memcpy(p, frame, len);
+		session_commit(s, 0, len);
+	}
+}
+
+/* ---- lifecycle ---- */
+
+/* Abort every stream that has reached the peer; WAITING ones keep waiting
+ * for the next session (the client side of a restart). */
+static void abort_streams(struct session *s, uint8_t reason, bool waiting_too)
+{
+	struct stream *st = s->streams, *next;
+
+	for (; st; st = next) {
+		next = st->next;
+		if (st->id || waiting_too)
+			stream_abort(st, reason, false, NULL);
+	}
+}
+
+static void drop_peer(struct session *s)
+{
+	for (int ch = 0; ch < SESSION_CHANNELS; ch++)
+		s->tx[ch].len = s->rx[ch].len = 0;
+	if (s->peer)
+		link_reset_peer(s->d->link, s->peer);
+	s->peer = NULL;
+	s->state = SESSION_DOWN;
+	s->blocked = false;
+}
+
+static void connect_peer(struct session *s)
+{
+	s->peer = link_connect(s->d->link, s->fnum, SESSION_CHANNELS,
+	                       s->d->cfg->outage_timeout_s * 1000u);
+	if (!s->peer) {
+		log_warn("peer %s: cannot open an ENet connection", s->name);
+		return;
+	}
+	s->peer->data = s;
+	s->state = SESSION_CONNECTING;
+	/* Ids restart with every ENet session: the other side starts afresh. */
+	s->next_id = 0;
+	daemon_kick(s->d);
+}
+
+static bool want_connection(const struct session *s)
+{
+	return s->connector && s->state == SESSION_DOWN && s->fnum != UINT32_MAX &&
+	       s->friend_status != TOX_CONNECTION_NONE && (!s->lingered || s->n_streams);
+}
+
+void session_free(struct session *s, uint8_t reason)
+{
+	if (!s)
+		return;
+	abort_streams(s, reason, true);
+	if (s->peer && s->state >= SESSION_HELLO) {
+		uint8_t f[TT_FRAME_CONTROL_MAX];
+
+		send_control(s, f, tt_frame_put_rst(f, TT_FRAME_SHUTDOWN, 0, reason, NULL));
+		session_flush(s);
+		enet_peer_disconnect_now(s->peer, 0);
+	}
+	/* Resetting the peer frees its packets, whose callbacks still use s. */
+	drop_peer(s);
+	for (int ch = 0; ch < SESSION_CHANNELS; ch++) {
+		free(s->tx[ch].buf);
+		free(s->rx[ch].buf);
+	}
+	free(s->buckets);
+	free(s);
+}
+
+void session_on_friend_status(struct session *s, TOX_CONNECTION c)
+{
+	s->friend_status = c;
+	if (want_connection(s))
+		connect_peer(s);
+}
+
+void session_on_remote_boot(struct session *s, uint64_t boot_id)
+{
+	if (s->remote_boot && s->remote_boot != boot_id && s->state != SESSION_DOWN) {
+		log_warn("peer %s restarted: resetting its streams", s->name);
+		abort_streams(s, TT_REASON_RESTARTED, false);
+		drop_peer(s);
+	}
+	s->remote_boot = boot_id;
+	if (want_connection(s))
+		connect_peer(s);
+}
+
+static void send_hello(struct session *s)
+{
+	uint8_t f[TT_FRAME_HEADER + TT_HELLO_LEN];
+	struct tt_hello h = {
+		.version = TT_PROTOCOL_VERSION,
+		.min_version = TT_PROTOCOL_MIN_VERSION,
+		.window = s->d->cfg->stream_window,
+		.max_streams = s->d->cfg->max_streams,
+		.boot_id = s->d->boot_id,
+	};
+
+	s->local_window = h.window;
+	send_control(s, f, tt_frame_put_hello(f, &h));
+	session_flush(s);
+}
+
+bool session_on_connect(struct session *s, ENetPeer *peer)
+{
+	if (s->peer && s->peer != peer) {
+		/* The other node opened a new connection while we still hold the
+		 * old one: it restarted or lost the old session. */
+		log_info("peer %s reconnected: resetting its old streams", s->name);
+		abort_streams(s, TT_REASON_RESTARTED, false);
+		drop_peer(s);
+	}
+	s->peer = peer;
+	peer->data = s;
+	s->state = SESSION_HELLO;
+	s->window = ENETP_MIN_WINDOW;
+	memset(s->rate_samples, 0, sizeof(s->rate_samples));
+	send_hello(s);
+	return true;
+}
+
+void session_on_disconnect(struct session *s)
+{
+	bool was_up = s->state == SESSION_UP;
+
+	s->peer = NULL; /* ENet has reset it already */
+	drop_peer(s);
+	if (was_up)
+		log_info("peer %s session down", s->name);
+	abort_streams(s, TT_REASON_RESET, false);
+}
+
+static void go_up(struct session *s)
+{
+	s->state = SESSION_UP;
+	log_info("peer %s session up", s->name);
+	if (!s->connector)
+		return;
+	for (struct stream *st = s->streams; st; st = st->next)
+		if (st->state == STREAM_WAITING) {
+			session_stream_assign(s, st);
+			stream_start_client(st, st->id, s->remote.window);
+		}
+}
+
+static void on_hello(struct session *s, const struct tt_frame *f)
+{
+	struct tt_hello h;
+
+	tt_frame_get_hello(f, &h);
+	if (h.version < TT_PROTOCOL_MIN_VERSION || h.min_version > TT_PROTOCOL_VERSION) {
+		uint8_t out[TT_FRAME_CONTROL_MAX];
+
+		log_error("peer %s speaks protocol %u (min %u), we speak %u (min %u): refusing it",
+		          s->name, h.version, h.min_version, TT_PROTOCOL_VERSION, TT_PROTOCOL_MIN_VERSION);
+		send_control(s, out, tt_frame_put_rst(out, TT_FRAME_SHUTDOWN, 0,
+		                                      TT_REASON_INCOMPATIBLE, "incompatible versions"));
+		session_flush(s);
+		enet_peer_disconnect_later(s->peer, 0);
+		s->state = SESSION_CONNECTING; /* until the disconnect completes */
+		return;
+	}
+	s->remote = h;
+	s->remote_boot = h.boot_id;
+	if (s->state == SESSION_HELLO)
+		go_up(s);
+}
+
+static void protocol_error(struct session *s, const char *why)
+{
+	uint8_t out[TT_FRAME_CONTROL_MAX];
+
+	log_warn("peer %s: protocol error (%s): dropping the session", s->name, why);
+	send_control(s, out, tt_frame_put_rst(out, TT_FRAME_SHUTDOWN, 0, TT_REASON_PROTOCOL, why));
+	session_flush(s);
+	if (s->peer)
+		enet_peer_disconnect_later(s->peer, 0);
+	abort_streams(s, TT_REASON_PROTOCOL, false);
+	s->state = SESSION_CONNECTING; /* ignore further frames until the disconnect */
+}
+
+static void on_syn(struct session *s, const struct tt_frame *f)
+{
+	uint8_t out[TT_FRAME_CONTROL_MAX];
+	struct tt_syn syn;
+	uint8_t reason = 0;
+
+	tt_frame_get_syn(f, &syn);
+	if (!(s->d->roles & ROLE_SERVER))
+		reason = TT_REASON_NOT_SERVER;
+	else if (s->n_streams >= s->d->cfg->max_streams)
+		reason = TT_REASON_LIMIT;
+	if (reason) {
+		log_warn("peer %s: stream %u to %s:%u refused: %s", s->name, (unsigned)f->stream,
+		         syn.host, (unsigned)syn.port, tt_reason_str(reason));
+		s->stats.refused++;
+		send_control(s, out, tt_frame_put_rst(out, TT_FRAME_RST, f->stream, reason, NULL));
+		return;
+	}
+	stream_new_server(s, f->stream, &syn);
+}
+
+static void on_frame(struct session *s, const struct tt_frame *f)
+{
+	struct stream *st;
+
+	if (f->type == TT_FRAME_HELLO) {
+		on_hello(s, f);
+		return;
+	}
+	if (f->type == TT_FRAME_SHUTDOWN) {
+		struct tt_rst r;
+
+		tt_frame_get_rst(f, &r);
+		log_warn("peer %s ends the session: %s%s%s", s->name, tt_reason_str(r.reason),
+		         r.text[0] ? ": " : "", r.text);
+		abort_streams(s, r.reason, false);
+		if (s->peer)
+			enet_peer_disconnect_later(s->peer, 0);
+		s->state = SESSION_CONNECTING;
+		return;
+	}
+	if (s->state != SESSION_UP && s->state != SESSION_HELLO)
+		return;
+	st = find_stream(s, f->stream);
+	if (f->type == TT_FRAME_SYN) {
+		/* The peer allocates ids of the other parity than ours. */
+		if (st || (f->stream & 1) == (s->connector ? 1u : 0u)) {
+			protocol_error(s, "SYN with a bad stream id");
+			return;
+		}
+		on_syn(s, f);
+		return;
+	}
+	/* Frames for a stream we already closed (its RST crossed them) are
+	 * dropped silently: answering would make RST storms. */
+	if (!st)
+		return;
+	if (!stream_on_frame(st, f))
+		stream_abort(st, TT_REASON_PROTOCOL, true, "protocol error");
+}
+
+void session_on_receive(struct session *s, uint8_t channel, ENetPacket *packet)
+{
+	struct chanbuf *c;
+	const uint8_t *data;
+	size_t len, off = 0;
+
+	if (channel >= SESSION_CHANNELS) {
+		enet_packet_destroy(packet);
+		protocol_error(s, "bad channel");
+		return;
+	}
+	s->stats.rx_wire += packet->dataLength;
+	c = &s->rx[channel];
+	/* Parse straight from the packet when nothing is pending on the channel. */
+	if (c->len == 0) {
+		data = packet->data;
+		len = packet->dataLength;
+	} else {
+		uint8_t *p;
+
+		if (c->len + packet->dataLength > c->cap) {
+			size_t cap = c->len + packet->dataLength;
+
+			p = realloc(c->buf, cap);
+			if (!p) {
+				enet_packet_destroy(packet);
+				protocol_error(s, "out of memory");
+				return;
+			}
+			c->buf = p;
+			c->cap = cap;
+		}
+		memcpy(c->buf + c->len, packet->data, packet->dataLength);
+		c->len += packet->dataLength;
+		data = c->buf;
+		len = c->len;
+	}
+	while (s->state == SESSION_UP || s->state == SESSION_HELLO) {
+		struct tt_frame f;
+		const char *err = NULL;
+		long n = tt_frame_decode(data + off, len - off, &f, &err);
+
+		if (n == 0)
+			break;
+		if (n < 0) {
+			protocol_error(s, err);
+			off = len;
+			break;
+		}
+		if (f.type != TT_FRAME_HELLO && f.type != TT_FRAME_SHUTDOWN && f.stream % SESSION_CHANNELS != channel) {
+			protocol_error(s, "stream on the wrong channel");
+			off = len;
+			break;
+		}
+		off += (size_t)n;
+		on_frame(s, &f);
+	}
+	if (s->state != SESSION_UP && s->state != SESSION_HELLO)
+		off = len; /* the session went down: nothing more to parse */
+	/* Keep the unparsed tail (a frame spanning packets). */
+	if (data == packet->data) {
+		if (off < len) {
+			if (len - off > c->cap) {
+				uint8_t *p = realloc(c->buf, len - off);
+
+				if (!p) {
+					enet_packet_destroy(packet);
+					protocol_error(s, "out of memory");
+					return;
+				}
+				c->buf = p;
+				c->cap = len - off;
+			}
+			memcpy(c->buf, data + off, len - off);
+		}
+		c->len = len - off;
+	} else {
+		memmove(c->buf, c->buf + off, len - off);
+		c->len = len - off;
+	}
+	enet_packet_destroy(packet);
+}
+
+/* ---- periodic work ---- */
+
+static void size_window(struct session *s)
+{
+	double t = now(s), dt = t - s->mark_time, best = 0, rtt;
+	uint64_t w;
+
+	if (dt <= 0)
+		return;
+	s->rate_samples[s->rate_pos++ % RATE_SAMPLES] = (double)(s->acked_total - s->acked_mark) / dt;
+	s->acked_mark = s->acked_total;
+	s->mark_time = t;
+	for (int i = 0; i < RATE_SAMPLES; i++)
+		if (s->rate_samples[i] > best)
+			best = s->rate_samples[i];
+	/* Twice the bandwidth-delay product: room to grow (the window roughly
+	 * doubles per round trip while the path keeps up), bounded so that an
+	 * overfull bottleneck does not turn into mass retransmission. */
+	rtt = s->peer->lowestRoundTripTime ? s->peer->lowestRoundTripTime : s->peer->roundTripTime;
+	if (rtt < 5)
+		rtt = 5;
+	w = (uint64_t)(2.0 * best * rtt / 1000.0) + ENETP_MIN_WINDOW;
+	if (w > ENETP_MAX_WINDOW)
+		w = ENETP_MAX_WINDOW;
+	s->window = (uint32_t)w;
+	link_set_window(s->d->link, s->fnum, s->window);
+}
+
+void session_tick(struct session *s)
+{
+	if (want_connection(s))
+		connect_peer(s);
+	if (!s->peer)
+		return;
+	if (s->state == SESSION_UP) {
+		size_window(s);
+		if (s->friend_status != TOX_CONNECTION_NONE)
+			enetp_peer_cap_backoff(s->peer, 2000 + 2 * s->peer->roundTripTime);
+	}
+	if (s->connector && s->state == SESSION_UP && s->n_streams == 0 && s->d->cfg->linger_s &&
+	    now(s) - s->idle_since >= s->d->cfg->linger_s) {
+		log_info("peer %s: idle for %u s, closing the session until it is needed",
+		         s->name, s->d->cfg->linger_s);
+		s->lingered = true;
+		enet_peer_disconnect_later(s->peer, 0);
+		s->state = SESSION_CONNECTING;
+	}
+}
+
+bool session_idle(const struct session *s)
+{
+	return !s->connector && s->state == SESSION_DOWN && s->n_streams == 0 &&
+	       s->friend_status == TOX_CONNECTION_NONE;
+}

@@ -1,0 +1,77 @@
+/* A session: everything between this node and one remote node, carried by a
+ * single ENet peer. It runs the version handshake, holds the node's streams,
+ * and packs their frames into full-size ENet packets per channel.
+ *
+ * States: DOWN (no ENet peer) -> CONNECTING (ENet handshake) -> HELLO (ENet
+ * up, waiting for the other side's HELLO) -> UP. The node that opens the ENet
+ * connection (a client) allocates odd stream ids, the other one even ids.
+ */
+#ifndef TOXTUN_SESSION_H
+#define TOXTUN_SESSION_H
+
+#include <enet/enet.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <tox/tox.h>
+
+#include "toxtun/config.h"
+
+struct daemon;
+struct stream;
+
+#define SESSION_CHANNELS 16
+
+enum session_state { SESSION_DOWN, SESSION_CONNECTING, SESSION_HELLO, SESSION_UP };
+
+struct session_stats {
+	uint64_t tx_bytes, rx_bytes;          /* stream payload, uncompressed */
+	uint64_t tx_wire, rx_wire;            /* frame bytes handed to / taken from ENet */
+	uint64_t streams_total, refused;
+};
+
+struct session *session_new(struct daemon *d, const uint8_t pubkey[TT_PUBKEY_SIZE]);
+/* Reset every stream (reason), drop the peer, free. */
+void session_free(struct session *s, uint8_t reason);
+
+const uint8_t *session_pubkey(const struct session *s);
+const char *session_name(const struct session *s); /* hex public key, for logs */
+enum session_state session_state(const struct session *s);
+uint32_t session_fnum(const struct session *s);
+void session_set_fnum(struct session *s, uint32_t fnum);
+/* Does this node dial the session (it has client tunnels to it)? */
+void session_set_connector(struct session *s, bool connector);
+
+/* Events from Tox and the link. */
+void session_on_friend_status(struct session *s, TOX_CONNECTION c);
+void session_on_remote_boot(struct session *s, uint64_t boot_id);
+bool session_on_connect(struct session *s, ENetPeer *peer);
+void session_on_disconnect(struct session *s);
+void session_on_receive(struct session *s, uint8_t channel, ENetPacket *packet);
+
+/* Periodic work (1 s): linger, window sizing, back-off cap. */
+void session_tick(struct session *s);
+/* Hand partially filled packets to ENet (before the loop sleeps). */
+void session_flush(struct session *s);
+/* True when the session has nothing to do and can be freed (server side). */
+bool session_idle(const struct session *s);
+
+/* Streams. */
+void session_add_stream(struct session *s, struct stream *st);   /* WAITING or with id */
+void session_stream_assign(struct session *s, struct stream *st); /* give it an id, hash it */
+void session_remove_stream(struct session *s, struct stream *st);
+size_t session_stream_count(const struct session *s);
+uint64_t session_peer_window(const struct session *s);
+uint32_t session_max_streams(const struct session *s);
+
+/* Frame output for streams: room for n bytes at the end of the channel's
+ * buffer; write the frame there, then commit it. */
+uint8_t *session_reserve(struct session *s, uint8_t channel, size_t n);
+void session_commit(struct session *s, uint8_t channel, size_t n);
+/* May streams read more from their sockets (ENet's backlog is bounded)? */
+bool session_can_send(const struct session *s);
+void session_count_payload(struct session *s, bool tx, size_t n);
+void session_count_refused(struct session *s);
+
+struct daemon *session_daemon(struct session *s);
+
+#endif

@@ -1,0 +1,457 @@
+#include <errno.h>
+#include <lz4.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "core/daemon.h"
+#include "forward/dial.h"
+#include "mux/compress.h"
+#include "mux/session.h"
+#include "mux/stream.h"
+#include "toxtun/log.h"
+
+/* Bytes read from a local socket per read: large enough to fill many
+ * packets and to compress well, small enough to stay fair among streams. */
+#define READ_CHUNK (32 * 1024)
+#define MAX_IOV 64
+
+static struct ev_loop *loop_of(struct stream *st) { return session_daemon(st->session)->loop; }
+
+static void on_readable(struct ev_loop *loop, ev_io *w, int revents);
+static void on_writable(struct ev_loop *loop, ev_io *w, int revents);
+static void on_wait_timeout(struct ev_loop *loop, ev_timer *w, int revents);
+
+static struct stream *stream_alloc(struct session *s)
+{
+	struct stream *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		return NULL;
+	st->fd = -1;
+	st->opened = ev_now(session_daemon(s)->loop);
+	ev_init(&st->rio, on_readable);
+	ev_init(&st->wio, on_writable);
+	ev_init(&st->timer, on_wait_timeout);
+	st->rio.data = st->wio.data = st->timer.data = st;
+	return st;
+}
+
+static void set_fd(struct stream *st, int fd)
+{
+	st->fd = fd;
+	ev_io_set(&st->rio, fd, EV_READ);
+	ev_io_set(&st->wio, fd, EV_WRITE);
+}
+
+/* What a log line calls this stream. */
+static void describe(const struct stream *st, char *out, size_t n)
+{
+	if (st->from_client_side)
+		snprintf(out, n, "tunnel %s: connection from %s to %s:%u", st->tunnel, st->origin,
+		         st->dest_host, (unsigned)st->dest_port);
+	else
+		snprintf(out, n, "peer %s: stream %u to %s:%u", session_name(st->session),
+		         (unsigned)st->id, st->dest_host, (unsigned)st->dest_port);
+}
+
+void stream_free(struct stream *st)
+{
+	struct ev_loop *loop = loop_of(st);
+	struct chunk *c, *next;
+
+	ev_io_stop(loop, &st->rio);
+	ev_io_stop(loop, &st->wio);
+	ev_timer_stop(loop, &st->timer);
+	if (st->dial)
+		dial_cancel(st->dial);
+	st->dial = NULL;
+	if (st->fd >= 0)
+		close(st->fd);
+	for (c = st->rx_head; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	session_remove_stream(st->session, st);
+	free(st);
+}
+
+static void send_frame_u32(struct stream *st, uint8_t type, uint32_t v)
+{
+	uint8_t *p = session_reserve(st->session, st->channel, TT_FRAME_HEADER + 4);
+
+	if (p)
+		session_commit(st->session, st->channel, tt_frame_put_u32(p, type, st->id, v));
+}
+
+static void send_frame_empty(struct stream *st, uint8_t type)
+{
+	uint8_t *p = session_reserve(st->session, st->channel, TT_FRAME_HEADER);
+
+	if (p)
+		session_commit(st->session, st->channel, tt_frame_put_empty(p, type, st->id));
+}
+
+void stream_abort(struct stream *st, uint8_t reason, bool send_rst, const char *why)
+{
+	char desc[512];
+
+	if (send_rst && st->id && session_state(st->session) == SESSION_UP) {
+		uint8_t *p = session_reserve(st->session, st->channel, TT_FRAME_CONTROL_MAX);
+
+		if (p)
+			session_commit(st->session, st->channel,
+			               tt_frame_put_rst(p, TT_FRAME_RST, st->id, reason, why));
+	}
+	if (why) {
+		describe(st, desc, sizeof(desc));
+		log_info("%s closed: %s", desc, why);
+	}
+	/* A reset on the far side becomes a reset here: linger 0 sends RST. */
+	if (st->fd >= 0 && (reason == TT_REASON_RESET || reason == TT_REASON_PROTOCOL)) {
+		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+		setsockopt(st->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	}
+	stream_free(st);
+}
+
+/* Both directions are done and every byte is written: the stream ends. */
+static bool maybe_finish(struct stream *st)
+{
+	if (st->local_eof && st->remote_fin && st->shut_wr && !st->rx_head) {
+		stream_free(st);
+		return true;
+	}
+	return false;
+}
+
+void stream_update_read(struct stream *st)
+{
+	bool want = st->state == STREAM_OPEN && st->fd >= 0 && !st->local_eof &&
+	            st->tx_sent < st->tx_allowed && session_can_send(st->session);
+
+	if (want && !ev_is_active(&st->rio))
+		ev_io_start(loop_of(st), &st->rio);
+	else if (!want && ev_is_active(&st->rio))
+		ev_io_stop(loop_of(st), &st->rio);
+}
+
+/* Read once from the local socket and send what came as a DATA frame. */
+static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct stream *st = w->data;
+	struct session *s = st->session;
+	uint64_t credit = st->tx_allowed - st->tx_sent;
+	size_t want = credit < READ_CHUNK ? (size_t)credit : READ_CHUNK;
+	uint8_t *p;
+	ssize_t n;
+
+	if (!session_can_send(s) || want == 0) {
+		stream_update_read(st);
+		return;
+	}
+	p = session_reserve(s, st->channel, TT_FRAME_HEADER + 2 + COMPRESS_BOUND(READ_CHUNK));
+	if (!p) {
+		stream_abort(st, TT_REASON_RESET, true, "out of memory");
+		return;
+	}
+	n = read(st->fd, p + TT_FRAME_HEADER, want);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return;
+		stream_abort(st, TT_REASON_RESET, true, strerror(errno));
+		return;
+	}
+	if (n == 0) {
+		st->local_eof = true;
+		send_frame_empty(st, TT_FRAME_FIN);
+		stream_update_read(st);
+		maybe_finish(st);
+		return;
+	}
+	session_commit(s, st->channel, compress_data_frame(st, p, (size_t)n));
+	st->tx_sent += (uint64_t)n;
+	st->bytes_up += (uint64_t)n;
+	session_count_payload(s, true, (size_t)n);
+	stream_update_read(st);
+}
+
+/* Grant the peer more credit for what we have written locally. Grants are
+ * batched (a quarter window) so that WINDOW frames stay rare. */
+static void grant(struct stream *st, size_t written)
+{
+	st->rx_ungranted += (uint32_t)written;
+	if (st->rx_ungranted >= st->rx_window / 4 ||
+	    (!st->rx_head && st->rx_ungranted >= st->rx_window / 16)) {
+		send_frame_u32(st, TT_FRAME_WINDOW, st->rx_ungranted);
+		st->rx_allowed += st->rx_ungranted;
+		st->rx_ungranted = 0;
+	}
+}
+
+/* The queue is empty: finish a half-close the peer asked for. */
+static bool after_drain(struct stream *st)
+{
+	if (st->remote_fin && !st->shut_wr) {
+		shutdown(st->fd, SHUT_WR);
+		st->shut_wr = true;
+	}
+	return maybe_finish(st);
+}
+
+static void on_writable(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct stream *st = w->data;
+	struct iovec iov[MAX_IOV];
+	int cnt = 0;
+	ssize_t n;
+
+	for (struct chunk *c = st->rx_head; c && cnt < MAX_IOV; c = c->next, cnt++) {
+		iov[cnt].iov_base = c->data + c->off;
+		iov[cnt].iov_len = c->len - c->off;
+	}
+	if (cnt == 0) {
+		ev_io_stop(loop, &st->wio);
+		after_drain(st);
+		return;
+	}
+	n = writev(st->fd, iov, cnt);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return;
+		stream_abort(st, TT_REASON_RESET, true, strerror(errno));
+		return;
+	}
+	st->rx_queued -= (size_t)n;
+	grant(st, (size_t)n);
+	while (n > 0) {
+		struct chunk *c = st->rx_head;
+		size_t left = c->len - c->off;
+
+		if ((size_t)n < left) {
+			c->off += (uint32_t)n;
+			break;
+		}
+		n -= (ssize_t)left;
+		st->rx_head = c->next;
+		free(c);
+	}
+	if (!st->rx_head) {
+		st->rx_tail = NULL;
+		ev_io_stop(loop, &st->wio);
+		after_drain(st);
+	}
+}
+
+/* Deliver payload bytes: straight to the socket when nothing is queued,
+ * the rest into the queue (bounded by the credit we granted). A local
+ * failure aborts (frees) the stream; that is not the peer's fault, so it
+ * does not return an error either. */
+static void deliver(struct stream *st, const uint8_t *data, size_t len)
+{
+	struct chunk *c;
+
+	if (!st->rx_head && st->state == STREAM_OPEN) {
+		ssize_t n = write(st->fd, data, len);
+
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+			stream_abort(st, TT_REASON_RESET, true, strerror(errno));
+			return;
+		}
+		if (n > 0) {
+			grant(st, (size_t)n);
+			data += n;
+			len -= (size_t)n;
+		}
+		if (len == 0)
+			return;
+	}
+	c = malloc(sizeof(*c) + len);
+	if (!c) {
+		stream_abort(st, TT_REASON_RESET, true, "out of memory");
+		return;
+	}
+	c->next = NULL;
+	c->len = (uint32_t)len;
+	c->off = 0;
+	memcpy(c->data, data, len);
+	if (st->rx_tail)
+		st->rx_tail->next = c;
+	else
+		st->rx_head = c;
+	st->rx_tail = c;
+	st->rx_queued += len;
+	if (st->state == STREAM_OPEN && !ev_is_active(&st->wio))
+		ev_io_start(loop_of(st), &st->wio);
+}
+
+static bool on_data(struct stream *st, const struct tt_frame *f)
+{
+	uint8_t buf[TT_FRAME_MAX_PAYLOAD];
+	const uint8_t *data = f->payload;
+	size_t len = f->len;
+
+	if (st->remote_fin)
+		return false;
+	if (f->flags & TT_FRAME_FLAG_LZ4) {
+		long n = decompress_payload(f->payload, f->len, buf, sizeof(buf));
+
+		if (n < 0)
+			return false;
+		data = buf;
+		len = (size_t)n;
+	}
+	if (st->rx_received + len > st->rx_allowed)
+		return false; /* beyond the credit we granted */
+	st->rx_received += len;
+	st->bytes_down += len;
+	session_count_payload(st->session, false, len);
+	deliver(st, data, len);
+	return true;
+}
+
+bool stream_on_frame(struct stream *st, const struct tt_frame *f)
+{
+	struct tt_rst r;
+	char desc[512];
+
+	switch (f->type) {
+	case TT_FRAME_DATA:
+		return on_data(st, f);
+	case TT_FRAME_FIN:
+		if (st->remote_fin)
+			return false;
+		st->remote_fin = true;
+		if (!st->rx_head && st->state == STREAM_OPEN)
+			after_drain(st);
+		return true;
+	case TT_FRAME_WINDOW:
+		st->tx_allowed += tt_frame_get_u32(f);
+		stream_update_read(st);
+		return true;
+	case TT_FRAME_SYNACK:
+		if (!st->from_client_side || st->synack)
+			return false;
+		st->synack = true;
+		return true;
+	case TT_FRAME_RST:
+		tt_frame_get_rst(f, &r);
+		describe(st, desc, sizeof(desc));
+		if (st->from_client_side && !st->synack) {
+			session_count_refused(st->session);
+			log_warn("%s refused by server: %s", desc, tt_reason_str(r.reason));
+		} else {
+			log_info("%s reset by peer: %s", desc, tt_reason_str(r.reason));
+		}
+		stream_abort(st, r.reason == TT_REASON_RESET ? TT_REASON_RESET : TT_REASON_NONE, false, NULL);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* ---- client side ---- */
+
+static void on_wait_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct stream *st = w->data;
+	char desc[512], why[128];
+
+	describe(st, desc, sizeof(desc));
+	snprintf(why, sizeof(why), "the tunnel to %s did not come up within %u s",
+	         session_name(st->session), session_daemon(st->session)->cfg->wait_timeout_s);
+	log_warn("%s closed: %s", desc, why);
+	stream_free(st);
+}
+
+struct stream *stream_new_client(struct session *s, int fd, const struct tt_client_tunnel *t,
+                                 const char *origin, double wait_timeout)
+{
+	struct stream *st = stream_alloc(s);
+
+	if (!st) {
+		close(fd);
+		return NULL;
+	}
+	set_fd(st, fd);
+	st->from_client_side = true;
+	st->state = STREAM_WAITING;
+	snprintf(st->tunnel, sizeof(st->tunnel), "%s", t->name);
+	snprintf(st->origin, sizeof(st->origin), "%s", origin);
+	snprintf(st->dest_host, sizeof(st->dest_host), "%s", t->remote_host);
+	st->dest_port = t->remote_port;
+	st->rx_window = session_daemon(s)->cfg->stream_window;
+	session_add_stream(s, st);
+	if (session_state(s) == SESSION_UP) {
+		session_stream_assign(s, st);
+		stream_start_client(st, st->id, session_peer_window(s));
+	} else {
+		ev_timer_set(&st->timer, wait_timeout, 0);
+		ev_timer_start(session_daemon(s)->loop, &st->timer);
+	}
+	return st;
+}
+
+void stream_start_client(struct stream *st, uint32_t id, uint64_t peer_window)
+{
+	uint8_t *p = session_reserve(st->session, st->channel, TT_FRAME_CONTROL_MAX);
+
+	ev_timer_stop(loop_of(st), &st->timer);
+	st->id = id;
+	st->state = STREAM_OPEN;
+	st->rx_allowed = st->rx_window;
+	/* Optimistic: data may follow the SYN at once, within the window every
+	 * stream of the peer starts with (its HELLO). No round trip is lost. */
+	st->tx_allowed = peer_window;
+	if (p)
+		session_commit(st->session, st->channel,
+		               tt_frame_put_syn(p, st->id, st->rx_window, st->dest_host, st->dest_port));
+	stream_update_read(st);
+}
+
+/* ---- server side ---- */
+
+void stream_new_server(struct session *s, uint32_t id, const struct tt_syn *syn)
+{
+	struct stream *st = stream_alloc(s);
+
+	if (!st)
+		return;
+	st->id = id;
+	st->channel = (uint8_t)(id % SESSION_CHANNELS);
+	st->state = STREAM_DIALING;
+	snprintf(st->dest_host, sizeof(st->dest_host), "%s", syn->host);
+	st->dest_port = syn->port;
+	st->tx_allowed = syn->window;
+	st->rx_window = session_daemon(s)->cfg->stream_window;
+	st->rx_allowed = st->rx_window; /* as our HELLO promised */
+	session_add_stream(s, st);
+	dial_start(session_daemon(s), st, syn->host, syn->port); /* may end the stream */
+}
+
+void stream_dial_done(struct stream *st, int fd, uint8_t reason, const char *detail)
+{
+	char desc[512];
+
+	if (reason) {
+		describe(st, desc, sizeof(desc));
+		log_warn("%s refused: %s%s%s", desc, tt_reason_str(reason), detail ? " " : "",
+		         detail ? detail : "");
+		session_count_refused(st->session);
+		stream_abort(st, reason, true, NULL);
+		return;
+	}
+	set_fd(st, fd);
+	st->state = STREAM_OPEN;
+	send_frame_u32(st, TT_FRAME_SYNACK, st->rx_window);
+	/* What arrived while we were dialling waits in the queue. */
+	if (st->rx_head)
+		ev_io_start(loop_of(st), &st->wio);
+	else if (st->remote_fin && after_drain(st))
+		return;
+	stream_update_read(st);
+}

@@ -1,0 +1,97 @@
+/* A stream: one TCP connection carried over a session.
+ *
+ * Each direction has credit-based flow control: a side may send only as
+ * many bytes as the other granted (initial window + WINDOW frames), and
+ * grants more only as it writes to its local socket. So a slow local
+ * reader stalls its own stream only, and the memory a stream holds is
+ * bounded by its window.
+ *
+ * Half-close loses nothing: EOF from the local socket becomes a FIN after
+ * every byte before it; a FIN from the peer shuts the local socket for
+ * writing only once every byte before it has been written.
+ */
+#ifndef TOXTUN_STREAM_H
+#define TOXTUN_STREAM_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "toxtun/config.h"
+#include "toxtun/frame.h"
+
+struct session;
+struct dial;
+
+enum stream_state {
+	STREAM_WAITING,   /* client: accepted, the tunnel is not up yet */
+	STREAM_DIALING,   /* server: connecting to the destination */
+	STREAM_OPEN,      /* carrying data (client: also before SYNACK) */
+};
+
+struct chunk {
+	struct chunk *next;
+	uint32_t len, off;
+	uint8_t data[];
+};
+
+struct stream {
+	struct session *session;
+	struct stream *hnext;              /* session's id hash chain */
+	struct stream *prev, *next;        /* session's list of all streams */
+	uint32_t id;                       /* 0 while WAITING */
+	int fd;
+	uint8_t channel;
+	enum stream_state state;
+	bool from_client_side;             /* we accepted it locally (we sent SYN) */
+	bool synack;                       /* client: the destination answered */
+	bool local_eof;                    /* EOF read locally, FIN queued */
+	bool remote_fin;                   /* FIN received */
+	bool shut_wr;                      /* local socket shut for writing */
+	bool want_read;                    /* read watcher should run */
+	char tunnel[TT_NAME_MAX];          /* client: tunnel name; server: "" */
+	char origin[80];                   /* local peer address (client side) */
+	char dest_host[TT_HOST_MAX];
+	uint16_t dest_port;
+	/* flow control, in uncompressed bytes */
+	uint64_t tx_allowed, tx_sent;      /* we may send while tx_sent < tx_allowed */
+	uint64_t rx_allowed, rx_received;  /* granted to the peer / received */
+	uint32_t rx_window;
+	uint32_t rx_ungranted;             /* written locally, not yet granted again */
+	struct chunk *rx_head, *rx_tail;
+	size_t rx_queued;
+	/* compression heuristics */
+	uint16_t lz4_skip, lz4_backoff;
+	/* statistics */
+	uint64_t bytes_up, bytes_down;     /* up = from the local socket to the peer */
+	double opened;
+	struct dial *dial;
+	ev_io rio, wio;
+	ev_timer timer;                    /* WAITING: wait timeout */
+};
+
+/* A locally accepted connection (client side). The stream waits until the
+ * session is up, then stream_start_client sends SYN. */
+struct stream *stream_new_client(struct session *s, int fd, const struct tt_client_tunnel *t,
+                                 const char *origin, double wait_timeout);
+/* Server side: a SYN arrived. Dials; answers SYNACK or RST. */
+void stream_new_server(struct session *s, uint32_t id, const struct tt_syn *syn);
+
+void stream_start_client(struct stream *st, uint32_t id, uint64_t peer_window);
+
+/* Frames for this stream from the peer. Returns false on a protocol
+ * violation (the caller resets the stream). */
+bool stream_on_frame(struct stream *st, const struct tt_frame *f);
+
+/* The session can take data again: resume reading if credit allows. */
+void stream_update_read(struct stream *st);
+
+/* Tear down: close the socket. With send_rst, tell the peer (reason). */
+void stream_abort(struct stream *st, uint8_t reason, bool send_rst, const char *why);
+
+/* The dialler's verdict (server side). reason 0 = connected on fd. */
+void stream_dial_done(struct stream *st, int fd, uint8_t reason, const char *detail);
+
+void stream_free(struct stream *st);
+
+#endif

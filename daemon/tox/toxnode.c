@@ -1,0 +1,385 @@
+#include <dirent.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "toxtun/log.h"
+#include "tox/profile.h"
+#include "tox/toxnode.h"
+
+/* While the DHT is down, bootstrap again this often: a node can lose its DHT
+ * connection after minutes on a quiet network (see DESIGN.md). */
+#define REBOOTSTRAP_MS 10000
+
+struct toxnode {
+	Tox *tox;
+	const struct tt_config *cfg;
+	const struct toxnode_events *ev;
+	void *ctx;
+	TOX_CONNECTION dht;
+	uint64_t last_bootstrap_ms;
+	bool dirty;
+	bool offline;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+const char *toxnode_connection_str(TOX_CONNECTION c)
+{
+	switch (c) {
+	case TOX_CONNECTION_UDP: return "udp";
+	case TOX_CONNECTION_TCP: return "tcp";
+	default: return "none";
+	}
+}
+
+static void on_self_connection(Tox *tox, TOX_CONNECTION status, void *user)
+{
+	struct toxnode *node = user;
+
+	if (status == node->dht)
+		return;
+	if (status == TOX_CONNECTION_NONE)
+		log_warn("dht: connection lost");
+	else
+		log_info("dht: connected (%s)", toxnode_connection_str(status));
+	node->dht = status;
+}
+
+static void on_friend_connection(Tox *tox, uint32_t fnum, TOX_CONNECTION status, void *user)
+{
+	struct toxnode *node = user;
+
+	if (node->ev && node->ev->friend_connection)
+		node->ev->friend_connection(node->ctx, fnum, status);
+}
+
+static void on_friend_request(Tox *tox, const uint8_t *pk, const uint8_t *msg, size_t len, void *user)
+{
+	struct toxnode *node = user;
+
+	if (node->ev && node->ev->friend_request && node->ev->friend_request(node->ctx, pk))
+		toxnode_add_friend_key(node, pk);
+}
+
+static void on_lossy(Tox *tox, uint32_t fnum, const uint8_t *data, size_t len, void *user)
+{
+	struct toxnode *node = user;
+
+	if (len > 1 && data[0] == TOXNODE_LOSSY_ID && node->ev && node->ev->lossy)
+		node->ev->lossy(node->ctx, fnum, data + 1, len - 1);
+}
+
+static void on_lossless(Tox *tox, uint32_t fnum, const uint8_t *data, size_t len, void *user)
+{
+	struct toxnode *node = user;
+
+	if (len > 1 && data[0] == TOXNODE_LOSSLESS_ID && node->ev && node->ev->lossless)
+		node->ev->lossless(node->ctx, fnum, data + 1, len - 1);
+}
+
+static void on_tox_log(Tox *tox, TOX_LOG_LEVEL level, const char *file, uint32_t line,
+                       const char *func, const char *message, void *user)
+{
+	if (level >= TOX_LOG_LEVEL_WARNING)
+		log_debug("toxcore: %s:%u %s: %s", file, (unsigned)line, func, message);
+}
+
+static void bootstrap(struct toxnode *node)
+{
+	const struct tt_config *cfg = node->cfg;
+
+	for (size_t i = 0; i < cfg->n_bootstrap; i++) {
+		const struct tt_node_entry *b = &cfg->bootstrap[i];
+		Tox_Err_Bootstrap e1, e2;
+
+		tox_bootstrap(node->tox, b->host, b->port, b->pubkey, &e1);
+		/* Bootstrap nodes are TCP relays too, on the same port, as most
+		 * public ones are; a node without UDP needs them to get anywhere. */
+		tox_add_tcp_relay(node->tox, b->host, b->port, b->pubkey, &e2);
+		if (e1 != TOX_ERR_BOOTSTRAP_OK)
+			log_warn("bootstrap %s:%u failed (error %d)", b->host, (unsigned)b->port, (int)e1);
+	}
+	for (size_t i = 0; i < cfg->n_tcp_relays; i++) {
+		const struct tt_node_entry *r = &cfg->tcp_relays[i];
+		Tox_Err_Bootstrap e;
+
+		tox_add_tcp_relay(node->tox, r->host, r->port, r->pubkey, &e);
+		if (e != TOX_ERR_BOOTSTRAP_OK)
+			log_warn("tcp relay %s:%u rejected (error %d)", r->host, (unsigned)r->port, (int)e);
+	}
+	node->last_bootstrap_ms = now_ms();
+}
+
+static const char *new_error_str(Tox_Err_New e)
+{
+	switch (e) {
+	case TOX_ERR_NEW_MALLOC: return "out of memory";
+	case TOX_ERR_NEW_PORT_ALLOC: return "no free UDP port (33445-33545)";
+	case TOX_ERR_NEW_LOAD_ENCRYPTED: return "the profile is encrypted, which toxtun does not support";
+	case TOX_ERR_NEW_LOAD_BAD_FORMAT: return "the profile is corrupt or not a Tox profile";
+	default: return "cannot create the Tox instance";
+	}
+}
+
+struct toxnode *toxnode_new(const struct tt_config *cfg, bool offline, char *err, size_t errlen)
+{
+	struct toxnode *node = calloc(1, sizeof(*node));
+	struct Tox_Options *opt = NULL;
+	uint8_t *save = NULL;
+	size_t save_len = 0;
+	bool exists;
+	Tox_Err_New enew;
+
+	if (!node) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	node->cfg = cfg;
+	node->offline = offline;
+	if (!profile_read(cfg->profile, &save, &save_len, &exists, err, errlen))
+		goto fail;
+	opt = tox_options_new(NULL);
+	if (!opt) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	tox_options_set_udp_enabled(opt, cfg->udp && !offline);
+	tox_options_set_ipv6_enabled(opt, cfg->ipv6);
+	tox_options_set_local_discovery_enabled(opt, cfg->local_discovery && !offline);
+	tox_options_set_log_callback(opt, on_tox_log);
+	if (exists) {
+		tox_options_set_savedata_type(opt, TOX_SAVEDATA_TYPE_TOX_SAVE);
+		tox_options_set_savedata_data(opt, save, save_len);
+	}
+	node->tox = tox_new(opt, &enew);
+	if (!node->tox) {
+		snprintf(err, errlen, "%s: %s", cfg->profile, new_error_str(enew));
+		goto fail;
+	}
+	if (cfg->has_server)
+		tox_self_set_name(node->tox, (const uint8_t *)cfg->name, strlen(cfg->name), NULL);
+	tox_callback_self_connection_status(node->tox, on_self_connection);
+	tox_callback_friend_connection_status(node->tox, on_friend_connection);
+	tox_callback_friend_request(node->tox, on_friend_request);
+	tox_callback_friend_lossy_packet(node->tox, on_lossy);
+	tox_callback_friend_lossless_packet(node->tox, on_lossless);
+	/* A new identity is saved at once: the ID we print must survive. */
+	if (!exists && !toxnode_save(node, err, errlen))
+		goto fail;
+	if (!offline)
+		bootstrap(node);
+	tox_options_free(opt);
+	free(save);
+	return node;
+fail:
+	tox_options_free(opt);
+	free(save);
+	toxnode_free(node);
+	return NULL;
+}
+
+void toxnode_free(struct toxnode *node)
+{
+	if (!node)
+		return;
+	if (node->tox)
+		tox_kill(node->tox);
+	free(node);
+}
+
+void toxnode_set_events(struct toxnode *node, const struct toxnode_events *ev, void *ctx)
+{
+	node->ev = ev;
+	node->ctx = ctx;
+}
+
+Tox *toxnode_tox(struct toxnode *node) { return node->tox; }
+
+void toxnode_iterate(struct toxnode *node)
+{
+	tox_iterate(node->tox, node);
+	if (!node->offline && node->dht == TOX_CONNECTION_NONE &&
+	    now_ms() - node->last_bootstrap_ms >= REBOOTSTRAP_MS)
+		bootstrap(node);
+}
+
+uint32_t toxnode_interval(struct toxnode *node) { return tox_iteration_interval(node->tox); }
+
+int toxnode_udp_fd(struct toxnode *node)
+{
+	Tox_Err_Get_Port e;
+	uint16_t port = tox_self_get_udp_port(node->tox, &e);
+	DIR *dir;
+	struct dirent *de;
+	int found = -1;
+
+	if (e != TOX_ERR_GET_PORT_OK)
+		return -1;
+	/* toxcore does not expose its socket: find the UDP socket bound to its port. */
+	dir = opendir("/proc/self/fd");
+	if (!dir)
+		return -1;
+	while ((de = readdir(dir)) && found < 0) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		int type;
+		socklen_t tl = sizeof(type);
+		int fd = atoi(de->d_name);
+		uint16_t p;
+
+		if (fd <= 2 || fd == dirfd(dir))
+			continue;
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 || type != SOCK_DGRAM)
+			continue;
+		if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
+			continue;
+		if (ss.ss_family == AF_INET)
+			p = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		else if (ss.ss_family == AF_INET6)
+			p = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+		else
+			continue;
+		if (p == port)
+			found = fd;
+	}
+	closedir(dir);
+	return found;
+}
+
+void toxnode_address(struct toxnode *node, uint8_t id[TT_TOX_ID_SIZE])
+{
+	tox_self_get_address(node->tox, id);
+}
+
+bool toxnode_save(struct toxnode *node, char *err, size_t errlen)
+{
+	size_t len = tox_get_savedata_size(node->tox);
+	uint8_t *buf = malloc(len ? len : 1);
+	bool ok;
+
+	if (!buf) {
+		snprintf(err, errlen, "out of memory");
+		return false;
+	}
+	tox_get_savedata(node->tox, buf);
+	ok = profile_write(node->cfg->profile, buf, len, err, errlen);
+	sodium_memzero(buf, len); /* the secret key was in there */
+	free(buf);
+	if (ok)
+		node->dirty = false;
+	return ok;
+}
+
+void toxnode_mark_dirty(struct toxnode *node) { node->dirty = true; }
+bool toxnode_is_dirty(const struct toxnode *node) { return node->dirty; }
+
+uint32_t toxnode_add_server(struct toxnode *node, const uint8_t id[TT_TOX_ID_SIZE], char *err, size_t errlen)
+{
+	Tox_Err_Friend_Add e;
+	uint32_t fnum = toxnode_friend_by_key(node, id);
+	static const char msg[] = "toxtun tunnel client";
+
+	if (fnum != UINT32_MAX)
+		return fnum;
+	fnum = tox_friend_add(node->tox, id, (const uint8_t *)msg, sizeof(msg) - 1, &e);
+	if (e == TOX_ERR_FRIEND_ADD_OWN_KEY) {
+		snprintf(err, errlen, "the server's Tox ID is this node's own");
+		return UINT32_MAX;
+	}
+	if (e != TOX_ERR_FRIEND_ADD_OK) {
+		snprintf(err, errlen, "cannot add the server as a friend (error %d)", (int)e);
+		return UINT32_MAX;
+	}
+	node->dirty = true;
+	return fnum;
+}
+
+uint32_t toxnode_add_friend_key(struct toxnode *node, const uint8_t pubkey[TT_PUBKEY_SIZE])
+{
+	uint32_t fnum = toxnode_friend_by_key(node, pubkey);
+
+	if (fnum != UINT32_MAX)
+		return fnum;
+	fnum = tox_friend_add_norequest(node->tox, pubkey, NULL);
+	if (fnum != UINT32_MAX)
+		node->dirty = true;
+	return fnum;
+}
+
+bool toxnode_friend_key(struct toxnode *node, uint32_t fnum, uint8_t pubkey[TT_PUBKEY_SIZE])
+{
+	return tox_friend_get_public_key(node->tox, fnum, pubkey, NULL);
+}
+
+uint32_t toxnode_friend_by_key(struct toxnode *node, const uint8_t pubkey[TT_PUBKEY_SIZE])
+{
+	return tox_friend_by_public_key(node->tox, pubkey, NULL);
+}
+
+void toxnode_delete_friend(struct toxnode *node, uint32_t fnum)
+{
+	if (tox_friend_delete(node->tox, fnum, NULL))
+		node->dirty = true;
+}
+
+TOX_CONNECTION toxnode_friend_status(struct toxnode *node, uint32_t fnum)
+{
+	return tox_friend_get_connection_status(node->tox, fnum, NULL);
+}
+
+size_t toxnode_friends(struct toxnode *node, uint32_t *out, size_t max)
+{
+	size_t n = tox_self_get_friend_list_size(node->tox);
+
+	if (out && n <= max)
+		tox_self_get_friend_list(node->tox, out);
+	return n;
+}
+
+static int custom_error(Tox_Err_Friend_Custom_Packet e);
+
+int toxnode_send_lossless(struct toxnode *node, uint32_t fnum, const uint8_t *data, size_t len)
+{
+	uint8_t pkt[TOX_MAX_CUSTOM_PACKET_SIZE];
+	Tox_Err_Friend_Custom_Packet e;
+
+	if (len + 1 > sizeof(pkt))
+		return -EINVAL;
+	pkt[0] = TOXNODE_LOSSLESS_ID;
+	memcpy(pkt + 1, data, len);
+	tox_friend_send_lossless_packet(node->tox, fnum, pkt, len + 1, &e);
+	return custom_error(e);
+}
+
+static int custom_error(Tox_Err_Friend_Custom_Packet e)
+{
+	switch (e) {
+	case TOX_ERR_FRIEND_CUSTOM_PACKET_OK: return 0;
+	case TOX_ERR_FRIEND_CUSTOM_PACKET_SENDQ: return -EAGAIN;
+	case TOX_ERR_FRIEND_CUSTOM_PACKET_FRIEND_NOT_CONNECTED: return -ENOTCONN;
+	default: return -EINVAL;
+	}
+}
+
+int toxnode_send_lossy(struct toxnode *node, uint32_t fnum, uint8_t *pkt, size_t len)
+{
+	Tox_Err_Friend_Custom_Packet e;
+
+	pkt[0] = TOXNODE_LOSSY_ID;
+	tox_friend_send_lossy_packet(node->tox, fnum, pkt, len, &e);
+	return custom_error(e);
+}

@@ -1,0 +1,73 @@
+/* The Tox node: one Tox instance with a persistent identity, its friends,
+ * and the custom packets toxtun exchanges with them. */
+#ifndef TOXTUN_TOXNODE_H
+#define TOXTUN_TOXNODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <tox/tox.h>
+
+#include "toxtun/config.h"
+
+/* Lossy packets carrying ENet datagrams start with this byte (200-254 reach
+ * the application; 192-199 are routed to ToxAV). */
+#define TOXNODE_LOSSY_ID 201
+/* Lossless packets for node-level control (160-191). */
+#define TOXNODE_LOSSLESS_ID 170
+
+struct toxnode;
+
+struct toxnode_events {
+	/* The friend's connection changed: TOX_CONNECTION_NONE, _TCP or _UDP. */
+	void (*friend_connection)(void *ctx, uint32_t fnum, TOX_CONNECTION status);
+	/* Someone sent a friend request. Return true to accept it. */
+	bool (*friend_request)(void *ctx, const uint8_t pubkey[TT_PUBKEY_SIZE]);
+	/* A lossy packet with our id; data excludes the id byte. */
+	void (*lossy)(void *ctx, uint32_t fnum, const uint8_t *data, size_t len);
+	/* A lossless packet with our id; data excludes the id byte. */
+	void (*lossless)(void *ctx, uint32_t fnum, const uint8_t *data, size_t len);
+};
+
+/* Create the node from cfg: load the profile (or create and save a new
+ * identity), set the name, bootstrap. With offline set, nothing touches the
+ * network (for `tunnel id`). Fails with err set, e.g. on a corrupt profile. */
+struct toxnode *toxnode_new(const struct tt_config *cfg, bool offline, char *err, size_t errlen);
+void toxnode_free(struct toxnode *node);
+
+void toxnode_set_events(struct toxnode *node, const struct toxnode_events *ev, void *ctx);
+Tox *toxnode_tox(struct toxnode *node);
+void toxnode_iterate(struct toxnode *node);
+/* Milliseconds until tox wants to be iterated again when idle. */
+uint32_t toxnode_interval(struct toxnode *node);
+/* The UDP socket tox receives on, to wake up when a packet arrives; -1 if unknown. */
+int toxnode_udp_fd(struct toxnode *node);
+
+void toxnode_address(struct toxnode *node, uint8_t id[TT_TOX_ID_SIZE]);
+bool toxnode_save(struct toxnode *node, char *err, size_t errlen);
+/* Save later from the event loop (friend list changes in callbacks). */
+void toxnode_mark_dirty(struct toxnode *node);
+bool toxnode_is_dirty(const struct toxnode *node);
+
+/* Add a server by its full Tox ID (sends a friend request once). Returns the
+ * friend number or UINT32_MAX with err set. */
+uint32_t toxnode_add_server(struct toxnode *node, const uint8_t id[TT_TOX_ID_SIZE], char *err, size_t errlen);
+/* Accept a friend without a request (allowed key or accepted request). */
+uint32_t toxnode_add_friend_key(struct toxnode *node, const uint8_t pubkey[TT_PUBKEY_SIZE]);
+bool toxnode_friend_key(struct toxnode *node, uint32_t fnum, uint8_t pubkey[TT_PUBKEY_SIZE]);
+uint32_t toxnode_friend_by_key(struct toxnode *node, const uint8_t pubkey[TT_PUBKEY_SIZE]);
+void toxnode_delete_friend(struct toxnode *node, uint32_t fnum);
+TOX_CONNECTION toxnode_friend_status(struct toxnode *node, uint32_t fnum);
+/* Friend numbers, for walking the list. */
+size_t toxnode_friends(struct toxnode *node, uint32_t *out, size_t max);
+
+/* Send an ENet datagram: pkt[0] is reserved for our packet id (written
+ * here), the datagram follows; len counts both. Returns 0, or -EAGAIN when
+ * tox's queue is full (a congestion signal), -ENOTCONN when the friend is
+ * offline, -EINVAL otherwise. */
+int toxnode_send_lossy(struct toxnode *node, uint32_t fnum, uint8_t *pkt, size_t len);
+int toxnode_send_lossless(struct toxnode *node, uint32_t fnum, const uint8_t *data, size_t len);
+
+const char *toxnode_connection_str(TOX_CONNECTION c);
+
+#endif

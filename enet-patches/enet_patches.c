@@ -1,0 +1,108 @@
+/* Run-time changes to stock ENet 1.3.17; see README.md in this folder for the
+ * upstream behaviour each one replaces. Line references are to upstream
+ * protocol.c / peer.c / host.c of v1.3.17. */
+#include <enet/time.h>
+
+#include "toxtun/enet_patches.h"
+
+void enetp_host_setup(ENetHost *host)
+{
+	/* enet_host_create copied ENET_HOST_DEFAULT_MTU (1400) into every peer
+	 * slot already; enet_peer_reset later copies host->mtu, so both must
+	 * change. A 1.3.17 acceptor takes the MTU from the connect command
+	 * (protocol.c:370-378), so the connecting side's value wins anyway. */
+	host->mtu = ENETP_MTU;
+	for (size_t i = 0; i < host->peerCount; i++)
+		host->peers[i].mtu = ENETP_MTU;
+	/* Our packets never exceed one datagram's payload; refuse to reassemble
+	 * anything much larger from a peer (upstream allows 32 MiB). */
+	host->maximumPacketSize = 64 * 1024;
+	host->maximumWaitingData = 16 * 1024 * 1024;
+}
+
+void enetp_peer_setup(ENetPeer *peer, uint32_t outage_timeout_ms)
+{
+	if (outage_timeout_ms > ENET_TIME_OVERFLOW / 2)
+		outage_timeout_ms = ENET_TIME_OVERFLOW / 2;
+	peer->mtu = ENETP_MTU;
+	/* Upstream (32, 5000, 30000) drops a peer 5-30 s into an outage. With
+	 * minimum = maximum only the elapsed time since the oldest unacknowledged
+	 * command counts (protocol.c:1355-1358), so a Tox outage shorter than
+	 * outage_timeout_ms never kills the peer. */
+	enet_peer_timeout(peer, 32, outage_timeout_ms, outage_timeout_ms);
+	/* ENet shrinks the window by packetThrottle/32 whenever an RTT sample is
+	 * above the last one plus twice its variance (peer.c enet_peer_throttle).
+	 * On Tox, RTT jitter is the norm, not congestion: with no deceleration
+	 * the throttle stays at its limit and our own window governs.
+	 * Set the fields directly: enet_peer_throttle_configure would also queue
+	 * a command telling the remote side, which does this itself. Not before
+	 * the handshake is over: the connecting side checks that the acceptor
+	 * echoes the throttle parameters of its CONNECT (protocol.c:946-955). */
+	if (peer->state != ENET_PEER_STATE_CONNECTED)
+		return;
+	peer->packetThrottleAcceleration = ENET_PEER_PACKET_THROTTLE_SCALE;
+	peer->packetThrottleDeceleration = 0;
+	peer->packetThrottle = ENET_PEER_PACKET_THROTTLE_SCALE;
+}
+
+void enetp_peer_set_window(ENetPeer *peer, uint32_t bytes)
+{
+	if (bytes < ENETP_MIN_WINDOW)
+		bytes = ENETP_MIN_WINDOW;
+	if (bytes > ENETP_MAX_WINDOW)
+		bytes = ENETP_MAX_WINDOW;
+	/* The send window check is sender-side only (protocol.c:1429-1431); the
+	 * receiver accepts whatever arrives within its reliable windows. */
+	peer->windowSize = bytes;
+	peer->packetThrottle = ENET_PEER_PACKET_THROTTLE_SCALE;
+	if (peer->packetThrottleLimit < ENET_PEER_PACKET_THROTTLE_SCALE)
+		peer->packetThrottleLimit = ENET_PEER_PACKET_THROTTLE_SCALE;
+}
+
+/* The initial retransmission timeout ENet gives a command (protocol.c:1471). */
+static uint32_t base_rto(const ENetPeer *peer)
+{
+	return peer->roundTripTime + 4 * peer->roundTripTimeVariance;
+}
+
+void enetp_peer_resume(ENetPeer *peer)
+{
+	ENetListIterator it;
+	uint32_t rto = base_rto(peer);
+
+	for (it = enet_list_begin(&peer->sentReliableCommands);
+	     it != enet_list_end(&peer->sentReliableCommands); it = enet_list_next(it)) {
+		ENetOutgoingCommand *cmd = (ENetOutgoingCommand *)it;
+
+		cmd->roundTripTimeout = rto;
+	}
+	/* The outage must not count towards the peer's timeout any more, and
+	 * the next service pass must look at the sent commands now. */
+	peer->earliestTimeout = 0;
+	peer->nextTimeout = peer->host->serviceTime;
+}
+
+void enetp_peer_cap_backoff(ENetPeer *peer, uint32_t cap_ms)
+{
+	ENetListIterator it;
+	int capped = 0;
+
+	if (cap_ms < base_rto(peer))
+		cap_ms = base_rto(peer);
+	for (it = enet_list_begin(&peer->sentReliableCommands);
+	     it != enet_list_end(&peer->sentReliableCommands); it = enet_list_next(it)) {
+		ENetOutgoingCommand *cmd = (ENetOutgoingCommand *)it;
+
+		if (cmd->roundTripTimeout > cap_ms) {
+			cmd->roundTripTimeout = cap_ms;
+			capped = 1;
+		}
+	}
+	if (capped)
+		peer->nextTimeout = peer->host->serviceTime;
+}
+
+uint32_t enetp_peer_in_flight(const ENetPeer *peer)
+{
+	return peer->reliableDataInTransit;
+}

@@ -1,0 +1,125 @@
+/* toxtun configuration: the ini file shared by the daemon and the tray app.
+ *
+ * Every parser here returns bool and, on failure, writes one human-readable
+ * line into err (no trailing newline) naming what is wrong. tt_config_load
+ * prefixes that line with "FILE:LINE: ". Nothing here logs or exits.
+ */
+#ifndef TOXTUN_CONFIG_H
+#define TOXTUN_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TT_TOX_ID_SIZE 38     /* public key 32 + nospam 4 + checksum 2 */
+#define TT_PUBKEY_SIZE 32
+#define TT_HOST_MAX 256       /* host names and address literals, NUL included */
+#define TT_NAME_MAX 128       /* Tox nickname / tunnel name, NUL included */
+
+/* "HOST PORT PUBKEY" from [tox] bootstrap / tcp_relay lines. */
+struct tt_node_entry {
+	char host[TT_HOST_MAX];
+	uint16_t port;
+	uint8_t pubkey[TT_PUBKEY_SIZE];
+};
+
+/* [client] name = [localip:]localport:remoteip:remoteport:toxid */
+struct tt_client_tunnel {
+	char name[TT_NAME_MAX];
+	char listen_host[TT_HOST_MAX]; /* "127.0.0.1" when omitted, "*" = every interface,
+	                                  IPv6 literals stored without brackets */
+	uint16_t listen_port;          /* 1..65535 */
+	char remote_host[TT_HOST_MAX]; /* IP literal (no brackets) or host name */
+	uint16_t remote_port;          /* 1..65535 */
+	uint8_t server_id[TT_TOX_ID_SIZE];
+	int line;                      /* line number in the file, 0 if not from a file */
+};
+
+/* [server] permit = HOST:PORT. host is an IP literal, a CIDR (10.0.0.0/8,
+ * fd00::/8), a host name, or "*"; port 0 means "*" (any port). */
+struct tt_permit {
+	char host[TT_HOST_MAX];
+	bool any_host;
+	uint16_t port;
+};
+
+struct tt_config {
+	char *path;                    /* the ini file as given */
+
+	/* [tox] */
+	char *profile;                 /* identity file; default: the ini path with its
+	                                  extension replaced by ".tox" */
+	struct tt_node_entry *bootstrap;
+	size_t n_bootstrap;
+	bool bootstrap_is_default;     /* no bootstrap line: built-in public nodes */
+	struct tt_node_entry *tcp_relays;
+	size_t n_tcp_relays;
+	bool udp;                      /* default yes */
+	bool ipv6;                     /* default yes */
+	bool local_discovery;          /* default yes */
+
+	/* [server] */
+	bool has_server;               /* the section exists */
+	char name[TT_NAME_MAX];        /* default "toxtun" */
+	struct tt_permit *permits;     /* none: loopback destinations only */
+	size_t n_permits;
+	uint8_t (*allow)[TT_PUBKEY_SIZE]; /* none: anyone holding the Tox ID */
+	size_t n_allow;
+
+	/* [client] */
+	bool has_client;
+	struct tt_client_tunnel *tunnels;
+	size_t n_tunnels;
+
+	/* [control] */
+	char *control_socket;          /* NULL: the default path (see the daemon) */
+
+	/* [link] tuning; every value has a default and a documented range */
+	unsigned outage_timeout_s;     /* keep a silent peer this long: default 600, 10..86000 */
+	unsigned linger_s;             /* keep an idle peer after its last stream: default 60, 0..86400 */
+	unsigned wait_timeout_s;       /* a client connection waits this long for the tunnel:
+	                                  default 60, 1..3600 */
+	unsigned connect_timeout_s;    /* server dial timeout: default 10, 1..300 */
+	uint32_t stream_window;        /* per-stream receive window, bytes: default 1048576,
+	                                  16384..67108864 */
+	unsigned max_streams;          /* per peer: default 4096, 1..65536 */
+	unsigned max_waiting;          /* client connections waiting per tunnel: default 256, 1..65536 */
+};
+
+/* Parse and validate the whole file. On failure *out is untouched and err holds
+ * "PATH:LINE: message" (LINE omitted when the error is not tied to a line, e.g.
+ * the file cannot be read). */
+bool tt_config_load(const char *path, struct tt_config **out, char *err, size_t errlen);
+void tt_config_free(struct tt_config *cfg);
+
+/* Like tt_config_load, for text that is already in memory (the tray's editor,
+ * tests, the fuzzer). text need not be NUL-terminated. path is only used in
+ * messages and to resolve relative paths; nothing is read from it. */
+bool tt_config_load_buffer(const char *path, const char *text, size_t len,
+                           struct tt_config **out, char *err, size_t errlen);
+
+/* Single-value validators, used by tt_config_load and by the tray's editor.
+ * On failure err names the bad token, e.g. "bad port '70000'". */
+bool tt_parse_client_line(const char *name, const char *value,
+                          struct tt_client_tunnel *out, char *err, size_t errlen);
+bool tt_parse_permit(const char *value, struct tt_permit *out, char *err, size_t errlen);
+bool tt_parse_pubkey(const char *hex, uint8_t out[TT_PUBKEY_SIZE], char *err, size_t errlen);
+bool tt_parse_node_entry(const char *value, struct tt_node_entry *out, char *err, size_t errlen);
+bool tt_parse_bool(const char *value, bool *out, char *err, size_t errlen);
+bool tt_parse_port(const char *value, uint16_t *out, char *err, size_t errlen);
+
+/* Tox IDs: 76 hex digits, either case; the checksum is verified. */
+bool tt_toxid_parse(const char *hex, uint8_t out[TT_TOX_ID_SIZE], char *err, size_t errlen);
+void tt_toxid_format(const uint8_t id[TT_TOX_ID_SIZE], char out[2 * TT_TOX_ID_SIZE + 1]);
+void tt_hex_format(const uint8_t *bytes, size_t n, char *out); /* out: 2n+1 bytes, uppercase */
+
+/* Does the permit list allow this destination? requested_name is what the
+ * client asked for (a name or a literal), addr the resolved address as a
+ * string literal (no brackets). With no permit lines only loopback passes. */
+bool tt_permit_check(const struct tt_config *cfg, const char *requested_name,
+                     const char *addr, uint16_t port);
+
+/* Is this public key allowed to use the server? True when there is no allow line. */
+bool tt_allow_check(const struct tt_config *cfg, const uint8_t pubkey[TT_PUBKEY_SIZE]);
+
+#endif

@@ -1,0 +1,49 @@
+/* How toxtun bends stock ENet 1.3.17 (Debian's libenet) to Tox's link.
+ *
+ * Every function here changes a documented upstream behaviour at run time,
+ * through the public structs of <enet/enet.h>; enet-patches/README.md says
+ * what each one alters and why. Nothing is interposed or rebuilt.
+ */
+#ifndef TOXTUN_ENET_PATCHES_H
+#define TOXTUN_ENET_PATCHES_H
+
+#include <enet/enet.h>
+#include <stdint.h>
+
+/* 1272-byte Tox lossy packets minus our one-byte packet id. */
+#define ENETP_MTU 1271
+/* ENet payload that fits one datagram: MTU - protocol header with sent time
+ * (4) - SEND_RELIABLE command (6). Packets of this size are never fragmented. */
+#define ENETP_PACKET_PAYLOAD (ENETP_MTU - 4 - 6)
+/* The floor of our window: stock ENet's fixed maximum. */
+#define ENETP_MIN_WINDOW (64u * 1024u)
+#define ENETP_MAX_WINDOW (64u * 1024u * 1024u)
+
+/* After enet_host_create: MTU 1271 on the host and on every peer slot, and
+ * a packet size cap (we never send packets larger than one datagram). */
+void enetp_host_setup(ENetHost *host);
+
+/* On every new peer (after enet_host_connect, and on CONNECT on both sides):
+ * MTU, outage-tolerant timeouts, and - once connected - ENet's RTT throttle
+ * neutralised. */
+void enetp_peer_setup(ENetPeer *peer, uint32_t outage_timeout_ms);
+
+/* Re-assert a window larger than ENet's 64 KiB cap. ENet's bandwidth throttle
+ * rewrites peer->windowSize on connects and disconnects, so call this before
+ * every enet_host_service / enet_host_flush. */
+void enetp_peer_set_window(ENetPeer *peer, uint32_t bytes);
+
+/* The path came back (Tox reports the friend online again): forget the
+ * exponential back-off of every unacknowledged command and retransmit at the
+ * next service instead of after up to minutes of back-off. */
+void enetp_peer_resume(ENetPeer *peer);
+
+/* Cap the retransmission back-off of unacknowledged commands at cap_ms
+ * (upstream doubles it without bound). Cheap enough to call a few times a
+ * second: it walks the in-flight commands once. */
+void enetp_peer_cap_backoff(ENetPeer *peer, uint32_t cap_ms);
+
+/* Bytes in flight (sent, not acknowledged) and bytes queued behind the window. */
+uint32_t enetp_peer_in_flight(const ENetPeer *peer);
+
+#endif

@@ -1,0 +1,60 @@
+/* libFuzzer harness for the ini loader and the validators it is built on.
+ *
+ * The input is loaded as a whole file. Its first line is also fed to the
+ * single-value parsers the tray's editor calls directly, and, when the file
+ * loads, to tt_permit_check, so those get inputs that are not pre-filtered
+ * by the loader. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "toxtun/config.h"
+
+static void fuzz_validators(const char *s)
+{
+	struct tt_client_tunnel t;
+	struct tt_permit p;
+	struct tt_node_entry e;
+	uint8_t id[TT_TOX_ID_SIZE], key[TT_PUBKEY_SIZE];
+	uint16_t port;
+	bool b;
+	char err[128], hex[2 * TT_TOX_ID_SIZE + 1];
+
+	if (tt_parse_client_line("t", s, &t, err, sizeof(err)))
+		tt_toxid_format(t.server_id, hex);
+	tt_parse_client_line(s, "81:h:22:A5A02FECA08E3EAC7E646B89C0507A8AAF9136E05DC756FF09F86230951820670F908F2E7719",
+	                     &t, err, sizeof(err));
+	tt_parse_permit(s, &p, err, sizeof(err));
+	tt_parse_node_entry(s, &e, err, sizeof(err));
+	tt_parse_pubkey(s, key, err, sizeof(err));
+	tt_toxid_parse(s, id, err, sizeof(err));
+	tt_parse_port(s, &port, err, 1); /* a one-byte error buffer must be fine */
+	tt_parse_bool(s, &b, NULL, 0);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct tt_config *cfg = NULL;
+	char err[512];
+	size_t first = 0;
+	char *line;
+
+	if (tt_config_load_buffer("/fuzz/dir/fuzz.ini", (const char *)data, size, &cfg, err, sizeof(err))) {
+		/* Exercise the loaded permit list with parts of the input. */
+		tt_permit_check(cfg, "host.example", "10.1.2.3", 22);
+		tt_permit_check(cfg, NULL, "::ffff:192.168.0.1", 1);
+		tt_permit_check(cfg, "x", "fd00::1", 65535);
+		tt_config_free(cfg);
+	}
+
+	while (first < size && first < 1024 && data[first] != '\n')
+		first++;
+	line = malloc(first + 1);
+	if (!line)
+		return 0;
+	memcpy(line, data, first);
+	line[first] = '\0'; /* an embedded NUL just shortens it */
+	fuzz_validators(line);
+	free(line);
+	return 0;
+}
