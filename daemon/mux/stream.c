@@ -122,7 +122,7 @@ void stream_abort(struct stream *st, uint8_t reason, bool send_rst, const char *
 /* Both directions are done and every byte is written: the stream ends. */
 static bool maybe_finish(struct stream *st)
 {
-	if (st->local_eof && st->remote_fin && st->shut_wr && !st->rx_head) {
+	if (flow_finished(&st->flow)) {
 		stream_free(st);
 		return true;
 	}
@@ -131,8 +131,8 @@ static bool maybe_finish(struct stream *st)
 
 void stream_update_read(struct stream *st)
 {
-	bool want = st->state == STREAM_OPEN && st->fd >= 0 && !st->local_eof &&
-	            st->tx_sent < st->tx_allowed && session_can_send(st->session);
+	bool want = st->state == STREAM_OPEN && st->fd >= 0 && !st->flow.local_eof &&
+	            flow_tx_credit(&st->flow) > 0 && session_can_send(st->session);
 
 	if (want && !ev_is_active(&st->rio))
 		ev_io_start(loop_of(st), &st->rio);
@@ -145,7 +145,7 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct stream *st = w->data;
 	struct session *s = st->session;
-	uint64_t credit = st->tx_allowed - st->tx_sent;
+	uint64_t credit = flow_tx_credit(&st->flow);
 	size_t want = credit < READ_CHUNK ? (size_t)credit : READ_CHUNK;
 	uint8_t *p;
 	ssize_t n;
@@ -167,39 +167,33 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	}
 	if (n == 0) {
-		st->local_eof = true;
+		flow_on_local_eof(&st->flow);
 		send_frame_empty(st, TT_FRAME_FIN);
 		stream_update_read(st);
 		maybe_finish(st);
 		return;
 	}
 	session_commit(s, st->channel, compress_data_frame(st, p, (size_t)n));
-	st->tx_sent += (uint64_t)n;
+	flow_on_sent(&st->flow, (size_t)n);
 	st->bytes_up += (uint64_t)n;
 	session_count_payload(s, true, (size_t)n);
 	stream_update_read(st);
 }
 
-/* Grant the peer more credit for what we have written locally. Grants are
- * batched (a quarter window) so that WINDOW frames stay rare. */
-static void grant(struct stream *st, size_t written)
+/* Written locally: grant the peer more credit when flow says so. */
+static void written(struct stream *st, size_t n)
 {
-	st->rx_ungranted += (uint32_t)written;
-	if (st->rx_ungranted >= st->rx_window / 4 ||
-	    (!st->rx_head && st->rx_ungranted >= st->rx_window / 16)) {
-		send_frame_u32(st, TT_FRAME_WINDOW, st->rx_ungranted);
-		st->rx_allowed += st->rx_ungranted;
-		st->rx_ungranted = 0;
-	}
+	uint32_t grant = flow_on_written(&st->flow, n);
+
+	if (grant)
+		send_frame_u32(st, TT_FRAME_WINDOW, grant);
 }
 
 /* The queue is empty: finish a half-close the peer asked for. */
 static bool after_drain(struct stream *st)
 {
-	if (st->remote_fin && !st->shut_wr) {
+	if (flow_take_shutdown(&st->flow))
 		shutdown(st->fd, SHUT_WR);
-		st->shut_wr = true;
-	}
 	return maybe_finish(st);
 }
 
@@ -226,8 +220,7 @@ static void on_writable(struct ev_loop *loop, ev_io *w, int revents)
 		stream_abort(st, TT_REASON_RESET, true, strerror(errno));
 		return;
 	}
-	st->rx_queued -= (size_t)n;
-	grant(st, (size_t)n);
+	written(st, (size_t)n);
 	while (n > 0) {
 		struct chunk *c = st->rx_head;
 		size_t left = c->len - c->off;
@@ -263,7 +256,7 @@ static void deliver(struct stream *st, const uint8_t *data, size_t len)
 			return;
 		}
 		if (n > 0) {
-			grant(st, (size_t)n);
+			written(st, (size_t)n);
 			data += n;
 			len -= (size_t)n;
 		}
@@ -284,7 +277,6 @@ static void deliver(struct stream *st, const uint8_t *data, size_t len)
 	else
 		st->rx_head = c;
 	st->rx_tail = c;
-	st->rx_queued += len;
 	if (st->state == STREAM_OPEN && !ev_is_active(&st->wio))
 		ev_io_start(loop_of(st), &st->wio);
 }
@@ -295,8 +287,6 @@ static bool on_data(struct stream *st, const struct tt_frame *f)
 	const uint8_t *data = f->payload;
 	size_t len = f->len;
 
-	if (st->remote_fin)
-		return false;
 	if (f->flags & TT_FRAME_FLAG_LZ4) {
 		long n = decompress_payload(f->payload, f->len, buf, sizeof(buf));
 
@@ -305,9 +295,8 @@ static bool on_data(struct stream *st, const struct tt_frame *f)
 		data = buf;
 		len = (size_t)n;
 	}
-	if (st->rx_received + len > st->rx_allowed)
-		return false; /* beyond the credit we granted */
-	st->rx_received += len;
+	if (!flow_on_received(&st->flow, len))
+		return false; /* beyond the credit we granted, or after FIN */
 	st->bytes_down += len;
 	session_count_payload(st->session, false, len);
 	deliver(st, data, len);
@@ -323,14 +312,14 @@ bool stream_on_frame(struct stream *st, const struct tt_frame *f)
 	case TT_FRAME_DATA:
 		return on_data(st, f);
 	case TT_FRAME_FIN:
-		if (st->remote_fin)
+		if (!flow_on_remote_fin(&st->flow))
 			return false;
-		st->remote_fin = true;
 		if (!st->rx_head && st->state == STREAM_OPEN)
 			after_drain(st);
 		return true;
 	case TT_FRAME_WINDOW:
-		st->tx_allowed += tt_frame_get_u32(f);
+		if (!flow_on_window(&st->flow, tt_frame_get_u32(f)))
+			return false;
 		stream_update_read(st);
 		return true;
 	case TT_FRAME_SYNACK:
@@ -403,10 +392,9 @@ void stream_start_client(struct stream *st, uint32_t id, uint64_t peer_window)
 	ev_timer_stop(loop_of(st), &st->timer);
 	st->id = id;
 	st->state = STREAM_OPEN;
-	st->rx_allowed = st->rx_window;
 	/* Optimistic: data may follow the SYN at once, within the window every
 	 * stream of the peer starts with (its HELLO). No round trip is lost. */
-	st->tx_allowed = peer_window;
+	flow_init(&st->flow, st->rx_window, peer_window);
 	if (p)
 		session_commit(st->session, st->channel,
 		               tt_frame_put_syn(p, st->id, st->rx_window, st->dest_host, st->dest_port));
@@ -426,9 +414,8 @@ void stream_new_server(struct session *s, uint32_t id, const struct tt_syn *syn)
 	st->state = STREAM_DIALING;
 	snprintf(st->dest_host, sizeof(st->dest_host), "%s", syn->host);
 	st->dest_port = syn->port;
-	st->tx_allowed = syn->window;
 	st->rx_window = session_daemon(s)->cfg->stream_window;
-	st->rx_allowed = st->rx_window; /* as our HELLO promised */
+	flow_init(&st->flow, st->rx_window, syn->window); /* as our HELLO promised */
 	session_add_stream(s, st);
 	dial_start(session_daemon(s), st, syn->host, syn->port); /* may end the stream */
 }
@@ -451,7 +438,7 @@ void stream_dial_done(struct stream *st, int fd, uint8_t reason, const char *det
 	/* What arrived while we were dialling waits in the queue. */
 	if (st->rx_head)
 		ev_io_start(loop_of(st), &st->wio);
-	else if (st->remote_fin && after_drain(st))
+	else if (st->flow.remote_fin && after_drain(st))
 		return;
 	stream_update_read(st);
 }

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "toxtun/config.h"
+#include "mux/flow.h"
 #include "toxtun/frame.h"
 
 struct session;
@@ -45,21 +46,14 @@ struct stream {
 	enum stream_state state;
 	bool from_client_side;             /* we accepted it locally (we sent SYN) */
 	bool synack;                       /* client: the destination answered */
-	bool local_eof;                    /* EOF read locally, FIN queued */
-	bool remote_fin;                   /* FIN received */
-	bool shut_wr;                      /* local socket shut for writing */
 	bool want_read;                    /* read watcher should run */
 	char tunnel[TT_NAME_MAX];          /* client: tunnel name; server: "" */
 	char origin[80];                   /* local peer address (client side) */
 	char dest_host[TT_HOST_MAX];
 	uint16_t dest_port;
-	/* flow control, in uncompressed bytes */
-	uint64_t tx_allowed, tx_sent;      /* we may send while tx_sent < tx_allowed */
-	uint64_t rx_allowed, rx_received;  /* granted to the peer / received */
+	struct flow flow;                  /* credit and half-close, in uncompressed bytes */
 	uint32_t rx_window;
-	uint32_t rx_ungranted;             /* written locally, not yet granted again */
 	struct chunk *rx_head, *rx_tail;
-	size_t rx_queued;
 	/* compression heuristics */
 	uint16_t lz4_skip, lz4_backoff;
 	/* statistics */
