@@ -161,6 +161,12 @@ struct toxnode *toxnode_new(const struct tt_config *cfg, bool offline, char *err
 	tox_options_set_ipv6_enabled(opt, cfg->ipv6);
 	tox_options_set_local_discovery_enabled(opt, cfg->local_discovery && !offline);
 	tox_options_set_log_callback(opt, on_tox_log);
+	/* A random start port within tox's default range: a restarted node then
+	 * rarely reuses the address its previous instance had. Other nodes'
+	 * tables still pair that address with the old, dead DHT key for minutes,
+	 * and on a small network that hides the new instance (DESIGN.md). */
+	tox_options_set_start_port(opt, (uint16_t)(33445 + randombytes_uniform(100)));
+	tox_options_set_end_port(opt, 33545);
 	if (exists) {
 		tox_options_set_savedata_type(opt, TOX_SAVEDATA_TYPE_TOX_SAVE);
 		tox_options_set_savedata_data(opt, save, save_len);
