@@ -7,6 +7,7 @@
 
 #include "core/daemon.h"
 #include "forward/listener.h"
+#include "forward/resolve.h"
 #include "link/link.h"
 #include "mux/session.h"
 #include "tox/profile.h"
@@ -389,6 +390,8 @@ static void teardown(struct daemon *d)
 	for (size_t i = 0; i < d->n_sessions; i++)
 		session_free(d->sessions[i], TT_REASON_SHUTDOWN);
 	free(d->sessions);
+	if (d->loop)
+		resolve_shutdown(d->loop);
 	if (d->link) {
 		/* Let the goodbyes ENet just queued reach Tox before it goes. */
 		link_drain(d->link);

@@ -11,6 +11,7 @@
 
 #include "core/daemon.h"
 #include "forward/dial.h"
+#include "forward/resolve.h"
 #include "forward/sockutil.h"
 #include "mux/stream.h"
 #include "toxtun/frame.h"
@@ -26,6 +27,9 @@ struct dial {
 	socklen_t lens[MAX_ADDRS];
 	int n_addrs, next;
 	uint8_t last_reason;
+	char host[256];
+	uint16_t port;
+	struct resolve *resolve;
 	ev_io io;
 	ev_timer timer;
 };
@@ -122,13 +126,43 @@ static void try_next(struct dial *dl)
 	finish(dl, -1, dl->last_reason);
 }
 
+/* Keep the resolved addresses the permit list allows, then connect. The
+ * permit list applies to every address a name resolved to: a name cannot
+ * smuggle a forbidden address past it. */
+static void dial_addresses(struct dial *dl, const struct addrinfo *res)
+{
+	char addr[INET6_ADDRSTRLEN];
+
+	for (const struct addrinfo *ai = res; ai && dl->n_addrs < MAX_ADDRS; ai = ai->ai_next) {
+		if (!sock_addr_str(ai->ai_addr, addr, sizeof(addr)))
+			continue;
+		if (!tt_permit_check(dl->d->cfg, dl->host, addr, dl->port))
+			continue;
+		memcpy(&dl->addrs[dl->n_addrs], ai->ai_addr, ai->ai_addrlen);
+		dl->lens[dl->n_addrs++] = ai->ai_addrlen;
+	}
+	try_next(dl);
+}
+
+static void on_resolved(void *ctx, const struct addrinfo *res, int err)
+{
+	struct dial *dl = ctx;
+
+	dl->resolve = NULL;
+	dl->st->dial = NULL;
+	if (err) {
+		finish(dl, -1, TT_REASON_RESOLVE);
+		return;
+	}
+	dial_addresses(dl, res);
+}
+
 void dial_start(struct daemon *d, struct stream *st, const char *host, uint16_t port)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
-	struct addrinfo *res = NULL, *ai;
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV | AI_NUMERICHOST };
+	struct addrinfo *res = NULL;
 	struct dial *dl = calloc(1, sizeof(*dl));
-	char portstr[8], addr[INET6_ADDRSTRLEN];
-	int rc;
+	char portstr[8];
 
 	if (!dl) {
 		stream_dial_done(st, -1, TT_REASON_RESET, "(out of memory)");
@@ -138,33 +172,30 @@ void dial_start(struct daemon *d, struct stream *st, const char *host, uint16_t 
 	dl->st = st;
 	dl->fd = -1;
 	dl->last_reason = TT_REASON_NOT_PERMITTED;
+	snprintf(dl->host, sizeof(dl->host), "%s", host);
+	dl->port = port;
 	ev_init(&dl->io, on_connected);
 	ev_init(&dl->timer, on_timeout);
 	dl->io.data = dl->timer.data = dl;
 	snprintf(portstr, sizeof(portstr), "%u", (unsigned)port);
-	/* TODO(async resolve): names go through getaddrinfo, which blocks; literals do not. */
-	rc = getaddrinfo(host, portstr, &hints, &res);
-	if (rc != 0) {
-		free(dl);
-		stream_dial_done(st, -1, TT_REASON_RESOLVE, NULL);
+	/* Literals resolve at once; names go to the resolver off the loop. */
+	if (getaddrinfo(host, portstr, &hints, &res) == 0) {
+		dial_addresses(dl, res);
+		freeaddrinfo(res);
 		return;
 	}
-	/* The permit list applies to every address the name resolved to:
-	 * a name cannot smuggle a forbidden address past it. */
-	for (ai = res; ai && dl->n_addrs < MAX_ADDRS; ai = ai->ai_next) {
-		if (!sock_addr_str(ai->ai_addr, addr, sizeof(addr)))
-			continue;
-		if (!tt_permit_check(d->cfg, host, addr, port))
-			continue;
-		memcpy(&dl->addrs[dl->n_addrs], ai->ai_addr, ai->ai_addrlen);
-		dl->lens[dl->n_addrs++] = ai->ai_addrlen;
+	dl->resolve = resolve_start(d->loop, host, port, on_resolved, dl);
+	if (!dl->resolve) {
+		finish(dl, -1, TT_REASON_RESOLVE);
+		return;
 	}
-	freeaddrinfo(res);
-	try_next(dl);
+	st->dial = dl;
 }
 
 void dial_cancel(struct dial *dl)
 {
+	if (dl->resolve)
+		resolve_cancel(dl->resolve);
 	ev_io_stop(dl->d->loop, &dl->io);
 	ev_timer_stop(dl->d->loop, &dl->timer);
 	if (dl->fd >= 0)
