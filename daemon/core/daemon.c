@@ -390,6 +390,11 @@ static void teardown(struct daemon *d)
 	for (size_t i = 0; i < d->n_sessions; i++)
 		session_free(d->sessions[i], TT_REASON_SHUTDOWN);
 	free(d->sessions);
+	d->sessions = NULL;
+	d->n_sessions = 0;
+	/* The last tox_iterate below must not call back into what is gone. */
+	if (d->node)
+		toxnode_set_events(d->node, NULL, NULL);
 	if (d->loop)
 		resolve_shutdown(d->loop);
 	if (d->link) {

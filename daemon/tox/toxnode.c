@@ -172,7 +172,9 @@ struct toxnode *toxnode_new(const struct tt_config *cfg, bool offline, char *err
 		tox_options_set_savedata_data(opt, save, save_len);
 	}
 	node->tox = tox_new(opt, &enew);
-	if (!node->tox) {
+	/* tox_new returns a fresh instance even when it could not load the
+	 * profile (LOAD_BAD_FORMAT): that would silently be a new identity. */
+	if (!node->tox || enew != TOX_ERR_NEW_OK) {
 		snprintf(err, errlen, "%s: %s", cfg->profile, new_error_str(enew));
 		goto fail;
 	}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Install what toxtun needs to build and test, from Debian's packages only.
+# Used by the README's first command and by .ci/run. Run as root.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+if [ "$(id -u)" -ne 0 ]; then
+	exec sudo "$0" "$@"
+fi
+apt-get update </dev/null
+# toxcore-utils: tox-bootstrapd, the private bootstrap node of the demo and
+# the integration tests. clang + libclang-rt: the libFuzzer harnesses.
+# util-linux: setpriv, which ties test processes' lifetime to the test.
+apt-get install -y --no-install-recommends </dev/null \
+	build-essential cmake pkg-config \
+	libtoxcore-dev libsodium-dev libenet-dev liblz4-dev libev-dev libinih-dev libjson-c-dev \
+	toxcore-utils python3 clang libclang-rt-14-dev \
+	iproute2 nftables procps util-linux

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Build and test toxtun twice, the way CI does:
+#   build/       warnings as errors
+#   build-asan/  warnings as errors + AddressSanitizer and UndefinedBehaviorSanitizer
+# In each, unit tests run in parallel; integration tests (real tox-bootstrapd and
+# tunnel processes moving tens of MB, sensitive to CPU starvation on a 2-core
+# machine) run TOXTUN_INTEGRATION_JOBS (default 1) at a time.
+# Every stage runs even after a failure so that one CI run shows all problems;
+# the exit status is nonzero if any stage failed.
+set -uo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+jobs=$(nproc 2>/dev/null || echo 2)
+integration_jobs=${TOXTUN_INTEGRATION_JOBS:-1}
+failures=()
+started=$SECONDS
+
+stage() {
+	echo
+	echo "=== $* ($((SECONDS - started)) s elapsed)"
+}
+
+# run_suite BUILD_DIR [CMAKE_OPTION...]
+run_suite() {
+	local dir=$1
+	shift
+	stage "configure and build $dir"
+	if ! cmake -S . -B "$dir" -DTOXTUN_WERROR=ON "$@" ||
+	   ! cmake --build "$dir" -j "$jobs"; then
+		failures+=("$dir: build")
+		return
+	fi
+	stage "$dir: unit tests"
+	ctest --test-dir "$dir" -L '^unit$' -j "$jobs" --output-on-failure --no-tests=ignore ||
+		failures+=("$dir: unit tests")
+	stage "$dir: integration tests"
+	ctest --test-dir "$dir" -L '^integration$' -j "$integration_jobs" --output-on-failure \
+		--no-tests=ignore || failures+=("$dir: integration tests")
+	stage "$dir: other tests"
+	ctest --test-dir "$dir" -LE '^(unit|integration)$' -j "$jobs" --output-on-failure \
+		--no-tests=ignore || failures+=("$dir: other tests")
+}
+
+run_suite build
+# A sanitizer report must fail the test that caused it, not scroll by.
+ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+	run_suite build-asan -DTOXTUN_SANITIZE=ON
+
+stage "done"
+if ((${#failures[@]})); then
+	printf 'FAILED: %s\n' "${failures[@]}"
+	exit 1
+fi
+echo "all builds and tests passed"
