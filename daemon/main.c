@@ -1,10 +1,12 @@
 /* tunnel: forward TCP ports between two machines through the Tox network. */
 #include <getopt.h>
+#include <stdbool.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/ctl.h"
 #include "core/daemon.h"
 #include "tox/toxnode.h"
 #include "toxtun/config.h"
@@ -24,15 +26,26 @@ static void usage(FILE *out)
 	      "  client FILE.ini   listen on every [client] line and forward through the server\n"
 	      "  run FILE.ini      both roles on one Tox identity\n"
 	      "  id FILE.ini       print this node's Tox ID (creating the identity if needed)\n"
+	      "  status FILE.ini   show a running daemon's peers, tunnels and rates\n"
+	      "  reload FILE.ini   make a running daemon re-read its ini file\n"
+	      "  stop FILE.ini     stop a running daemon\n"
 	      "\n"
 	      "Options:\n"
 	      "  -v, --verbose     more log output (debug)\n"
 	      "  -q, --quiet       only warnings and errors\n"
 	      "  -h, --help        this help\n"
 	      "  -V, --version     the version\n"
+	      "      --json        status/reload: print the daemon's JSON reply\n"
+	      "      --watch       status: refresh every second\n"
+	      "      --socket PATH status/reload/stop: the control socket to use\n"
 	      "\n"
 	      "Exit status: 0 after a clean stop, 1 on a runtime error, 2 on a bad\n"
 	      "command line or configuration file. See tunnel(1).\n", out);
+}
+
+static bool is_control_command(const char *cmd)
+{
+	return strcmp(cmd, "status") == 0 || strcmp(cmd, "reload") == 0 || strcmp(cmd, "stop") == 0;
 }
 
 static int print_id(struct tt_config *cfg)
@@ -59,8 +72,13 @@ int main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "watch", no_argument, NULL, 'w' },
+		{ "socket", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *socket_path = NULL;
+	bool json = false, watch = false;
 	struct tt_config *cfg = NULL;
 	const char *cmd, *file;
 	char err[1024];
@@ -73,15 +91,34 @@ int main(int argc, char **argv)
 		case 'q': tt_log_set_level(TT_LOG_WARN); break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("tunnel (toxtun) %s\n", TOXTUN_VERSION); return 0;
+		case 'j': json = true; break;
+		case 'w': watch = true; break;
+		case 's': socket_path = optarg; break;
 		default: usage(stderr); return EXIT_USAGE;
 		}
+	}
+	cmd = optind < argc ? argv[optind] : "";
+	if (is_control_command(cmd) && socket_path && argc - optind == 1) {
+		if (watch && strcmp(cmd, "status") != 0) {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		return cli_control(cmd, NULL, socket_path, json, watch);
 	}
 	if (argc - optind != 2) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	cmd = argv[optind];
 	file = argv[optind + 1];
+	if (is_control_command(cmd)) {
+		if (!tt_config_load(file, &cfg, err, sizeof(err))) {
+			fprintf(stderr, "tunnel: %s\n", err);
+			return EXIT_USAGE;
+		}
+		status = cli_control(cmd, cfg, socket_path, json, watch);
+		tt_config_free(cfg);
+		return status;
+	}
 	if (strcmp(cmd, "server") == 0)
 		roles = ROLE_SERVER;
 	else if (strcmp(cmd, "client") == 0)
@@ -109,7 +146,9 @@ int main(int argc, char **argv)
 		tt_config_free(cfg);
 		return 1;
 	}
-	status = roles ? daemon_run(cfg, roles) : print_id(cfg);
+	if (roles)
+		return daemon_run(cfg, roles); /* takes cfg */
+	status = print_id(cfg);
 	tt_config_free(cfg);
 	return status;
 }

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include "core/daemon.h"
+#include "control/control.h"
+#include "core/tunnels.h"
 #include "forward/listener.h"
 #include "forward/resolve.h"
 #include "link/link.h"
@@ -256,6 +258,8 @@ static void on_housekeeping(struct ev_loop *loop, ev_timer *w, int revents)
 		}
 		i++;
 	}
+	if (++d->ticks % 10 == 0)
+		tunnels_sample(d);
 	if (toxnode_is_dirty(d->node) && !toxnode_save(d->node, err, sizeof(err)))
 		log_error("%s", err);
 }
@@ -275,80 +279,35 @@ static void on_stop_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	struct daemon *d = w->data;
 
 	log_info("signal %d: shutting down", w->signum);
-	d->stopping = true;
-	ev_break(loop, EVBREAK_ALL);
+	daemon_stop(d);
 }
 
 static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 {
-	log_warn("SIGHUP: reloading the configuration is not supported yet; ignored");
+	json_object_put(daemon_reload(w->data, "SIGHUP"));
+}
+
+void daemon_stop(struct daemon *d)
+{
+	d->stopping = true;
+	ev_break(d->loop, EVBREAK_ALL);
+}
+
+const char *daemon_role_str(const struct daemon *d)
+{
+	if (d->roles == (ROLE_SERVER | ROLE_CLIENT))
+		return "run";
+	return d->roles & ROLE_SERVER ? "server" : "client";
 }
 
 /* ---- set-up and tear-down ---- */
 
 static bool setup_client(struct daemon *d, char *err, size_t errlen)
 {
-	struct tt_config *cfg = d->cfg;
-
-	d->listeners = calloc(cfg->n_tunnels ? cfg->n_tunnels : 1, sizeof(*d->listeners));
-	if (!d->listeners) {
-		snprintf(err, errlen, "out of memory");
-		return false;
-	}
-	for (size_t i = 0; i < cfg->n_tunnels; i++) {
-		const struct tt_client_tunnel *t = &cfg->tunnels[i];
-		struct session *s;
-		char e[256];
-
-		if (toxnode_add_server(d->node, t->server_id, e, sizeof(e)) == UINT32_MAX) {
-			snprintf(err, errlen, "tunnel %s: %s", t->name, e);
+	for (size_t i = 0; i < d->cfg->n_tunnels; i++)
+		if (!daemon_start_tunnel(d, &d->cfg->tunnels[i], err, errlen))
 			return false;
-		}
-		s = daemon_session(d, t->server_id, true);
-		if (!s) {
-			snprintf(err, errlen, "out of memory");
-			return false;
-		}
-		session_set_connector(s, true);
-		d->listeners[i] = listener_new(d, t, e, sizeof(e));
-		if (!d->listeners[i]) {
-			snprintf(err, errlen, "tunnel %s: %s", t->name, e);
-			return false;
-		}
-		d->n_listeners = i + 1;
-		log_info("listening on %s:%u for tunnel %s -> %s:%u via %s", t->listen_host,
-		         (unsigned)t->listen_port, t->name, t->remote_host, (unsigned)t->remote_port,
-		         session_name(s));
-	}
 	return true;
-}
-
-/* With an allow list, the friend list is exactly the allowed keys. */
-static void setup_server(struct daemon *d)
-{
-	struct tt_config *cfg = d->cfg;
-	uint32_t *friends;
-	size_t n;
-
-	if (cfg->n_allow == 0)
-		return;
-	n = toxnode_friends(d->node, NULL, 0);
-	friends = calloc(n ? n : 1, sizeof(*friends));
-	if (friends && toxnode_friends(d->node, friends, n) == n) {
-		for (size_t i = 0; i < n; i++) {
-			uint8_t pk[TT_PUBKEY_SIZE];
-			char hex[2 * TT_PUBKEY_SIZE + 1];
-
-			if (!toxnode_friend_key(d->node, friends[i], pk) || tt_allow_check(cfg, pk))
-				continue;
-			tt_hex_format(pk, TT_PUBKEY_SIZE, hex);
-			log_info("forgetting friend %s: not in allow list", hex);
-			toxnode_delete_friend(d->node, friends[i]);
-		}
-	}
-	free(friends);
-	for (size_t i = 0; i < cfg->n_allow; i++)
-		toxnode_add_friend_key(d->node, cfg->allow[i]);
 }
 
 static void start_watchers(struct daemon *d)
@@ -384,6 +343,8 @@ static void teardown(struct daemon *d)
 {
 	char err[512];
 
+	control_free(d->control);
+	d->control = NULL;
 	for (size_t i = 0; i < d->n_listeners; i++)
 		listener_free(d->listeners[i]);
 	free(d->listeners);
@@ -408,13 +369,14 @@ static void teardown(struct daemon *d)
 			log_error("%s", err);
 		toxnode_free(d->node);
 	}
+	tunnels_free_all(d);
 }
 
 int daemon_run(struct tt_config *cfg, unsigned roles)
 {
 	struct daemon d = { .cfg = cfg, .roles = roles };
 	uint8_t id[TT_TOX_ID_SIZE];
-	char hex[2 * TT_TOX_ID_SIZE + 1], err[512];
+	char hex[2 * TT_TOX_ID_SIZE + 1], err[512], path_err[512];
 	int lock_fd, status = 1;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -445,9 +407,18 @@ int daemon_run(struct tt_config *cfg, unsigned roles)
 		goto out;
 	}
 	if (roles & ROLE_SERVER)
-		setup_server(&d);
+		daemon_apply_allow(&d);
 	if ((roles & ROLE_CLIENT) && !setup_client(&d, err, sizeof(err))) {
 		log_error("%s", err);
+		goto out;
+	}
+	if (!control_socket_path(cfg, daemon_role_str(&d), err, sizeof(err))) {
+		log_error("control socket path too long");
+		goto out;
+	}
+	d.control = control_new(&d, err, path_err, sizeof(path_err));
+	if (!d.control) {
+		log_error("%s", path_err);
 		goto out;
 	}
 	start_watchers(&d);
@@ -460,5 +431,6 @@ out:
 	if (d.loop)
 		ev_loop_destroy(d.loop);
 	close(lock_fd);
+	tt_config_free(d.cfg); /* a reload may have replaced the one we were given */
 	return status;
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/daemon.h"
+#include "core/tunnels.h"
 #include "link/link.h"
 #include "mux/session.h"
 #include "mux/stream.h"
@@ -88,8 +89,43 @@ void session_set_fnum(struct session *s, uint32_t fnum) { s->fnum = fnum; }
 void session_set_connector(struct session *s, bool connector) { s->connector = connector; }
 struct daemon *session_daemon(struct session *s) { return s->d; }
 size_t session_stream_count(const struct session *s) { return s->n_streams; }
+struct stream *session_first_stream(struct session *s) { return s->streams; }
 uint64_t session_peer_window(const struct session *s) { return s->remote.window; }
 uint32_t session_max_streams(const struct session *s) { return s->d->cfg->max_streams; }
+
+void session_get_info(const struct session *s, struct session_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->state = s->state;
+	out->idle = s->state == SESSION_DOWN && s->lingered;
+	out->friend_status = s->friend_status;
+	out->window = s->window;
+	out->streams = s->n_streams;
+	out->stats = s->stats;
+	if (s->peer && s->state >= SESSION_HELLO) {
+		out->rtt_ms = s->peer->roundTripTime;
+		out->rtt_var_ms = s->peer->roundTripTimeVariance;
+		out->loss = (double)s->peer->packetLoss / ENET_PEER_PACKET_LOSS_SCALE;
+	}
+}
+
+bool session_ready(const struct session *s)
+{
+	return s->state == SESSION_UP ||
+	       (s->lingered && s->state == SESSION_DOWN && s->friend_status != TOX_CONNECTION_NONE);
+}
+
+const char *session_state_str(const struct session_info *info)
+{
+	if (info->idle)
+		return "idle";
+	switch (info->state) {
+	case SESSION_UP: return "up";
+	case SESSION_HELLO: return "hello";
+	case SESSION_CONNECTING: return "connecting";
+	default: return "down";
+	}
+}
 
 /* ---- stream table ---- */
 
@@ -149,6 +185,16 @@ static void hash_remove(struct session *s, struct stream *st)
 			return;
 		}
 	}
+}
+
+bool session_close_stream(struct session *s, uint32_t id)
+{
+	struct stream *st = find_stream(s, id);
+
+	if (!st)
+		return false;
+	stream_abort(st, TT_REASON_RESET, true, "closed from the control socket");
+	return true;
 }
 
 void session_add_stream(struct session *s, struct stream *st)
@@ -503,9 +549,13 @@ static void on_syn(struct session *s, const struct tt_frame *f)
 	else if (s->n_streams >= s->d->cfg->max_streams)
 		reason = TT_REASON_LIMIT;
 	if (reason) {
+		struct tunnel_stats *ts = tunnels_server(s->d, s->pk, syn.host, syn.port);
+
 		log_warn("peer %s: stream %u to %s:%u refused: %s", s->name, (unsigned)f->stream,
 		         syn.host, (unsigned)syn.port, tt_reason_str(reason));
 		s->stats.refused++;
+		if (ts)
+			ts->refused++;
 		send_control(s, out, tt_frame_put_rst(out, TT_FRAME_RST, f->stream, reason, NULL));
 		return;
 	}

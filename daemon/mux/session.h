@@ -29,6 +29,16 @@ struct session_stats {
 	uint64_t streams_total, refused;
 };
 
+struct session_info {
+	enum session_state state;
+	bool idle;                       /* DOWN only because it lingered out: reopens on demand */
+	TOX_CONNECTION friend_status;
+	double rtt_ms, rtt_var_ms, loss; /* loss: fraction of reliable packets */
+	uint32_t window;
+	size_t streams;
+	struct session_stats stats;
+};
+
 struct session *session_new(struct daemon *d, const uint8_t pubkey[TT_PUBKEY_SIZE]);
 /* Reset every stream (reason), drop the peer, free. */
 void session_free(struct session *s, uint8_t reason);
@@ -40,6 +50,13 @@ uint32_t session_fnum(const struct session *s);
 void session_set_fnum(struct session *s, uint32_t fnum);
 /* Does this node dial the session (it has client tunnels to it)? */
 void session_set_connector(struct session *s, bool connector);
+
+void session_get_info(const struct session *s, struct session_info *out);
+const char *session_state_str(const struct session_info *info);
+/* Usable now or on demand: up, or idle after lingering with the friend online. */
+bool session_ready(const struct session *s);
+/* Reset one stream by id (control socket). False if there is no such stream. */
+bool session_close_stream(struct session *s, uint32_t id);
 
 /* Events from Tox and the link. */
 void session_on_friend_status(struct session *s, TOX_CONNECTION c);
@@ -60,6 +77,7 @@ void session_add_stream(struct session *s, struct stream *st);   /* WAITING or w
 void session_stream_assign(struct session *s, struct stream *st); /* give it an id, hash it */
 void session_remove_stream(struct session *s, struct stream *st);
 size_t session_stream_count(const struct session *s);
+struct stream *session_first_stream(struct session *s); /* then st->next */
 uint64_t session_peer_window(const struct session *s);
 uint32_t session_max_streams(const struct session *s);
 

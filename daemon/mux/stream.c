@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/daemon.h"
+#include "core/tunnels.h"
 #include "forward/dial.h"
 #include "mux/compress.h"
 #include "mux/session.h"
@@ -38,6 +39,40 @@ static struct stream *stream_alloc(struct session *s)
 	ev_init(&st->timer, on_wait_timeout);
 	st->rio.data = st->wio.data = st->timer.data = st;
 	return st;
+}
+
+/* Count bytes towards the stream's tunnel. "Up" is from the client's local
+ * side to the server, whichever side we are. */
+static void count_bytes(struct stream *st, bool read_locally, size_t n)
+{
+	bool up = read_locally == st->from_client_side;
+
+	if (up)
+		st->bytes_up += n;
+	else
+		st->bytes_down += n;
+	if (st->ts) {
+		if (up)
+			st->ts->bytes_up += n;
+		else
+			st->ts->bytes_down += n;
+	}
+}
+
+static void attach_tunnel(struct stream *st, struct tunnel_stats *ts)
+{
+	st->ts = ts;
+	if (ts) {
+		ts->streams_total++;
+		ts->streams_active++;
+	}
+}
+
+static void count_refused(struct stream *st)
+{
+	session_count_refused(st->session);
+	if (st->ts)
+		st->ts->refused++;
 }
 
 static void set_fd(struct stream *st, int fd)
@@ -75,6 +110,8 @@ void stream_free(struct stream *st)
 		next = c->next;
 		free(c);
 	}
+	if (st->ts)
+		st->ts->streams_active--;
 	session_remove_stream(st->session, st);
 	free(st);
 }
@@ -175,7 +212,7 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 	}
 	session_commit(s, st->channel, compress_data_frame(st, p, (size_t)n));
 	flow_on_sent(&st->flow, (size_t)n);
-	st->bytes_up += (uint64_t)n;
+	count_bytes(st, true, (size_t)n);
 	session_count_payload(s, true, (size_t)n);
 	stream_update_read(st);
 }
@@ -297,7 +334,7 @@ static bool on_data(struct stream *st, const struct tt_frame *f)
 	}
 	if (!flow_on_received(&st->flow, len))
 		return false; /* beyond the credit we granted, or after FIN */
-	st->bytes_down += len;
+	count_bytes(st, false, len);
 	session_count_payload(st->session, false, len);
 	deliver(st, data, len);
 	return true;
@@ -331,7 +368,7 @@ bool stream_on_frame(struct stream *st, const struct tt_frame *f)
 		tt_frame_get_rst(f, &r);
 		describe(st, desc, sizeof(desc));
 		if (st->from_client_side && !st->synack) {
-			session_count_refused(st->session);
+			count_refused(st);
 			log_warn("%s refused by server: %s", desc, tt_reason_str(r.reason));
 		} else {
 			log_info("%s reset by peer: %s", desc, tt_reason_str(r.reason));
@@ -375,6 +412,7 @@ struct stream *stream_new_client(struct session *s, int fd, const struct tt_clie
 	st->dest_port = t->remote_port;
 	st->rx_window = session_daemon(s)->cfg->stream_window;
 	session_add_stream(s, st);
+	attach_tunnel(st, tunnels_find_client(session_daemon(s), t->name));
 	if (session_state(s) == SESSION_UP) {
 		session_stream_assign(s, st);
 		stream_start_client(st, st->id, session_peer_window(s));
@@ -417,6 +455,7 @@ void stream_new_server(struct session *s, uint32_t id, const struct tt_syn *syn)
 	st->rx_window = session_daemon(s)->cfg->stream_window;
 	flow_init(&st->flow, st->rx_window, syn->window); /* as our HELLO promised */
 	session_add_stream(s, st);
+	attach_tunnel(st, tunnels_server(session_daemon(s), session_pubkey(s), syn->host, syn->port));
 	dial_start(session_daemon(s), st, syn->host, syn->port); /* may end the stream */
 }
 
@@ -428,7 +467,7 @@ void stream_dial_done(struct stream *st, int fd, uint8_t reason, const char *det
 		describe(st, desc, sizeof(desc));
 		log_warn("%s refused: %s%s%s", desc, tt_reason_str(reason), detail ? " " : "",
 		         detail ? detail : "");
-		session_count_refused(st->session);
+		count_refused(st);
 		stream_abort(st, reason, true, NULL);
 		return;
 	}

@@ -23,6 +23,7 @@
 
 struct session;
 struct dial;
+struct tunnel_stats;
 
 enum stream_state {
 	STREAM_WAITING,   /* client: accepted, the tunnel is not up yet */
@@ -60,6 +61,7 @@ struct stream {
 	uint64_t bytes_up, bytes_down;     /* up = from the local socket to the peer */
 	double opened;
 	struct dial *dial;
+	struct tunnel_stats *ts;           /* the tunnel it counts towards, or NULL */
 	ev_io rio, wio;
 	ev_timer timer;                    /* WAITING: wait timeout */
 };

@@ -20,7 +20,11 @@
 
 struct toxnode {
 	Tox *tox;
-	const struct tt_config *cfg;
+	/* Copies of what the node needs from the configuration: a reload
+	 * replaces the configuration, but never the identity or the network. */
+	char *profile;
+	struct tt_node_entry *bootstrap, *relays;
+	size_t n_bootstrap, n_relays;
 	const struct toxnode_events *ev;
 	void *ctx;
 	TOX_CONNECTION dht;
@@ -100,10 +104,8 @@ static void on_tox_log(Tox *tox, TOX_LOG_LEVEL level, const char *file, uint32_t
 
 static void bootstrap(struct toxnode *node)
 {
-	const struct tt_config *cfg = node->cfg;
-
-	for (size_t i = 0; i < cfg->n_bootstrap; i++) {
-		const struct tt_node_entry *b = &cfg->bootstrap[i];
+	for (size_t i = 0; i < node->n_bootstrap; i++) {
+		const struct tt_node_entry *b = &node->bootstrap[i];
 		Tox_Err_Bootstrap e1, e2;
 
 		tox_bootstrap(node->tox, b->host, b->port, b->pubkey, &e1);
@@ -113,8 +115,8 @@ static void bootstrap(struct toxnode *node)
 		if (e1 != TOX_ERR_BOOTSTRAP_OK)
 			log_warn("bootstrap %s:%u failed (error %d)", b->host, (unsigned)b->port, (int)e1);
 	}
-	for (size_t i = 0; i < cfg->n_tcp_relays; i++) {
-		const struct tt_node_entry *r = &cfg->tcp_relays[i];
+	for (size_t i = 0; i < node->n_relays; i++) {
+		const struct tt_node_entry *r = &node->relays[i];
 		Tox_Err_Bootstrap e;
 
 		tox_add_tcp_relay(node->tox, r->host, r->port, r->pubkey, &e);
@@ -122,6 +124,25 @@ static void bootstrap(struct toxnode *node)
 			log_warn("tcp relay %s:%u rejected (error %d)", r->host, (unsigned)r->port, (int)e);
 	}
 	node->last_bootstrap_ms = now_ms();
+}
+
+static void *dup_entries(const struct tt_node_entry *src, size_t n)
+{
+	void *p = malloc(n ? n * sizeof(*src) : 1);
+
+	if (p && n)
+		memcpy(p, src, n * sizeof(*src));
+	return p;
+}
+
+static bool copy_settings(struct toxnode *node, const struct tt_config *cfg)
+{
+	node->profile = strdup(cfg->profile);
+	node->bootstrap = dup_entries(cfg->bootstrap, cfg->n_bootstrap);
+	node->relays = dup_entries(cfg->tcp_relays, cfg->n_tcp_relays);
+	node->n_bootstrap = cfg->n_bootstrap;
+	node->n_relays = cfg->n_tcp_relays;
+	return node->profile && node->bootstrap && node->relays;
 }
 
 static const char *new_error_str(Tox_Err_New e)
@@ -148,8 +169,11 @@ struct toxnode *toxnode_new(const struct tt_config *cfg, bool offline, char *err
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	node->cfg = cfg;
 	node->offline = offline;
+	if (!copy_settings(node, cfg)) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	if (!profile_read(cfg->profile, &save, &save_len, &exists, err, errlen))
 		goto fail;
 	opt = tox_options_new(NULL);
@@ -206,6 +230,9 @@ void toxnode_free(struct toxnode *node)
 		return;
 	if (node->tox)
 		tox_kill(node->tox);
+	free(node->profile);
+	free(node->bootstrap);
+	free(node->relays);
 	free(node);
 }
 
@@ -284,7 +311,7 @@ bool toxnode_save(struct toxnode *node, char *err, size_t errlen)
 		return false;
 	}
 	tox_get_savedata(node->tox, buf);
-	ok = profile_write(node->cfg->profile, buf, len, err, errlen);
+	ok = profile_write(node->profile, buf, len, err, errlen);
 	sodium_memzero(buf, len); /* the secret key was in there */
 	free(buf);
 	if (ok)
@@ -390,4 +417,28 @@ int toxnode_send_lossy(struct toxnode *node, uint32_t fnum, uint8_t *pkt, size_t
 	pkt[0] = TOXNODE_LOSSY_ID;
 	tox_friend_send_lossy_packet(node->tox, fnum, pkt, len, &e);
 	return custom_error(e);
+}
+
+TOX_CONNECTION toxnode_dht_status(const struct toxnode *node) { return node->dht; }
+
+void toxnode_friend_name(struct toxnode *node, uint32_t fnum, char *out, size_t n)
+{
+	size_t len = tox_friend_get_name_size(node->tox, fnum, NULL);
+	uint8_t buf[TOX_MAX_NAME_LENGTH];
+
+	out[0] = '\0';
+	if (n == 0 || len == SIZE_MAX || len > sizeof(buf) || !tox_friend_get_name(node->tox, fnum, buf, NULL))
+		return;
+	if (len >= n)
+		len = n - 1;
+	/* A peer's name is untrusted text: keep it printable ASCII (it ends up in
+	 * logs and JSON, which must stay valid UTF-8). */
+	for (size_t i = 0; i < len; i++)
+		out[i] = (buf[i] >= ' ' && buf[i] < 0x7f) ? (char)buf[i] : '?';
+	out[len] = '\0';
+}
+
+void toxnode_set_name(struct toxnode *node, const char *name)
+{
+	tox_self_set_name(node->tox, (const uint8_t *)name, strlen(name), NULL);
 }

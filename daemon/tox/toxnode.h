@@ -69,5 +69,9 @@ int toxnode_send_lossy(struct toxnode *node, uint32_t fnum, uint8_t *pkt, size_t
 int toxnode_send_lossless(struct toxnode *node, uint32_t fnum, const uint8_t *data, size_t len);
 
 const char *toxnode_connection_str(TOX_CONNECTION c);
+TOX_CONNECTION toxnode_dht_status(const struct toxnode *node);
+/* The friend's Tox name, NUL-terminated ("" if unknown). */
+void toxnode_friend_name(struct toxnode *node, uint32_t fnum, char *out, size_t n);
+void toxnode_set_name(struct toxnode *node, const char *name);
 
 #endif

@@ -1,0 +1,294 @@
+/* `tunnel status|reload|stop`: a client of the daemon's control socket. */
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cli/ctl.h"
+#include "control/control.h"
+#include "control/request.h"
+
+#define REPLY_MAX (16 * 1024 * 1024)
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+
+struct conn {
+	int fd;
+	char *buf;
+	size_t len, cap;
+};
+
+static int try_connect(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -1;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* One JSON line from the daemon, or NULL (closed, or not JSON). */
+static json_object *read_json(struct conn *c)
+{
+	for (;;) {
+		char *nl = c->len ? memchr(c->buf, '\n', c->len) : NULL;
+		ssize_t n;
+
+		if (nl) {
+			size_t line = (size_t)(nl - c->buf);
+			json_object *o = json_tokener_parse(nl == c->buf ? "" : (*nl = '\0', c->buf));
+
+			memmove(c->buf, nl + 1, c->len - line - 1);
+			c->len -= line + 1;
+			return o;
+		}
+		if (c->len + 65536 > c->cap) {
+			size_t cap = c->cap ? c->cap * 2 : 131072;
+			char *p = cap <= REPLY_MAX ? realloc(c->buf, cap) : NULL;
+
+			if (!p)
+				return NULL;
+			c->buf = p;
+			c->cap = cap;
+		}
+		n = read(c->fd, c->buf + c->len, c->cap - c->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return NULL;
+		c->len += (size_t)n;
+	}
+}
+
+static bool send_line(struct conn *c, const char *line)
+{
+	size_t len = strlen(line), off = 0;
+
+	while (off < len) {
+		ssize_t n = send(c->fd, line + off, len - off, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		off += (size_t)n;
+	}
+	return true;
+}
+
+/* The next reply (skipping pushed events). */
+static json_object *read_reply(struct conn *c)
+{
+	json_object *o, *ev;
+
+	while ((o = read_json(c))) {
+		if (!json_object_object_get_ex(o, "event", &ev))
+			return o;
+		json_object_put(o);
+	}
+	return NULL;
+}
+
+static const char *str(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
+}
+
+static double num(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_double(v) : 0;
+}
+
+static void human_bytes(double v, char *out, size_t n)
+{
+	static const char *const units[] = { "B", "KB", "MB", "GB", "TB" };
+	int u = 0;
+
+	while (v >= 1000 && u < 4) {
+		v /= 1000;
+		u++;
+	}
+	snprintf(out, n, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+}
+
+static void human_duration(double s, char *out, size_t n)
+{
+	long t = (long)s;
+
+	if (t >= 86400)
+		snprintf(out, n, "%ldd%02ldh", t / 86400, t % 86400 / 3600);
+	else if (t >= 3600)
+		snprintf(out, n, "%ldh%02ldm", t / 3600, t % 3600 / 60);
+	else
+		snprintf(out, n, "%ldm%02lds", t / 60, t % 60);
+}
+
+static void short_key(const char *key, char *out, size_t n)
+{
+	size_t len = strlen(key);
+
+	if (len > 16)
+		snprintf(out, n, "%.8s..%s", key, key + len - 4);
+	else
+		snprintf(out, n, "%s", key);
+}
+
+static void print_status(json_object *snap)
+{
+	json_object *node, *arr;
+	char a[64], b[64], c[64], d[64], key[32];
+
+	if (json_object_object_get_ex(snap, "node", &node)) {
+		human_duration(num(node, "uptime_s"), a, sizeof(a));
+		printf("node     %s %s%s%s  dht %s  up %s  toxtun %s\n", str(node, "role"),
+		       str(node, "tox_id"), str(node, "name")[0] ? "  name " : "", str(node, "name"),
+		       str(node, "dht"), a, str(node, "version"));
+	}
+	if (json_object_object_get_ex(snap, "peers", &arr) && json_object_array_length(arr)) {
+		printf("\n%-18s %-7s %-4s %-10s %9s %6s %10s %7s %10s %10s\n", "PEER", "ONLINE", "PATH",
+		       "SESSION", "RTT", "LOSS", "WINDOW", "STREAMS", "SENT", "RECEIVED");
+		for (size_t i = 0; i < json_object_array_length(arr); i++) {
+			json_object *p = json_object_array_get_idx(arr, i);
+			json_object *online;
+			char rtt[32];
+
+			json_object_object_get_ex(p, "online", &online);
+			short_key(str(p, "public_key"), key, sizeof(key));
+			snprintf(rtt, sizeof(rtt), "%.1f ms", num(p, "rtt_ms"));
+			human_bytes(num(p, "window_bytes"), a, sizeof(a));
+			human_bytes(num(p, "tx_bytes"), b, sizeof(b));
+			human_bytes(num(p, "rx_bytes"), c, sizeof(c));
+			printf("%-18s %-7s %-4s %-10s %9s %5.1f%% %10s %7.0f %10s %10s\n", key,
+			       json_object_get_boolean(online) ? "yes" : "no", str(p, "path"), str(p, "session"),
+			       rtt, 100 * num(p, "loss"), a, num(p, "streams"), b, c);
+		}
+	}
+	if (json_object_object_get_ex(snap, "tunnels", &arr) && json_object_array_length(arr)) {
+		int wn = 6, wl = 6, wd = 11;
+
+		/* Column widths from the content: names and addresses vary a lot. */
+		for (size_t i = 0; i < json_object_array_length(arr); i++) {
+			json_object *t = json_object_array_get_idx(arr, i);
+
+			wn = MAX(wn, (int)strlen(str(t, "name")));
+			wl = MAX(wl, (int)strlen(str(t, "listen")));
+			wd = MAX(wd, (int)strlen(str(t, "destination")));
+		}
+		printf("\n%-*s %-*s %-*s %-8s %9s %10s %10s %10s %10s\n", wn, "TUNNEL", wl, "LISTEN", wd,
+		       "DESTINATION", "STATE", "STREAMS", "UP/s", "DOWN/s", "UP", "DOWN");
+		for (size_t i = 0; i < json_object_array_length(arr); i++) {
+			json_object *t = json_object_array_get_idx(arr, i);
+			char streams[32];
+
+			snprintf(streams, sizeof(streams), "%.0f/%.0f", num(t, "streams_active"), num(t, "streams_total"));
+			human_bytes(num(t, "rate_up"), a, sizeof(a));
+			human_bytes(num(t, "rate_down"), b, sizeof(b));
+			human_bytes(num(t, "bytes_up"), c, sizeof(c));
+			human_bytes(num(t, "bytes_down"), d, sizeof(d));
+			printf("%-*s %-*s %-*s %-8s %9s %10s %10s %10s %10s\n", wn, str(t, "name"), wl,
+			       str(t, "listen"), wd, str(t, "destination"), str(t, "state"), streams, a, b, c, d);
+			if (strcmp(str(t, "state"), "error") == 0)
+				printf("  error: %s\n", str(t, "error"));
+		}
+	}
+}
+
+static int fail(struct conn *c, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "tunnel: ");
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->buf);
+	return 1;
+}
+
+int cli_control(const char *cmd, const struct tt_config *cfg, const char *socket_path, bool json, bool watch)
+{
+	static const char *const roles[] = { "server", "client", "run" };
+	struct conn c = { .fd = -1 };
+	char path[4096], tried[3 * 4096 + 16] = "", request[64];
+	json_object *hello, *reply, *ok;
+	int status = 0;
+
+	if (socket_path) {
+		snprintf(path, sizeof(path), "%s", socket_path);
+		c.fd = try_connect(path);
+		snprintf(tried, sizeof(tried), "%s", path);
+	} else {
+		for (size_t i = 0; i < 3 && c.fd < 0; i++) {
+			if (!control_socket_path(cfg, roles[i], path, sizeof(path)))
+				continue;
+			c.fd = try_connect(path);
+			snprintf(tried + strlen(tried), sizeof(tried) - strlen(tried), "%s%s", i ? ", " : "", path);
+		}
+	}
+	if (c.fd < 0)
+		return fail(&c, "no tunnel daemon is running (no answer at %s)", tried);
+	hello = read_json(&c);
+	if (!hello || num(hello, "protocol") != CONTROL_PROTOCOL) {
+		json_object_put(hello);
+		return fail(&c, "%s does not speak the toxtun control protocol 1", path);
+	}
+	json_object_put(hello);
+	if (strcmp(cmd, "status") == 0 && watch) {
+		if (!send_line(&c, "{\"cmd\":\"subscribe\",\"interval_ms\":1000}\n"))
+			return fail(&c, "%s: the daemon closed the connection", path);
+		while ((reply = read_json(&c))) {
+			if (json_object_object_get_ex(reply, "event", &ok)) {
+				printf("\033[H\033[2J");
+				if (json)
+					printf("%s\n", json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PRETTY));
+				else
+					print_status(reply);
+				fflush(stdout);
+			}
+			json_object_put(reply);
+		}
+		return fail(&c, "%s: the daemon went away", path);
+	}
+	snprintf(request, sizeof(request), "{\"cmd\":\"%s\"}\n", strcmp(cmd, "stop") == 0 ? "shutdown" : cmd);
+	if (!send_line(&c, request) || !(reply = read_reply(&c)))
+		return fail(&c, "%s: the daemon closed the connection", path);
+	json_object_object_get_ex(reply, "ok", &ok);
+	if (!json_object_get_boolean(ok)) {
+		fprintf(stderr, "tunnel: %s failed: %s\n", cmd, str(reply, "error"));
+		status = 1;
+	} else if (json) {
+		printf("%s\n", json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PRETTY));
+	} else if (strcmp(cmd, "status") == 0) {
+		print_status(reply);
+	} else if (strcmp(cmd, "reload") == 0) {
+		json_object *errors = json_object_object_get(reply, "errors");
+
+		for (size_t i = 0; errors && i < json_object_array_length(errors); i++) {
+			fprintf(stderr, "tunnel: %s\n", json_object_get_string(json_object_array_get_idx(errors, i)));
+			status = 1;
+		}
+		printf("reloaded: added %s, removed %s, changed %s\n",
+		       json_object_to_json_string_ext(json_object_object_get(reply, "added"), JSON_C_TO_STRING_PLAIN),
+		       json_object_to_json_string_ext(json_object_object_get(reply, "removed"), JSON_C_TO_STRING_PLAIN),
+		       json_object_to_json_string_ext(json_object_object_get(reply, "changed"), JSON_C_TO_STRING_PLAIN));
+	} else {
+		printf("stopping\n");
+	}
+	json_object_put(reply);
+	close(c.fd);
+	free(c.buf);
+	return status;
+}

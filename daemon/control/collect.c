@@ -1,0 +1,135 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "control/collect.h"
+#include "control/snapshot.h"
+#include "core/daemon.h"
+#include "core/tunnels.h"
+#include "link/link.h"
+#include "mux/session.h"
+#include "mux/stream.h"
+#include "tox/toxnode.h"
+
+static const char *role_str(unsigned roles)
+{
+	if (roles == (ROLE_SERVER | ROLE_CLIENT))
+		return "run";
+	return roles & ROLE_SERVER ? "server" : "client";
+}
+
+static void collect_node(struct daemon *d, struct snap_node *n)
+{
+	uint8_t id[TT_TOX_ID_SIZE];
+
+	toxnode_address(d->node, id);
+	tt_toxid_format(id, n->tox_id);
+	tt_hex_format(id, TT_PUBKEY_SIZE, n->public_key);
+	snprintf(n->name, sizeof(n->name), "%s", (d->roles & ROLE_SERVER) ? d->cfg->name : "");
+	n->role = role_str(d->roles);
+	n->dht = toxnode_connection_str(toxnode_dht_status(d->node));
+	n->uptime_s = ev_now(d->loop) - d->started;
+	n->pid = (long)getpid();
+}
+
+static void collect_peer(struct daemon *d, struct session *s, struct snap_peer *p)
+{
+	struct session_info info;
+	struct link_stats ls;
+	uint64_t wire;
+
+	session_get_info(s, &info);
+	snprintf(p->public_key, sizeof(p->public_key), "%s", session_name(s));
+	if (session_fnum(s) != UINT32_MAX)
+		toxnode_friend_name(d->node, session_fnum(s), p->name, sizeof(p->name));
+	p->online = info.friend_status != TOX_CONNECTION_NONE;
+	p->path = toxnode_connection_str(info.friend_status);
+	p->session = session_state_str(&info);
+	p->rtt_ms = info.rtt_ms;
+	p->rtt_var_ms = info.rtt_var_ms;
+	p->loss = info.loss;
+	p->window_bytes = info.window;
+	link_get_stats(d->link, session_fnum(s), &ls);
+	p->tx_bytes = ls.tx_bytes;
+	p->rx_bytes = ls.rx_bytes;
+	p->tx_packets = ls.tx_packets;
+	p->rx_packets = ls.rx_packets;
+	p->pacing_pps = ls.rate_pps;
+	p->sendq = ls.sendq;
+	wire = info.stats.tx_wire + info.stats.rx_wire;
+	p->compression_ratio = wire ? (double)(info.stats.tx_bytes + info.stats.rx_bytes) / (double)wire : 1.0;
+	p->streams = (uint32_t)info.streams;
+}
+
+static void collect_tunnel(struct daemon *d, const struct tunnel_stats *ts, struct snap_tunnel *t)
+{
+	struct session *s = daemon_session(d, ts->peer, false);
+
+	snprintf(t->name, sizeof(t->name), "%s", ts->name);
+	snprintf(t->listen, sizeof(t->listen), "%s", ts->server_side ? "" : ts->listen);
+	snprintf(t->destination, sizeof(t->destination), "%s", ts->destination);
+	tt_hex_format(ts->peer, TT_PUBKEY_SIZE, t->peer);
+	snprintf(t->error, sizeof(t->error), "%s", ts->error);
+	if (ts->error[0])
+		t->state = "error";
+	else
+		t->state = s && session_ready(s) ? "up" : "waiting";
+	t->streams_active = ts->streams_active;
+	t->streams_total = ts->streams_total;
+	t->refused = ts->refused;
+	t->bytes_up = ts->bytes_up;
+	t->bytes_down = ts->bytes_down;
+	t->rate_up = ts->rate_up;
+	t->rate_down = ts->rate_down;
+}
+
+static const char *stream_state_str(const struct stream *st)
+{
+	switch (st->state) {
+	case STREAM_WAITING: return "waiting";
+	case STREAM_DIALING: return "dialing";
+	default: return st->flow.local_eof || st->flow.remote_fin ? "half-closed" : "open";
+	}
+}
+
+static void collect_stream(struct daemon *d, struct session *s, const struct stream *st,
+                           struct snap_stream *o)
+{
+	o->id = st->id;
+	snprintf(o->peer, sizeof(o->peer), "%s", session_name(s));
+	snprintf(o->tunnel, sizeof(o->tunnel), "%s", st->ts ? st->ts->name : st->tunnel);
+	snprintf(o->client, sizeof(o->client), "%s", st->origin);
+	snprintf(o->destination, sizeof(o->destination), strchr(st->dest_host, ':') ? "[%s]:%u" : "%s:%u",
+	         st->dest_host, (unsigned)st->dest_port);
+	o->age_s = ev_now(d->loop) - st->opened;
+	o->bytes_up = st->bytes_up;
+	o->bytes_down = st->bytes_down;
+	o->state = stream_state_str(st);
+}
+
+bool snapshot_collect(struct daemon *d, struct snapshot *out)
+{
+	size_t n_streams = 0, k = 0;
+
+	memset(out, 0, sizeof(*out));
+	collect_node(d, &out->node);
+	for (size_t i = 0; i < d->n_sessions; i++)
+		n_streams += session_stream_count(d->sessions[i]);
+	out->peers = calloc(d->n_sessions ? d->n_sessions : 1, sizeof(*out->peers));
+	out->tunnels = calloc(d->n_tunnels ? d->n_tunnels : 1, sizeof(*out->tunnels));
+	out->streams = calloc(n_streams ? n_streams : 1, sizeof(*out->streams));
+	if (!out->peers || !out->tunnels || !out->streams) {
+		snapshot_free(out);
+		return false;
+	}
+	for (size_t i = 0; i < d->n_sessions; i++)
+		collect_peer(d, d->sessions[i], &out->peers[out->n_peers++]);
+	for (size_t i = 0; i < d->n_tunnels; i++)
+		collect_tunnel(d, d->tunnels[i], &out->tunnels[out->n_tunnels++]);
+	for (size_t i = 0; i < d->n_sessions; i++)
+		for (struct stream *st = session_first_stream(d->sessions[i]); st && k < n_streams; st = st->next)
+			collect_stream(d, d->sessions[i], st, &out->streams[k++]);
+	out->n_streams = k;
+	return true;
+}

@@ -1,0 +1,22 @@
+/* The control socket: a unix stream socket speaking JSON lines (PROTOCOL.md). */
+#ifndef TOXTUN_CONTROL_H
+#define TOXTUN_CONTROL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct daemon;
+struct control;
+struct tt_config;
+
+/* The socket path for this ini and role ("server", "client", "run"):
+ * [control] socket, else $XDG_RUNTIME_DIR/toxtun/<ini>.<role>.sock, else
+ * /run/toxtun/ for root or /tmp/toxtun-<uid>/ for others. */
+bool control_socket_path(const struct tt_config *cfg, const char *role, char *out, size_t n);
+
+/* Listen on path. Fails when another daemon answers there, or when the
+ * directory is not private to us. */
+struct control *control_new(struct daemon *d, const char *path, char *err, size_t errlen);
+void control_free(struct control *c);
+
+#endif
