@@ -165,8 +165,9 @@ static bool send_json(struct client *cl, json_object *obj)
 	return true;
 }
 
-/* Send and release obj; returns false if the client is gone. */
-static bool reply(struct client *cl, json_object *obj, json_object *tag)
+/* Send and release obj, with the tag of req if it is a reply to one;
+ * returns false if the client is gone. */
+static bool reply(struct client *cl, json_object *obj, const struct control_request *req)
 {
 	bool alive;
 
@@ -174,8 +175,8 @@ static bool reply(struct client *cl, json_object *obj, json_object *tag)
 		client_free(cl);
 		return false;
 	}
-	if (tag)
-		json_object_object_add(obj, "tag", json_object_get(tag));
+	if (req && req->has_tag) /* a NULL tag is added as "tag":null */
+		json_object_object_add(obj, "tag", json_object_get(req->tag));
 	alive = send_json(cl, obj);
 	json_object_put(obj);
 	return alive && flush(cl);
@@ -230,7 +231,7 @@ static bool handle(struct client *cl, const char *line, size_t len)
 	bool alive;
 
 	if (!control_request_parse(line, len, &req, err, sizeof(err))) {
-		alive = reply(cl, error_obj(err), req.tag);
+		alive = reply(cl, error_obj(err), &req);
 		control_request_clear(&req);
 		return alive;
 	}
@@ -264,7 +265,7 @@ static bool handle(struct client *cl, const char *line, size_t len)
 	default:
 		o = error_obj("unsupported command");
 	}
-	alive = reply(cl, o, req.tag);
+	alive = reply(cl, o, &req);
 	control_request_clear(&req);
 	return alive;
 }

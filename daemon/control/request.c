@@ -3,6 +3,9 @@
 
 #include "control/request.h"
 
+/* How much of an unknown command's name its error message shows. */
+#define UNKNOWN_SHOWN 40
+
 static const struct {
 	const char *name;
 	enum control_cmd cmd;
@@ -55,7 +58,10 @@ static bool parse_args(json_object *obj, struct control_request *out, char *err,
 		if (json_object_object_get_ex(obj, "peer", &v)) {
 			char e[128];
 
+			/* The length check also refuses a key followed by an escaped
+			 * NUL ("...\u0000junk"), which the C-string parser would not see. */
 			if (!json_object_is_type(v, json_type_string) ||
+			    json_object_get_string_len(v) != 2 * TT_PUBKEY_SIZE ||
 			    !tt_parse_pubkey(json_object_get_string(v), out->peer, e, sizeof(e))) {
 				snprintf(err, errlen, "\"peer\" must be a 64-digit public key");
 				return false;
@@ -68,12 +74,28 @@ static bool parse_args(json_object *obj, struct control_request *out, char *err,
 	}
 }
 
+/* The error for a command we do not know, naming it. A long name is cut
+ * (the reply is one short line) at a character boundary, because the message
+ * goes into a JSON reply that must stay valid UTF-8; an escaped NUL inside the
+ * name also ends the part shown. */
+static void unknown_command(const char *name, size_t len, char *err, size_t errlen)
+{
+	size_t n = strnlen(name, len < UNKNOWN_SHOWN ? len : UNKNOWN_SHOWN);
+
+	if (n < len)
+		while (n > 0 && ((unsigned char)name[n] & 0xc0) == 0x80)
+			n--;
+	snprintf(err, errlen, "unknown command '%.*s%s'", (int)n, name, n < len ? "..." : "");
+}
+
 bool control_request_parse(const char *line, size_t len, struct control_request *out,
                            char *err, size_t errlen)
 {
 	json_tokener *tok;
 	json_object *obj, *cmd;
+	enum json_tokener_error jerr;
 	const char *name;
+	size_t end, name_len;
 	bool ok = false;
 
 	memset(out, 0, sizeof(*out));
@@ -90,19 +112,28 @@ bool control_request_parse(const char *line, size_t len, struct control_request 
 		snprintf(err, errlen, "out of memory");
 		return false;
 	}
+	/* Replies echo the tag and may quote the command, and must be UTF-8. */
+	json_tokener_set_flags(tok, JSON_TOKENER_VALIDATE_UTF8);
 	obj = json_tokener_parse_ex(tok, line, (int)len);
-	if (!obj || json_tokener_get_error(tok) != json_tokener_success ||
-	    json_tokener_get_parse_end(tok) != len) {
-		/* Trailing text after one object is as malformed as a broken one. */
-		size_t end = json_tokener_get_parse_end(tok);
-		bool only_space = obj != NULL;
-
-		for (size_t i = end; only_space && i < len; i++)
-			if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r')
-				only_space = false;
-		if (!only_space) {
-			snprintf(err, errlen, "malformed JSON: %s",
-			         obj ? "text after the object" : json_tokener_error_desc(json_tokener_get_error(tok)));
+	end = json_tokener_get_parse_end(tok);
+	if (json_tokener_get_error(tok) == json_tokener_continue) {
+		/* The tokener wants more: the line ended inside a value, or right
+		 * after a top-level number or literal that might go on. A NUL is
+		 * json-c's end of input: it completes the latter and turns the
+		 * former into "unexpected end of data" instead of "continue". */
+		obj = json_tokener_parse_ex(tok, "", 1);
+		end = len;
+	}
+	jerr = json_tokener_get_error(tok);
+	if (jerr != json_tokener_success) {
+		snprintf(err, errlen, "malformed JSON: %s", json_tokener_error_desc(jerr));
+		goto out;
+	}
+	/* Trailing text after one value is as malformed as a broken one; spaces
+	 * and the \r of a CRLF line end are not text. */
+	for (size_t i = end; i < len; i++) {
+		if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r') {
+			snprintf(err, errlen, "malformed JSON: text after the object");
 			goto out;
 		}
 	}
@@ -110,21 +141,30 @@ bool control_request_parse(const char *line, size_t len, struct control_request 
 		snprintf(err, errlen, "a request must be a JSON object");
 		goto out;
 	}
-	if (json_object_object_get_ex(obj, "tag", &out->tag))
+	/* json-c's null is a NULL object, so has_tag tells "tag":null from no tag. */
+	if (json_object_object_get_ex(obj, "tag", &out->tag)) {
+		out->has_tag = true;
 		json_object_get(out->tag);
-	if (!json_object_object_get_ex(obj, "cmd", &cmd) || !json_object_is_type(cmd, json_type_string)) {
+	}
+	if (!json_object_object_get_ex(obj, "cmd", &cmd)) {
 		snprintf(err, errlen, "missing \"cmd\"");
 		goto out;
 	}
+	if (!json_object_is_type(cmd, json_type_string)) {
+		snprintf(err, errlen, "\"cmd\" must be a string");
+		goto out;
+	}
 	name = json_object_get_string(cmd);
+	name_len = (size_t)json_object_get_string_len(cmd);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(name, commands[i].name) == 0) {
+		/* Lengths too: "status\u0000x" is not "status". */
+		if (name_len == strlen(commands[i].name) && memcmp(name, commands[i].name, name_len) == 0) {
 			out->cmd = commands[i].cmd;
 			ok = parse_args(obj, out, err, errlen);
 			goto out;
 		}
 	}
-	snprintf(err, errlen, "unknown command '%.40s'", name);
+	unknown_command(name, name_len, err, errlen);
 out:
 	json_object_put(obj);
 	json_tokener_free(tok);
@@ -136,4 +176,5 @@ void control_request_clear(struct control_request *req)
 	if (req->tag)
 		json_object_put(req->tag);
 	req->tag = NULL;
+	req->has_tag = false;
 }

@@ -24,7 +24,8 @@ enum control_cmd {
 
 struct control_request {
 	enum control_cmd cmd;
-	json_object *tag;         /* echoed in the reply; owned, may be NULL */
+	bool has_tag;             /* the request had a "tag" (its value may be null) */
+	json_object *tag;         /* echoed in the reply; owned, NULL for a null tag */
 	uint32_t interval_ms;     /* subscribe: 100..60000 */
 	uint32_t stream_id;       /* close_stream */
 	bool has_peer;            /* close_stream: peer given */
@@ -32,8 +33,8 @@ struct control_request {
 };
 
 /* Parse one line (without its newline). On failure returns false with err
- * set; *tag may still be set (so that the error reply can carry it) and must
- * be released with control_request_clear. */
+ * set; has_tag and tag may still be set (so that the error reply can carry
+ * the tag) and must be released with control_request_clear. */
 bool control_request_parse(const char *line, size_t len, struct control_request *out,
                            char *err, size_t errlen);
 void control_request_clear(struct control_request *req);

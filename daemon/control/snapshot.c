@@ -1,3 +1,4 @@
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -36,6 +37,10 @@ static void add_num(struct builder *b, json_object *o, const char *k, double v, 
 {
 	char text[64];
 
+	/* "%f" would print nan or inf, which is not JSON and would make the whole
+	 * line unreadable for a client: a value that is not a number reads 0. */
+	if (!isfinite(v))
+		v = 0;
 	snprintf(text, sizeof(text), "%.*f", decimals, v);
 	add(b, o, k, json_object_new_double_s(v, text));
 }

@@ -392,6 +392,16 @@ int daemon_run(struct tt_config *cfg, unsigned roles)
 	}
 	d.loop = ev_default_loop(EVFLAG_AUTO);
 	d.started = ev_now(d.loop);
+	/* The control socket first: a second daemon must not touch anything. */
+	if (!control_socket_path(cfg, daemon_role_str(&d), err, sizeof(err))) {
+		log_error("control socket path too long");
+		goto out;
+	}
+	d.control = control_new(&d, err, path_err, sizeof(path_err));
+	if (!d.control) {
+		log_error("%s", path_err);
+		goto out;
+	}
 	d.node = toxnode_new(cfg, false, err, sizeof(err));
 	if (!d.node) {
 		log_error("%s", err);
@@ -410,15 +420,6 @@ int daemon_run(struct tt_config *cfg, unsigned roles)
 		daemon_apply_allow(&d);
 	if ((roles & ROLE_CLIENT) && !setup_client(&d, err, sizeof(err))) {
 		log_error("%s", err);
-		goto out;
-	}
-	if (!control_socket_path(cfg, daemon_role_str(&d), err, sizeof(err))) {
-		log_error("control socket path too long");
-		goto out;
-	}
-	d.control = control_new(&d, err, path_err, sizeof(path_err));
-	if (!d.control) {
-		log_error("%s", path_err);
 		goto out;
 	}
 	start_watchers(&d);

@@ -104,17 +104,9 @@ static void on_tox_log(Tox *tox, TOX_LOG_LEVEL level, const char *file, uint32_t
 
 static void bootstrap(struct toxnode *node)
 {
-	for (size_t i = 0; i < node->n_bootstrap; i++) {
-		const struct tt_node_entry *b = &node->bootstrap[i];
-		Tox_Err_Bootstrap e1, e2;
-
-		tox_bootstrap(node->tox, b->host, b->port, b->pubkey, &e1);
-		/* Bootstrap nodes are TCP relays too, on the same port, as most
-		 * public ones are; a node without UDP needs them to get anywhere. */
-		tox_add_tcp_relay(node->tox, b->host, b->port, b->pubkey, &e2);
-		if (e1 != TOX_ERR_BOOTSTRAP_OK)
-			log_warn("bootstrap %s:%u failed (error %d)", b->host, (unsigned)b->port, (int)e1);
-	}
+	/* Explicit relays first: toxcore keeps one TCP relay per public key and
+	 * ignores a later one with the same key, so a bootstrap node added as a
+	 * relay on its UDP port must not shadow its real relay port. */
 	for (size_t i = 0; i < node->n_relays; i++) {
 		const struct tt_node_entry *r = &node->relays[i];
 		Tox_Err_Bootstrap e;
@@ -122,6 +114,17 @@ static void bootstrap(struct toxnode *node)
 		tox_add_tcp_relay(node->tox, r->host, r->port, r->pubkey, &e);
 		if (e != TOX_ERR_BOOTSTRAP_OK)
 			log_warn("tcp relay %s:%u rejected (error %d)", r->host, (unsigned)r->port, (int)e);
+	}
+	for (size_t i = 0; i < node->n_bootstrap; i++) {
+		const struct tt_node_entry *b = &node->bootstrap[i];
+		Tox_Err_Bootstrap e1, e2;
+
+		tox_bootstrap(node->tox, b->host, b->port, b->pubkey, &e1);
+		/* Public bootstrap nodes are TCP relays too, on the same port; a node
+		 * without UDP needs them to get anywhere. */
+		tox_add_tcp_relay(node->tox, b->host, b->port, b->pubkey, &e2);
+		if (e1 != TOX_ERR_BOOTSTRAP_OK)
+			log_warn("bootstrap %s:%u failed (error %d)", b->host, (unsigned)b->port, (int)e1);
 	}
 	node->last_bootstrap_ms = now_ms();
 }
