@@ -47,6 +47,31 @@ ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 	run_suite build-asan -DTOXTUN_SANITIZE=ON
 
+# libFuzzer harnesses, when clang is there: each runs briefly on a copy of its
+# seed corpus (tests/fuzz/corpus/NAME); a crash or leak fails the stage.
+fuzz_seconds=${TOXTUN_FUZZ_SECONDS:-30}
+if command -v clang >/dev/null 2>&1; then
+	stage "build-fuzz: libFuzzer harnesses (${fuzz_seconds} s each)"
+	if CC=clang cmake -S . -B build-fuzz -DTOXTUN_FUZZ=ON -DTOXTUN_GUI=OFF -DTOXTUN_BENCH=OFF >/dev/null &&
+	   cmake --build build-fuzz -j "$jobs"; then
+		for fuzzer in build-fuzz/tests/fuzz_*; do
+			[ -x "$fuzzer" ] || continue
+			name=$(basename "$fuzzer")
+			corpus=$(mktemp -d)
+			[ -d "tests/fuzz/corpus/$name" ] && cp -r "tests/fuzz/corpus/$name/." "$corpus/"
+			echo "--- $name"
+			if ! "$fuzzer" -max_total_time="$fuzz_seconds" -print_final_stats=1 "$corpus" 2>&1 | tail -n 12; then
+				failures+=("fuzz: $name")
+			fi
+			rm -rf "$corpus"
+		done
+	else
+		failures+=("build-fuzz: build")
+	fi
+else
+	echo "clang not found: fuzz harnesses not built"
+fi
+
 stage "done"
 if ((${#failures[@]})); then
 	printf 'FAILED: %s\n' "${failures[@]}"
