@@ -409,6 +409,7 @@ int daemon_run(struct tt_config *cfg, unsigned roles)
 	}
 	toxnode_set_events(d.node, &tox_events, &d);
 	toxnode_address(d.node, id);
+	memcpy(d.self_pk, id, TT_PUBKEY_SIZE);
 	tt_toxid_format(id, hex);
 	log_info("tox id: %s", hex);
 	d.link = link_new(d.loop, d.node, 256, SESSION_CHANNELS, &link_events, &d, err, sizeof(err));

@@ -25,6 +25,7 @@ struct daemon {
 	struct toxnode *node;
 	struct link *link;
 	uint64_t boot_id;          /* random per process: lets peers see a restart */
+	uint8_t self_pk[TT_PUBKEY_SIZE];
 	struct session **sessions;
 	size_t n_sessions, cap_sessions;
 	struct listener **listeners;

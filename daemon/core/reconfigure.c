@@ -51,7 +51,7 @@ bool daemon_start_tunnel(struct daemon *d, const struct tt_client_tunnel *t, cha
 		snprintf(err, errlen, "tunnel %s: out of memory", t->name);
 		goto fail;
 	}
-	session_set_connector(s, true);
+	session_set_wanted(s, true);
 	l = listener_new(d, t, e, sizeof(e));
 	if (!l || !add_listener(d, l)) {
 		listener_free(l);

@@ -425,11 +425,17 @@ static void dispatch(struct link *link, ENetEvent *e)
 			return;
 		}
 		enetp_peer_setup(e->peer, e->peer->timeoutMaximum);
-		a->peer = e->peer;
-		if (!link->ev->connect(link->ctx, e->peer, a->fnum)) {
-			a->peer = NULL;
-			e->peer->data = NULL;
-			enet_peer_reset(e->peer);
+		{
+			ENetPeer *previous = a->peer;
+
+			a->peer = e->peer;
+			if (!link->ev->connect(link->ctx, e->peer, a->fnum)) {
+				/* Refused (e.g. the loser of a simultaneous open): our
+				 * own connection, if any, stays the friend's peer. */
+				a->peer = previous == e->peer ? NULL : previous;
+				e->peer->data = NULL;
+				enet_peer_reset(e->peer);
+			}
 		}
 		break;
 	case ENET_EVENT_TYPE_DISCONNECT:

@@ -1,3 +1,4 @@
+#include <enet/time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,8 @@ struct session {
 	char name[2 * TT_PUBKEY_SIZE + 1];
 	uint32_t fnum;
 	TOX_CONNECTION friend_status;
-	bool connector;
+	bool wanted;                /* we have tunnels to it: open the session */
+	bool opener;                /* we opened the ENet connection in use */
 	bool lingered;              /* disconnected for idleness: reconnect on demand */
 	enum session_state state;
 	ENetPeer *peer;
@@ -86,7 +88,7 @@ const char *session_name(const struct session *s) { return s->name; }
 enum session_state session_state(const struct session *s) { return s->state; }
 uint32_t session_fnum(const struct session *s) { return s->fnum; }
 void session_set_fnum(struct session *s, uint32_t fnum) { s->fnum = fnum; }
-void session_set_connector(struct session *s, bool connector) { s->connector = connector; }
+void session_set_wanted(struct session *s, bool wanted) { s->wanted = wanted; }
 struct daemon *session_daemon(struct session *s) { return s->d; }
 size_t session_stream_count(const struct session *s) { return s->n_streams; }
 struct stream *session_first_stream(struct session *s) { return s->streams; }
@@ -123,6 +125,7 @@ const char *session_state_str(const struct session_info *info)
 	case SESSION_UP: return "up";
 	case SESSION_HELLO: return "hello";
 	case SESSION_CONNECTING: return "connecting";
+	case SESSION_CLOSING: return "closing";
 	default: return "down";
 	}
 }
@@ -217,7 +220,7 @@ void session_add_stream(struct session *s, struct stream *st)
 void session_stream_assign(struct session *s, struct stream *st)
 {
 	/* Ids of our parity, skipping any still in use after a wrap. */
-	uint32_t first = s->connector ? 1 : 2;
+	uint32_t first = s->opener ? 1 : 2;
 
 	do {
 		if (s->next_id == 0 || s->next_id > UINT32_MAX - 2)
@@ -398,7 +401,7 @@ static void connect_peer(struct session *s)
 
 static bool want_connection(const struct session *s)
 {
-	return s->connector && s->state == SESSION_DOWN && s->fnum != UINT32_MAX &&
+	return s->wanted && s->state == SESSION_DOWN && s->fnum != UINT32_MAX &&
 	       s->friend_status != TOX_CONNECTION_NONE && (!s->lingered || s->n_streams);
 }
 
@@ -459,15 +462,35 @@ static void send_hello(struct session *s)
 	session_flush(s);
 }
 
+/* Our connection still shows signs of life: it is being opened, or the
+ * other side was heard from recently (ENet pings every 500 ms). */
+static bool connection_alive(const struct session *s)
+{
+	if (s->state == SESSION_CONNECTING)
+		return true;
+	return s->state >= SESSION_HELLO &&
+	       ENET_TIME_DIFFERENCE(s->peer->host->serviceTime, s->peer->lastReceiveTime) < 5000;
+}
+
 bool session_on_connect(struct session *s, ENetPeer *peer)
 {
-	if (s->peer && s->peer != peer) {
-		/* The other node opened a new connection while we still hold the
-		 * old one: it restarted or lost the old session. */
-		log_info("peer %s reconnected: resetting its old streams", s->name);
+	bool ours = peer == s->peer;
+
+	if (s->peer && !ours) {
+		/* Two connections with one node: both of us opened one at once, or
+		 * the other node restarted or lost the old one. The one opened by
+		 * the smaller public key wins, on both sides alike; a connection of
+		 * ours that is dead, or was opened by the other side, gives way. */
+		bool we_win = memcmp(s->d->self_pk, s->pk, TT_PUBKEY_SIZE) < 0;
+
+		if (s->opener && we_win && connection_alive(s))
+			return false;
+		if (s->state >= SESSION_HELLO)
+			log_info("peer %s opened a new connection: resetting the old one's streams", s->name);
 		abort_streams(s, TT_REASON_RESTARTED, false);
 		drop_peer(s);
 	}
+	s->opener = ours;
 	s->peer = peer;
 	peer->data = s;
 	s->state = SESSION_HELLO;
@@ -492,8 +515,6 @@ static void go_up(struct session *s)
 {
 	s->state = SESSION_UP;
 	log_info("peer %s session up", s->name);
-	if (!s->connector)
-		return;
 	for (struct stream *st = s->streams; st; st = st->next)
 		if (st->state == STREAM_WAITING) {
 			session_stream_assign(s, st);
@@ -515,7 +536,7 @@ static void on_hello(struct session *s, const struct tt_frame *f)
 		                                      TT_REASON_INCOMPATIBLE, "incompatible versions"));
 		session_flush(s);
 		enet_peer_disconnect_later(s->peer, 0);
-		s->state = SESSION_CONNECTING; /* until the disconnect completes */
+		s->state = SESSION_CLOSING;
 		return;
 	}
 	s->remote = h;
@@ -534,7 +555,7 @@ static void protocol_error(struct session *s, const char *why)
 	if (s->peer)
 		enet_peer_disconnect_later(s->peer, 0);
 	abort_streams(s, TT_REASON_PROTOCOL, false);
-	s->state = SESSION_CONNECTING; /* ignore further frames until the disconnect */
+	s->state = SESSION_CLOSING; /* ignore further frames until the disconnect */
 }
 
 static void on_syn(struct session *s, const struct tt_frame *f)
@@ -579,7 +600,7 @@ static void on_frame(struct session *s, const struct tt_frame *f)
 		abort_streams(s, r.reason, false);
 		if (s->peer)
 			enet_peer_disconnect_later(s->peer, 0);
-		s->state = SESSION_CONNECTING;
+		s->state = SESSION_CLOSING;
 		return;
 	}
 	if (s->state != SESSION_UP && s->state != SESSION_HELLO)
@@ -587,7 +608,7 @@ static void on_frame(struct session *s, const struct tt_frame *f)
 	st = find_stream(s, f->stream);
 	if (f->type == TT_FRAME_SYN) {
 		/* The peer allocates ids of the other parity than ours. */
-		if (st || (f->stream & 1) == (s->connector ? 1u : 0u)) {
+		if (st || (f->stream & 1) == (s->opener ? 1u : 0u)) {
 			protocol_error(s, "SYN with a bad stream id");
 			return;
 		}
@@ -724,18 +745,18 @@ void session_tick(struct session *s)
 		if (s->friend_status != TOX_CONNECTION_NONE)
 			enetp_peer_cap_backoff(s->peer, 2000 + 2 * s->peer->roundTripTime);
 	}
-	if (s->connector && s->state == SESSION_UP && s->n_streams == 0 && s->d->cfg->linger_s &&
+	if (s->opener && s->state == SESSION_UP && s->n_streams == 0 && s->d->cfg->linger_s &&
 	    now(s) - s->idle_since >= s->d->cfg->linger_s) {
 		log_info("peer %s: idle for %u s, closing the session until it is needed",
 		         s->name, s->d->cfg->linger_s);
 		s->lingered = true;
 		enet_peer_disconnect_later(s->peer, 0);
-		s->state = SESSION_CONNECTING;
+		s->state = SESSION_CLOSING;
 	}
 }
 
 bool session_idle(const struct session *s)
 {
-	return !s->connector && s->state == SESSION_DOWN && s->n_streams == 0 &&
+	return !s->wanted && s->state == SESSION_DOWN && s->n_streams == 0 &&
 	       s->friend_status == TOX_CONNECTION_NONE;
 }

@@ -2,9 +2,13 @@
  * single ENet peer. It runs the version handshake, holds the node's streams,
  * and packs their frames into full-size ENet packets per channel.
  *
- * States: DOWN (no ENet peer) -> CONNECTING (ENet handshake) -> HELLO (ENet
- * up, waiting for the other side's HELLO) -> UP. The node that opens the ENet
- * connection (a client) allocates odd stream ids, the other one even ids.
+ * States: DOWN (no ENet peer) -> CONNECTING (our ENet handshake) -> HELLO
+ * (ENet up, waiting for the other side's HELLO) -> UP; CLOSING while a
+ * disconnect we asked for completes. A node that has tunnels to the other
+ * ("wants" the session) opens it; if both do at once, the connection opened
+ * by the smaller public key wins on both sides. The node that opened the
+ * connection in use allocates odd stream ids, the other one even ids, and
+ * both may open streams.
  */
 #ifndef TOXTUN_SESSION_H
 #define TOXTUN_SESSION_H
@@ -21,7 +25,7 @@ struct stream;
 
 #define SESSION_CHANNELS 16
 
-enum session_state { SESSION_DOWN, SESSION_CONNECTING, SESSION_HELLO, SESSION_UP };
+enum session_state { SESSION_DOWN, SESSION_CLOSING, SESSION_CONNECTING, SESSION_HELLO, SESSION_UP };
 
 struct session_stats {
 	uint64_t tx_bytes, rx_bytes;          /* stream payload, uncompressed */
@@ -49,7 +53,7 @@ enum session_state session_state(const struct session *s);
 uint32_t session_fnum(const struct session *s);
 void session_set_fnum(struct session *s, uint32_t fnum);
 /* Does this node dial the session (it has client tunnels to it)? */
-void session_set_connector(struct session *s, bool connector);
+void session_set_wanted(struct session *s, bool wanted);
 
 void session_get_info(const struct session *s, struct session_info *out);
 const char *session_state_str(const struct session_info *info);

@@ -16,10 +16,18 @@ Rules every helper follows, because Tox timing is slow and noisy:
   processes, SIGTERM is turned into SystemExit so `finally` blocks run, and child
   processes get a parent-death signal (via setpriv) in case we are SIGKILLed.
 
+Network namespaces: spawn(), Bootstrap and Node take an optional `netns`
+(the name of a namespace under /run/netns, made by the caller, e.g. with
+netlab.py) to run their process inside it, and in_netns() runs Python code
+(sockets, probes) inside one. Without `netns` everything runs here, on
+127.0.0.1, exactly as before.
+
 Python 3 standard library only.
 """
 
 import atexit
+import ctypes
+import ctypes.util
 import errno
 import hashlib
 import os
@@ -96,14 +104,22 @@ _live_lock = threading.Lock()
 _SETPRIV = shutil.which("setpriv")
 
 
-def spawn(argv, log_path, env=None):
-    """Start argv with stdout and stderr appended to log_path.
+def netns_argv(netns, argv):
+    """argv run inside network namespace `netns` (None: unchanged)."""
+    return list(argv) if netns is None else ["ip", "netns", "exec", netns] + list(argv)
+
+
+def spawn(argv, log_path, env=None, netns=None):
+    """Start argv with stdout and stderr appended to log_path; inside network
+    namespace `netns` when given (`ip netns exec` execs, so the returned
+    process is argv's own process and its pid is argv's pid).
 
     Start processes from the main thread only: the parent-death signal fires
     when the forking *thread* exits, so a child spawned from a helper thread
     would die with that thread.
     """
     prefix = [_SETPRIV, "--pdeathsig", "KILL", "--"] if _SETPRIV else []
+    argv = netns_argv(netns, argv)
     child_env = dict(os.environ if env is None else env)
     # A UBSan report without a stack is hard to act on from a CI log.
     child_env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
@@ -145,6 +161,57 @@ def _sigterm_to_exit(signum, frame):
 atexit.register(_kill_leftovers)
 if threading.current_thread() is threading.main_thread():
     signal.signal(signal.SIGTERM, _sigterm_to_exit)
+
+
+# --------------------------------------------------------------------------
+# Network namespaces
+
+_CLONE_NEWNET = 0x40000000
+_libc = None
+
+
+def _setns(fd):
+    global _libc
+    if hasattr(os, "setns"):  # Python 3.12+
+        os.setns(fd, _CLONE_NEWNET)
+        return
+    if _libc is None:
+        _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    if _libc.setns(fd, _CLONE_NEWNET) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, "setns: %s" % os.strerror(err))
+
+
+def in_netns(netns, fn, *args, **kwargs):
+    """Call fn(*args, **kwargs) inside network namespace `netns` (a name under
+    /run/netns; None: here) and return its result or raise its exception.
+
+    A network namespace belongs to a thread, so fn runs in a new thread that
+    joins the namespace first; sockets it creates stay in that namespace and
+    can be used from any thread afterwards. Threads fn starts inherit the
+    namespace.
+    """
+    if netns is None:
+        return fn(*args, **kwargs)
+    outcome = {}
+
+    def runner():
+        try:
+            fd = os.open(os.path.join("/run/netns", netns), os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                _setns(fd)
+            finally:
+                os.close(fd)
+            outcome["value"] = fn(*args, **kwargs)
+        except BaseException as exc:  # handed to the caller
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=runner, daemon=True, name="netns:%s" % netns)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
 
 
 def raise_fd_limit(wanted=8192):
@@ -413,11 +480,17 @@ class Bootstrap:
     Ports are chosen free on 0.0.0.0. tox-bootstrapd silently moves to the next
     UDP port when its port is taken, so readiness is proven on the exact port we
     advertise (an info request answered with our MOTD token), not assumed.
+
+    With `netns`, it runs inside that network namespace and is advertised to
+    tunnel nodes as `address` (its address there, reachable from the nodes'
+    namespaces); the readiness probes run inside the namespace too.
     """
 
     START_ATTEMPTS = 3
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, netns=None, address="127.0.0.1"):
+        self.netns = netns
+        self.address = address
         self.dir = os.path.join(workdir, "bootstrapd")
         os.makedirs(self.dir, exist_ok=True)
         self.config_path = os.path.join(self.dir, "bootstrapd.conf")
@@ -449,7 +522,8 @@ class Bootstrap:
                 pid=os.path.join(self.dir, "bootstrapd.pid"), motd=self.motd))
         since = self.log.size()
         self.proc = spawn([bootstrapd_binary(), "--config=" + self.config_path,
-                           "--foreground", "--log-backend=stdout"], self.log.path)
+                           "--foreground", "--log-backend=stdout"], self.log.path,
+                          netns=self.netns)
         # "Public Key:" is printed after the UDP socket, the TCP relay and the
         # key file are all set up.
         match = self.log.wait_for(r"Public Key: ([0-9A-F]{64})", timeout, since, self.proc,
@@ -460,10 +534,10 @@ class Bootstrap:
         if file_key != self.public_key:
             raise HarnessError("tox-bootstrapd printed key %s but its keys file starts with %s"
                                % (self.public_key, file_key))
-        wait_until(self.answers_udp, timeout, "tox-bootstrapd to answer on UDP port %d"
-                   % self.udp_port, interval=0.1)
-        wait_until(self.accepts_tcp, timeout, "tox-bootstrapd TCP relay on port %d"
-                   % self.tcp_port, interval=0.1)
+        wait_until(lambda: in_netns(self.netns, self.answers_udp), timeout,
+                   "tox-bootstrapd to answer on UDP port %d" % self.udp_port, interval=0.1)
+        wait_until(lambda: in_netns(self.netns, self.accepts_tcp), timeout,
+                   "tox-bootstrapd TCP relay on port %d" % self.tcp_port, interval=0.1)
 
     def answers_udp(self, wait=0.5):
         """Send a bootstrap info request to our UDP port; True when the reply
@@ -491,8 +565,8 @@ class Bootstrap:
     def ini_lines(self):
         """The [tox] lines that point a tunnel at this node, as bootstrap node
         and as TCP relay."""
-        return ["bootstrap = 127.0.0.1 %d %s" % (self.udp_port, self.public_key),
-                "tcp_relay = 127.0.0.1 %d %s" % (self.tcp_port, self.public_key)]
+        return ["bootstrap = %s %d %s" % (self.address, self.udp_port, self.public_key),
+                "tcp_relay = %s %d %s" % (self.address, self.tcp_port, self.public_key)]
 
     def stop(self, timeout=STOP_TIMEOUT):
         """SIGTERM; raise unless it exits with status 0 in time."""
@@ -555,13 +629,20 @@ class Node:
     the current run unless told otherwise (`since=` a log_mark()).
     """
 
-    def __init__(self, name, role, workdir, ini_text, binary=None):
-        if role not in ("server", "client"):
+    def __init__(self, name, role, workdir, ini_text, binary=None, netns=None):
+        if role not in ("server", "client", "run"):
             raise ValueError("role must be 'server' or 'client', not %r" % role)
         self.name = name
         self.role = role
+        self.netns = netns  # network namespace the daemon runs in (None: this one)
         self.binary = binary or tunnel_binary()
         self.ini_path = os.path.join(workdir, name + ".ini")
+        # A private XDG_RUNTIME_DIR: the default control socket is named after
+        # the ini file, so nodes of tests running side by side must not share
+        # one directory (nor meet a developer's own daemons in /run/toxtun).
+        self.runtime_dir = os.path.join(workdir, "run-" + name)
+        os.makedirs(self.runtime_dir, mode=0o700, exist_ok=True)
+        self.env = dict(os.environ, XDG_RUNTIME_DIR=self.runtime_dir)
         # The daemon's default profile: the ini path with ".tox" for its extension.
         self.profile_path = os.path.join(workdir, name + ".tox")
         self.log = LogFile(os.path.join(workdir, name + ".log"))
@@ -581,7 +662,7 @@ class Node:
         """Run `tunnel ARGS...` to completion and return the CompletedProcess
         (text stdout/stderr). A run that overstays timeout is killed and fails."""
         try:
-            return subprocess.run([self.binary] + [str(a) for a in args],
+            return subprocess.run([self.binary] + [str(a) for a in args], env=self.env,
                                   stdin=subprocess.DEVNULL, capture_output=True,
                                   text=True, errors="replace", timeout=timeout)
         except subprocess.TimeoutExpired as exc:
@@ -614,7 +695,7 @@ class Node:
         with open(self.log.path, "ab") as log:
             log.write(("=== toxnet: starting %s ===\n" % " ".join(argv)).encode())
         self._run_start = self.log.size()
-        self.proc = spawn(argv, self.log.path)
+        self.proc = spawn(argv, self.log.path, env=self.env, netns=self.netns)
         return self
 
     def alive(self):
