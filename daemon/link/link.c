@@ -310,6 +310,9 @@ void link_free(struct link *link)
 	if (!link)
 		return;
 	ev_io_stop(link->loop, &link->host_io);
+	log_debug("link: ENet sent %u datagrams, %u bytes; received %u datagrams, %u bytes",
+	          link->host->totalSentPackets, link->host->totalSentData,
+	          link->host->totalReceivedPackets, link->host->totalReceivedData);
 	/* Destroying the host frees every packet ENet still holds; the caller
 	 * has reset its peers (and so its packets) before this. */
 	enet_host_destroy(link->host);

@@ -12,9 +12,11 @@
 
 /* 1272-byte Tox lossy packets minus our one-byte packet id. */
 #define ENETP_MTU 1271
-/* ENet payload that fits one datagram: MTU - protocol header with sent time
- * (4) - SEND_RELIABLE command (6). Packets of this size are never fragmented. */
-#define ENETP_PACKET_PAYLOAD (ENETP_MTU - 4 - 6)
+/* The largest packet ENet sends unfragmented: enet_peer_send splits anything
+ * above MTU - protocol header (4) - SEND_FRAGMENT command (24), although a
+ * SEND_RELIABLE command (6) would leave room for 18 bytes more. One byte over
+ * this doubles the datagrams - and Tox's cost is per packet. */
+#define ENETP_PACKET_PAYLOAD (ENETP_MTU - 4 - 24)
 /* The floor of our window: stock ENet's fixed maximum. */
 #define ENETP_MIN_WINDOW (64u * 1024u)
 #define ENETP_MAX_WINDOW (64u * 1024u * 1024u)
