@@ -267,6 +267,8 @@ static bool finish(struct tt_loader *ld)
 		return tt_loader_fail(ld, "out of memory");
 	if (!cfg->profile && !(cfg->profile = default_profile(cfg->path)))
 		return tt_loader_fail(ld, "out of memory");
+	if (!cfg->socks_user != !cfg->socks_pass)
+		return tt_loader_fail(ld, "socks_user and socks_pass go together: set both or neither");
 	return true;
 }
 
@@ -378,5 +380,7 @@ void tt_config_free(struct tt_config *cfg)
 	free(cfg->allow);
 	free(cfg->tunnels);
 	free(cfg->control_socket);
+	free(cfg->socks_user);
+	free(cfg->socks_pass);
 	free(cfg);
 }

@@ -17,6 +17,8 @@ enum {
 	SEEN_LAN = 1u << 3,
 	SEEN_NAME = 1u << 4,
 	SEEN_SOCKET = 1u << 5,
+	SEEN_SOCKS_USER = 1u << 28,
+	SEEN_SOCKS_PASS = 1u << 29,
 	SEEN_LINK_FIRST = 6, /* [link] keys: bit 6 + index in link_keys */
 };
 
@@ -208,12 +210,30 @@ static bool check_new_tunnel(struct tt_loader *ld, const struct tt_client_tunnel
 	return true;
 }
 
+/* socks_user / socks_pass: plain strings, at most 255 bytes (RFC 1929). */
+static bool socks_credential(struct tt_loader *ld, const char *key, const char *value, char **dst,
+                             uint32_t bit)
+{
+	size_t len = strlen(value);
+
+	if (!first_time(ld, bit, key))
+		return false;
+	if (len == 0 || len > 255)
+		return tt_loader_fail(ld, "bad %s: 1..255 bytes (RFC 1929)", key);
+	*dst = strdup(value);
+	return *dst ? true : out_of_memory(ld);
+}
+
 static bool client_key(struct tt_loader *ld, const char *key, const char *value)
 {
 	struct tt_config *cfg = ld->cfg;
 	struct tt_client_tunnel t, *arr;
 	char msg[256];
 
+	if (!strcasecmp(key, "socks_user"))
+		return socks_credential(ld, key, value, &cfg->socks_user, SEEN_SOCKS_USER);
+	if (!strcasecmp(key, "socks_pass"))
+		return socks_credential(ld, key, value, &cfg->socks_pass, SEEN_SOCKS_PASS);
 	if (!tt_parse_client_line(key, value, &t, msg, sizeof(msg)))
 		return tt_loader_fail(ld, "%s", msg);
 	t.line = ld->line;

@@ -1,9 +1,11 @@
 /* [client] lines: name = [localip:]localport:remoteip:remoteport:toxid */
 #include <string.h>
+#include <strings.h>
 
 #include "config_internal.h"
 
 #define TUNNEL_SYNTAX "[localip:]localport:remoteip:remoteport:toxid"
+#define SOCKS_SYNTAX "socks5:[localip:]localport:toxid"
 
 /* One colon-separated field. raw is the text as written, for messages and for
  * fields that are not hosts; p/len is the same text without IPv6 brackets. */
@@ -81,6 +83,40 @@ static bool check_tunnel_name(const char *name, char *err, size_t errlen)
 	return ok;
 }
 
+/* socks5:[localip:]localport:toxid - a local SOCKS5 / HTTP CONNECT proxy
+ * whose every connection goes where the client asks, through the server. */
+static bool parse_socks_line(struct tt_client_tunnel *t, const char *value,
+                             struct tt_client_tunnel *out, char *err, size_t errlen)
+{
+	struct field f[3];
+	const struct field *rest;
+	int n = split_fields(value, f, 3, err, errlen);
+
+	if (n < 0)
+		return false;
+	if (n != 2 && n != 3) {
+		tt_cfg_errf(err, errlen, "bad tunnel 'socks5:%.*s%s': expected " SOCKS_SYNTAX ", got %d field%s",
+		            TT_TOKEN(value, strlen(value)), n, n == 1 ? "" : "s");
+		return false;
+	}
+	if (n == 3) {
+		if (!tt_cfg_check_host(f[0].p, f[0].len, f[0].bracketed, TT_HOST_LISTEN,
+		                       t->listen_host, err, errlen))
+			return false;
+		rest = f + 1;
+	} else {
+		strcpy(t->listen_host, "127.0.0.1");
+		rest = f;
+	}
+	if (!tt_cfg_parse_port(rest[0].raw, rest[0].raw_len, &t->listen_port, err, errlen))
+		return false;
+	if (!tt_cfg_parse_toxid(rest[1].raw, rest[1].raw_len, t->server_id, err, errlen))
+		return false;
+	t->kind = TT_TUNNEL_SOCKS;
+	*out = *t;
+	return true;
+}
+
 bool tt_parse_client_line(const char *name, const char *value,
                           struct tt_client_tunnel *out, char *err, size_t errlen)
 {
@@ -94,6 +130,8 @@ bool tt_parse_client_line(const char *name, const char *value,
 		return false;
 	strcpy(t.name, name); /* length checked above */
 
+	if (strncasecmp(value, "socks5:", 7) == 0)
+		return parse_socks_line(&t, value + 7, out, err, errlen);
 	n = split_fields(value, f, 5, err, errlen);
 	if (n < 0)
 		return false;

@@ -113,7 +113,8 @@ void daemon_apply_allow(struct daemon *d)
 
 static bool same_tunnel(const struct tt_client_tunnel *a, const struct tt_client_tunnel *b)
 {
-	return strcmp(a->listen_host, b->listen_host) == 0 && a->listen_port == b->listen_port &&
+	return a->kind == b->kind &&
+	       strcmp(a->listen_host, b->listen_host) == 0 && a->listen_port == b->listen_port &&
 	       strcmp(a->remote_host, b->remote_host) == 0 && a->remote_port == b->remote_port &&
 	       memcmp(a->server_id, b->server_id, TT_TOX_ID_SIZE) == 0;
 }

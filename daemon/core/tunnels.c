@@ -51,7 +51,10 @@ struct tunnel_stats *tunnels_add_client(struct daemon *d, const struct tt_client
 		return NULL;
 	snprintf(ts->name, sizeof(ts->name), "%s", t->name);
 	endpoint(ts->listen, sizeof(ts->listen), t->listen_host, t->listen_port);
-	endpoint(ts->destination, sizeof(ts->destination), t->remote_host, t->remote_port);
+	if (t->kind == TT_TUNNEL_SOCKS)
+		snprintf(ts->destination, sizeof(ts->destination), "socks5 (any permitted)");
+	else
+		endpoint(ts->destination, sizeof(ts->destination), t->remote_host, t->remote_port);
 	memcpy(ts->peer, t->server_id, TT_PUBKEY_SIZE);
 	return ts;
 }

@@ -7,6 +7,7 @@
 
 #include "core/daemon.h"
 #include "forward/listener.h"
+#include "forward/proxy.h"
 #include "forward/sockutil.h"
 #include "mux/session.h"
 #include "mux/stream.h"
@@ -61,7 +62,10 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 		}
 		sock_set_nodelay(fd);
 		log_debug("tunnel %s: connection from %s", l->t.name, origin);
-		stream_new_client(s, fd, &l->t, origin, l->d->cfg->wait_timeout_s);
+		if (l->t.kind == TT_TUNNEL_SOCKS)
+			proxy_accept(l->d, &l->t, fd, origin);
+		else
+			stream_new_client(s, fd, &l->t, origin, l->d->cfg->wait_timeout_s);
 	}
 }
 

@@ -10,6 +10,7 @@
 #include "core/daemon.h"
 #include "core/tunnels.h"
 #include "forward/dial.h"
+#include "forward/proxy.h"
 #include "mux/compress.h"
 #include "mux/session.h"
 #include "mux/stream.h"
@@ -112,6 +113,7 @@ void stream_free(struct stream *st)
 	}
 	if (st->ts)
 		st->ts->streams_active--;
+	free(st->early);
 	session_remove_stream(st->session, st);
 	free(st);
 }
@@ -363,12 +365,14 @@ bool stream_on_frame(struct stream *st, const struct tt_frame *f)
 		if (!st->from_client_side || st->synack)
 			return false;
 		st->synack = true;
+		proxy_reply(st->fd, st->proxy, true, 0);
 		return true;
 	case TT_FRAME_RST:
 		tt_frame_get_rst(f, &r);
 		describe(st, desc, sizeof(desc));
 		if (st->from_client_side && !st->synack) {
 			count_refused(st);
+			proxy_reply(st->fd, st->proxy, false, r.reason);
 			log_warn("%s refused by server: %s", desc, tt_reason_str(r.reason));
 		} else {
 			log_info("%s reset by peer: %s", desc, tt_reason_str(r.reason));
@@ -391,25 +395,44 @@ static void on_wait_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 	snprintf(why, sizeof(why), "the tunnel to %s did not come up within %u s",
 	         session_name(st->session), session_daemon(st->session)->cfg->wait_timeout_s);
 	log_warn("%s closed: %s", desc, why);
+	proxy_reply(st->fd, st->proxy, false, TT_REASON_SHUTDOWN);
 	stream_free(st);
 }
 
 struct stream *stream_new_client(struct session *s, int fd, const struct tt_client_tunnel *t,
                                  const char *origin, double wait_timeout)
 {
+	return stream_new_client_to(s, fd, t, origin, t->remote_host, t->remote_port, PROXY_NONE,
+	                            NULL, 0, wait_timeout);
+}
+
+struct stream *stream_new_client_to(struct session *s, int fd, const struct tt_client_tunnel *t,
+                                    const char *origin, const char *host, uint16_t port,
+                                    int proxy, const uint8_t *early, size_t early_len,
+                                    double wait_timeout)
+{
 	struct stream *st = stream_alloc(s);
 
+	if (st && early_len && !(st->early = malloc(early_len))) {
+		free(st);
+		st = NULL;
+	}
 	if (!st) {
 		close(fd);
 		return NULL;
 	}
+	if (early_len) {
+		memcpy(st->early, early, early_len);
+		st->early_len = early_len;
+	}
 	set_fd(st, fd);
 	st->from_client_side = true;
+	st->proxy = (uint8_t)proxy;
 	st->state = STREAM_WAITING;
 	snprintf(st->tunnel, sizeof(st->tunnel), "%s", t->name);
 	snprintf(st->origin, sizeof(st->origin), "%s", origin);
-	snprintf(st->dest_host, sizeof(st->dest_host), "%s", t->remote_host);
-	st->dest_port = t->remote_port;
+	snprintf(st->dest_host, sizeof(st->dest_host), "%s", host);
+	st->dest_port = port;
 	st->rx_window = session_daemon(s)->cfg->stream_window;
 	session_add_stream(s, st);
 	attach_tunnel(st, tunnels_find_client(session_daemon(s), t->name));
@@ -436,6 +459,16 @@ void stream_start_client(struct stream *st, uint32_t id, uint64_t peer_window)
 	if (p)
 		session_commit(st->session, st->channel,
 		               tt_frame_put_syn(p, st->id, st->rx_window, st->dest_host, st->dest_port));
+	if (st->early_len && st->early_len <= flow_tx_credit(&st->flow) &&
+	    (p = session_reserve(st->session, st->channel, TT_FRAME_HEADER + 2 + COMPRESS_BOUND(st->early_len)))) {
+		memcpy(p + TT_FRAME_HEADER, st->early, st->early_len);
+		session_commit(st->session, st->channel, compress_data_frame(st, p, st->early_len));
+		flow_on_sent(&st->flow, st->early_len);
+		count_bytes(st, true, st->early_len);
+	}
+	free(st->early);
+	st->early = NULL;
+	st->early_len = 0;
 	stream_update_read(st);
 }
 

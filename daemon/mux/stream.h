@@ -48,6 +48,9 @@ struct stream {
 	bool from_client_side;             /* we accepted it locally (we sent SYN) */
 	bool synack;                       /* client: the destination answered */
 	bool want_read;                    /* read watcher should run */
+	uint8_t proxy;                     /* enum proxy_kind: answer the local client on SYNACK/RST */
+	uint8_t *early;                    /* bytes read during a proxy handshake, sent after SYN */
+	size_t early_len;
 	char tunnel[TT_NAME_MAX];          /* client: tunnel name; server: "" */
 	char origin[80];                   /* local peer address (client side) */
 	char dest_host[TT_HOST_MAX];
@@ -70,6 +73,12 @@ struct stream {
  * session is up, then stream_start_client sends SYN. */
 struct stream *stream_new_client(struct session *s, int fd, const struct tt_client_tunnel *t,
                                  const char *origin, double wait_timeout);
+/* The same with a destination chosen per connection (a proxy request), the
+ * proxy kind to answer in, and bytes the client already sent after it. */
+struct stream *stream_new_client_to(struct session *s, int fd, const struct tt_client_tunnel *t,
+                                    const char *origin, const char *host, uint16_t port,
+                                    int proxy, const uint8_t *early, size_t early_len,
+                                    double wait_timeout);
 /* Server side: a SYN arrived. Dials; answers SYNACK or RST. */
 void stream_new_server(struct session *s, uint32_t id, const struct tt_syn *syn);
 

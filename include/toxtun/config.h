@@ -23,8 +23,15 @@ struct tt_node_entry {
 	uint8_t pubkey[TT_PUBKEY_SIZE];
 };
 
+enum tt_tunnel_kind {
+	TT_TUNNEL_FORWARD,  /* name = [localip:]localport:remoteip:remoteport:toxid (ssh -L) */
+	TT_TUNNEL_SOCKS,    /* name = socks5:[localip:]localport:toxid (ssh -D): SOCKS5 and
+	                       HTTP CONNECT on one port; remote_host/remote_port unused */
+};
+
 /* [client] name = [localip:]localport:remoteip:remoteport:toxid */
 struct tt_client_tunnel {
+	enum tt_tunnel_kind kind;
 	char name[TT_NAME_MAX];
 	char listen_host[TT_HOST_MAX]; /* "127.0.0.1" when omitted, "*" = every interface,
 	                                  IPv6 literals stored without brackets */
@@ -70,6 +77,8 @@ struct tt_config {
 	bool has_client;
 	struct tt_client_tunnel *tunnels;
 	size_t n_tunnels;
+	char *socks_user;              /* socks_user / socks_pass: RFC 1929 authentication on */
+	char *socks_pass;              /* every socks5 line; NULL when not set */
 
 	/* [control] */
 	char *control_socket;          /* NULL: the default path (see the daemon) */

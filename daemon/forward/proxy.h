@@ -1,0 +1,22 @@
+/* Dynamic forwarding: SOCKS5 and HTTP CONNECT on a [client] socks5 line. */
+#ifndef TOXTUN_PROXY_H
+#define TOXTUN_PROXY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "toxtun/config.h"
+
+struct daemon;
+
+enum proxy_kind { PROXY_NONE, PROXY_SOCKS5, PROXY_HTTP };
+
+/* A connection accepted on a socks5 line: read its handshake, then open a
+ * stream to the destination it asks for. */
+void proxy_accept(struct daemon *d, const struct tt_client_tunnel *t, int fd, const char *origin);
+
+/* The answer to the proxy client once the server connected (ok) or refused
+ * (reason is the RST reason, mapped to a SOCKS reply code or HTTP status). */
+void proxy_reply(int fd, enum proxy_kind kind, bool ok, uint8_t reason);
+
+#endif
