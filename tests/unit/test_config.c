@@ -812,6 +812,36 @@ static void cleanup(void)
 	rmdir(tmpdir);
 }
 
+static void test_socks_lines(void)
+{
+	struct tt_client_tunnel t;
+	struct tt_config *cfg;
+
+	CHECK(tt_parse_client_line("web", "socks5:1080:" ID1, &t, err, sizeof(err)));
+	CHECK(t.kind == TT_TUNNEL_SOCKS && !strcmp(t.listen_host, "127.0.0.1") && t.listen_port == 1080);
+	CHECK(tt_parse_client_line("web", "SOCKS5:[::1]:1080:" ID1, &t, err, sizeof(err)));
+	CHECK(t.kind == TT_TUNNEL_SOCKS && !strcmp(t.listen_host, "::1"));
+	CHECK(tt_parse_client_line("web", "*:1080:10.0.0.1:80:" ID1, &t, err, sizeof(err)) &&
+	      t.kind == TT_TUNNEL_FORWARD);
+	CHECK(says(tt_parse_client_line("web", "socks5:1080", &t, err, sizeof(err)),
+	           "expected socks5:[localip:]localport:toxid, got 1 field"));
+	CHECK(says(tt_parse_client_line("web", "socks5:h:1080:" ID1, &t, err, sizeof(err)), "bad host"));
+	CHECK(says(tt_parse_client_line("web", "socks5:1080:1234", &t, err, sizeof(err)), "bad Tox ID"));
+
+	cfg = load("[client]\nsocks_user = alice\nsocks_pass = s3cret\nweb = socks5:1080:" ID1 "\n");
+	CHECK(cfg && cfg->n_tunnels == 1 && cfg->socks_user && !strcmp(cfg->socks_user, "alice") &&
+	      cfg->socks_pass && !strcmp(cfg->socks_pass, "s3cret"));
+	tt_config_free(cfg);
+	/* Not tied to one line: "FILE: message". */
+	cfg = NULL;
+	CHECK(!tt_config_load_buffer(INI, "[client]\nsocks_user = alice\n", 26, &cfg, err, sizeof(err)) &&
+	      !cfg && !strncmp(err, INI ": ", strlen(INI) + 2) &&
+	      strstr(err, "socks_user and socks_pass go together"));
+	CHECK(refused("[client]\nsocks_user = a\nsocks_user = b\nsocks_pass = c\n", 3, "duplicate key 'socks_user'"));
+	/* A proxy port clashes with a forward on the same address like any other. */
+	CHECK(refused("[client]\na = socks5:1080:" ID1 "\nb = 1080:h:1:" ID1 "\n", 3, "already used"));
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0); /* keep stdout and stderr in order */
@@ -833,6 +863,7 @@ int main(void)
 	group("profile paths", test_profile_paths);
 	group("a file with every key", test_full_file);
 	group("listen addresses shared correctly", test_listen_sharing);
+	group("socks5 lines and credentials", test_socks_lines);
 	group("error messages", test_errors);
 	group("files on disk", test_files);
 
