@@ -1,0 +1,398 @@
+/* The application: see app.h. */
+#include <string.h>
+
+#include "app.h"
+#include "daemon.h"
+#include "format.h"
+#include "icons.h"
+#include "paths.h"
+#include "tray.h"
+#include "window.h"
+#include "toxtun/version.h"
+
+typedef struct {
+	GtkApplication *gtk;
+	GPtrArray *daemons;       /* of TtDaemon *, owned */
+	TtTray *tray;
+	GtkWidget *menu;
+	GPtrArray *menu_daemon_items; /* per daemon: its Start/Stop item */
+	GPtrArray *menu_copy_items;   /* per daemon: its copy item */
+	GtkWidget *copy_menu_item;    /* "Copy my Tox ID" */
+	TtWindow *window;
+	gboolean started;
+} App;
+
+static App app;
+
+static void rebuild_menu(void);
+
+/* ---- the saved list of configurations ---- */
+
+static char *saved_list_path(void)
+{
+	return g_build_filename(g_get_user_config_dir(), "toxtun", "tray.conf", NULL);
+}
+
+static void save_list(void)
+{
+	GKeyFile *kf = g_key_file_new();
+	GPtrArray *items = g_ptr_array_new_with_free_func(g_free);
+	char *path = saved_list_path(), *dir = g_path_get_dirname(path);
+
+	for (guint i = 0; i < app.daemons->len; i++) {
+		TtDaemon *d = g_ptr_array_index(app.daemons, i);
+
+		g_ptr_array_add(items, g_strdup_printf("%s:%s", d->role, d->ini));
+	}
+	g_key_file_set_comment(kf, NULL, NULL, " toxtun-tray: the ini files it shows (written by toxtun-tray)", NULL);
+	g_key_file_set_string_list(kf, "tray", "configs", (const char *const *)items->pdata, items->len);
+	g_mkdir_with_parents(dir, 0700);
+	if (!g_key_file_save_to_file(kf, path, NULL))
+		g_warning("cannot save %s", path);
+	g_free(dir);
+	g_free(path);
+	g_ptr_array_unref(items);
+	g_key_file_unref(kf);
+}
+
+/* ---- state shown by the tray ---- */
+
+static void update_tray(void)
+{
+	TtState st = TT_STATE_STOPPED;
+	double up = 0, down = 0;
+	gboolean running = FALSE;
+	const char *error = NULL;
+	char *title;
+
+	for (guint i = 0; i < app.daemons->len; i++) {
+		TtDaemon *d = g_ptr_array_index(app.daemons, i);
+
+		st = tt_state_combine(st, d->state);
+		if (d->state == TT_STATE_ERROR && !error)
+			error = d->error;
+		if (d->snap) {
+			double u, dn;
+
+			tt_snapshot_rates(d->snap, &u, &dn);
+			up += u;
+			down += dn;
+			running = TRUE;
+		}
+	}
+	if (st == TT_STATE_ERROR) {
+		title = g_strdup_printf("toxtun — error: %.160s", error ? error : "see the window");
+	} else if (running) {
+		char *u = tt_format_rate(up), *d = tt_format_rate(down);
+
+		title = g_strdup_printf("toxtun — %s — ↑ %s ↓ %s", tt_state_label(st), u, d);
+		g_free(u);
+		g_free(d);
+	} else {
+		title = g_strdup_printf("toxtun — %s", tt_state_label(st));
+	}
+	if (app.tray)
+		tt_tray_update(app.tray, st, title);
+	g_free(title);
+}
+
+static void update_menu_labels(void)
+{
+	gboolean any_id = FALSE;
+
+	for (guint i = 0; i < app.daemons->len && i < app.menu_daemon_items->len; i++) {
+		TtDaemon *d = g_ptr_array_index(app.daemons, i);
+		char *label = g_strdup_printf("%s %s", tt_daemon_active(d) ? "Stop" : "Start", d->label);
+
+		gtk_menu_item_set_label(g_ptr_array_index(app.menu_daemon_items, i), label);
+		g_free(label);
+		if (i < app.menu_copy_items->len)
+			gtk_widget_set_sensitive(g_ptr_array_index(app.menu_copy_items, i), d->tox_id != NULL);
+		any_id |= d->tox_id != NULL;
+	}
+	if (app.copy_menu_item)
+		gtk_widget_set_sensitive(app.copy_menu_item, any_id);
+}
+
+static void on_daemon_changed(TtDaemon *d, gpointer user)
+{
+	if (!app.started)
+		return;
+	update_tray();
+	update_menu_labels();
+	if (app.window)
+		tt_window_daemon_changed(app.window, d);
+}
+
+/* ---- the menu ---- */
+
+static TtWindow *window(void)
+{
+	if (!app.window)
+		app.window = tt_window_new(app.gtk, app.daemons);
+	return app.window;
+}
+
+static void on_open(GtkMenuItem *item, gpointer data)
+{
+	tt_window_present(window());
+}
+
+static void on_startstop(GtkMenuItem *item, gpointer data)
+{
+	TtDaemon *d = data;
+
+	if (tt_daemon_active(d))
+		tt_daemon_stop(d);
+	else
+		tt_daemon_start(d);
+}
+
+static void on_copy(GtkMenuItem *item, gpointer data)
+{
+	TtDaemon *d = data;
+
+	if (!d) {
+		/* The first daemon that has an ID. */
+		for (guint i = 0; i < app.daemons->len && !d; i++) {
+			TtDaemon *c = g_ptr_array_index(app.daemons, i);
+
+			if (c->tox_id)
+				d = c;
+		}
+	}
+	tt_copy_tox_id(d);
+}
+
+static void on_quit(GtkMenuItem *item, gpointer data)
+{
+	g_application_quit(G_APPLICATION(app.gtk));
+}
+
+static GtkWidget *menu_item(GtkWidget *menu, const char *label, GCallback cb, gpointer data)
+{
+	GtkWidget *item = gtk_menu_item_new_with_label(label);
+
+	if (cb)
+		g_signal_connect(item, "activate", cb, data);
+	gtk_menu_shell_append(GTK_MENU_SHELL(menu), item);
+	return item;
+}
+
+static void separator(GtkWidget *menu)
+{
+	gtk_menu_shell_append(GTK_MENU_SHELL(menu), gtk_separator_menu_item_new());
+}
+
+/* The menu's items are rebuilt in place (the tray keeps the same menu),
+ * when the list of daemons changes; labels change in update_menu_labels(). */
+static void rebuild_menu(void)
+{
+	GList *children = gtk_container_get_children(GTK_CONTAINER(app.menu));
+
+	for (GList *c = children; c; c = c->next)
+		gtk_widget_destroy(c->data);
+	g_list_free(children);
+	g_ptr_array_set_size(app.menu_daemon_items, 0);
+	g_ptr_array_set_size(app.menu_copy_items, 0);
+	app.copy_menu_item = NULL;
+
+	menu_item(app.menu, "Open window", G_CALLBACK(on_open), NULL);
+	separator(app.menu);
+	if (app.daemons->len == 0)
+		gtk_widget_set_sensitive(menu_item(app.menu, "No configuration (use --config FILE.ini)", NULL, NULL),
+		                         FALSE);
+	for (guint i = 0; i < app.daemons->len; i++) {
+		TtDaemon *d = g_ptr_array_index(app.daemons, i);
+
+		g_ptr_array_add(app.menu_daemon_items, menu_item(app.menu, d->label, G_CALLBACK(on_startstop), d));
+	}
+	separator(app.menu);
+	if (app.daemons->len <= 1) {
+		app.copy_menu_item = menu_item(app.menu, "Copy my Tox ID", G_CALLBACK(on_copy), NULL);
+	} else {
+		GtkWidget *sub = gtk_menu_new();
+
+		app.copy_menu_item = menu_item(app.menu, "Copy my Tox ID", NULL, NULL);
+		for (guint i = 0; i < app.daemons->len; i++) {
+			TtDaemon *d = g_ptr_array_index(app.daemons, i);
+			char *label = g_strdup_printf("of %s", d->label);
+
+			g_ptr_array_add(app.menu_copy_items, menu_item(sub, label, G_CALLBACK(on_copy), d));
+			g_free(label);
+		}
+		gtk_menu_item_set_submenu(GTK_MENU_ITEM(app.copy_menu_item), sub);
+	}
+	separator(app.menu);
+	menu_item(app.menu, "Quit", G_CALLBACK(on_quit), NULL);
+	gtk_widget_show_all(app.menu);
+	update_menu_labels();
+}
+
+/* ---- configurations ---- */
+
+static gboolean add_daemon(const char *spec, const char *cwd, GString *problems)
+{
+	static const char *const roles[] = { "server", "client", "run" };
+	const char *role = NULL, *file = spec;
+	char *path;
+	TtDaemon *d;
+
+	for (guint i = 0; i < G_N_ELEMENTS(roles); i++) {
+		size_t n = strlen(roles[i]);
+
+		if (strncmp(spec, roles[i], n) == 0 && spec[n] == ':') {
+			role = roles[i];
+			file = spec + n + 1;
+		}
+	}
+	path = g_canonicalize_filename(file, cwd);
+	if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+		g_string_append_printf(problems, "%s: no such file\n", path);
+		g_free(path);
+		return FALSE;
+	}
+	if (!role)
+		role = tt_infer_role(path);
+	for (guint i = 0; i < app.daemons->len; i++) {
+		TtDaemon *o = g_ptr_array_index(app.daemons, i);
+
+		if (strcmp(o->ini, path) == 0 && strcmp(o->role, role) == 0) {
+			g_free(path);
+			return FALSE;
+		}
+	}
+	d = tt_daemon_new(path, role, on_daemon_changed, NULL);
+	g_ptr_array_add(app.daemons, d);
+	g_free(path);
+	return TRUE;
+}
+
+static void load_saved_list(void)
+{
+	GKeyFile *kf = g_key_file_new();
+	char *path = saved_list_path();
+	char **items;
+	GString *problems = g_string_new(NULL);
+
+	if (g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, NULL) &&
+	    (items = g_key_file_get_string_list(kf, "tray", "configs", NULL, NULL))) {
+		for (char **i = items; *i; i++)
+			add_daemon(*i, "/", problems);
+		g_strfreev(items);
+	}
+	if (problems->len)
+		g_message("saved configurations skipped: %s", problems->str);
+	g_string_free(problems, TRUE);
+	g_free(path);
+	g_key_file_unref(kf);
+}
+
+/* ---- GApplication ---- */
+
+static void on_startup(GApplication *gapp, gpointer data)
+{
+	GtkCssProvider *css = gtk_css_provider_new();
+
+	tt_icons_init();
+	gtk_window_set_default_icon_name(TT_APP_ICON);
+	gtk_css_provider_load_from_data(css, "label.error { color: #c01c28; }", -1, NULL);
+	gtk_style_context_add_provider_for_screen(gdk_screen_get_default(), GTK_STYLE_PROVIDER(css),
+	                                          GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+	g_object_unref(css);
+	app.menu = gtk_menu_new();
+	app.menu_daemon_items = g_ptr_array_new();
+	app.menu_copy_items = g_ptr_array_new();
+	rebuild_menu();
+	app.tray = tt_tray_new(GTK_MENU(app.menu));
+	/* A tray app lives without windows. */
+	g_application_hold(gapp);
+	app.started = TRUE;
+	update_tray();
+}
+
+static void on_shutdown(GApplication *gapp, gpointer data)
+{
+	app.started = FALSE;
+	tt_window_free(app.window);
+	app.window = NULL;
+	tt_tray_free(app.tray);
+	app.tray = NULL;
+	/* Daemons keep running: the tray only watches them. */
+	g_ptr_array_set_size(app.daemons, 0);
+	g_ptr_array_unref(app.menu_daemon_items);
+	g_ptr_array_unref(app.menu_copy_items);
+}
+
+static int on_command_line(GApplication *gapp, GApplicationCommandLine *cl, gpointer data)
+{
+	GVariantDict *opts = g_application_command_line_get_options_dict(cl);
+	const char **configs = NULL;
+	gboolean show = FALSE, first = app.daemons->len == 0, added = FALSE;
+	GString *problems = g_string_new(NULL);
+	const char *cwd = g_application_command_line_get_cwd(cl);
+
+	g_variant_dict_lookup(opts, "show", "b", &show);
+	if (g_variant_dict_lookup(opts, "config", "^a&ay", &configs)) {
+		for (const char **c = configs; *c; c++)
+			added |= add_daemon(*c, cwd, problems);
+		g_free(configs);
+	} else if (first) {
+		load_saved_list();
+		added = app.daemons->len > 0;
+	}
+	if (problems->len) {
+		g_application_command_line_printerr(cl, "toxtun-tray: %s", problems->str);
+		g_string_free(problems, TRUE);
+		if (first && app.daemons->len == 0)
+			return 2;
+	} else {
+		g_string_free(problems, TRUE);
+	}
+	if (added) {
+		save_list();
+		rebuild_menu();
+		if (app.window)
+			tt_window_daemons_changed(app.window);
+		update_tray();
+	}
+	/* Asked again without --show: show the window, that is what a second
+	 * start from a launcher means. */
+	if (show || (!first && !added))
+		tt_window_present(window());
+	return 0;
+}
+
+static int on_local_options(GApplication *gapp, GVariantDict *opts, gpointer data)
+{
+	if (g_variant_dict_contains(opts, "version")) {
+		g_print("toxtun-tray %s\n", TOXTUN_VERSION);
+		return 0;
+	}
+	return -1;
+}
+
+GtkApplication *tt_app_new(void)
+{
+	static const GOptionEntry entries[] = {
+		{ "show", 's', 0, G_OPTION_ARG_NONE, NULL, "Open the window at start", NULL },
+		{ "config", 'c', 0, G_OPTION_ARG_FILENAME_ARRAY, NULL,
+		  "An ini file to show, repeatable; ROLE: (server, client, run) in front sets its role, "
+		  "else it is client when the file has [client] lines, server otherwise",
+		  "[ROLE:]FILE.ini" },
+		{ "version", 'V', 0, G_OPTION_ARG_NONE, NULL, "Print the version", NULL },
+		{ NULL, 0, 0, 0, NULL, NULL, NULL },
+	};
+
+	app.gtk = gtk_application_new(TT_APP_ID, G_APPLICATION_HANDLES_COMMAND_LINE);
+	app.daemons = g_ptr_array_new_with_free_func((GDestroyNotify)tt_daemon_free);
+	g_application_add_main_option_entries(G_APPLICATION(app.gtk), entries);
+	g_application_set_option_context_summary(G_APPLICATION(app.gtk),
+	                                         "The tray icon of toxtun: the state of the tunnels, "
+	                                         "start and stop, live statistics, the config editor.");
+	g_signal_connect(app.gtk, "startup", G_CALLBACK(on_startup), NULL);
+	g_signal_connect(app.gtk, "shutdown", G_CALLBACK(on_shutdown), NULL);
+	g_signal_connect(app.gtk, "command-line", G_CALLBACK(on_command_line), NULL);
+	g_signal_connect(app.gtk, "handle-local-options", G_CALLBACK(on_local_options), NULL);
+	return app.gtk;
+}

@@ -1,0 +1,12 @@
+/* The application: one instance per user (GtkApplication), the configured
+ * daemons, the tray icon with its menu, the window. */
+#ifndef TOXTUN_GUI_APP_H
+#define TOXTUN_GUI_APP_H
+
+#include <gtk/gtk.h>
+
+#define TT_APP_ID "org.toxtun.Tray"
+
+GtkApplication *tt_app_new(void);
+
+#endif

@@ -1,0 +1,48 @@
+/* Numbers for people: see format.h. */
+#include <string.h>
+
+#include "format.h"
+
+char *tt_format_bytes(double v)
+{
+	static const char *const units[] = { "B", "kB", "MB", "GB", "TB" };
+	int u = 0;
+
+	if (v < 0)
+		v = 0;
+	while (v >= 1000 && u < 4) {
+		v /= 1000;
+		u++;
+	}
+	return u ? g_strdup_printf("%.1f %s", v, units[u]) : g_strdup_printf("%.0f %s", v, units[u]);
+}
+
+char *tt_format_rate(double v)
+{
+	char *b = tt_format_bytes(v), *r = g_strconcat(b, "/s", NULL);
+
+	g_free(b);
+	return r;
+}
+
+char *tt_format_duration(double s)
+{
+	long t = s > 0 ? (long)s : 0;
+
+	if (t >= 86400)
+		return g_strdup_printf("%ld d %02ld h", t / 86400, t % 86400 / 3600);
+	if (t >= 3600)
+		return g_strdup_printf("%ld h %02ld min", t / 3600, t % 3600 / 60);
+	if (t >= 60)
+		return g_strdup_printf("%ld min %02ld s", t / 60, t % 60);
+	return g_strdup_printf("%ld s", t);
+}
+
+char *tt_format_key(const char *key)
+{
+	size_t n = strlen(key);
+
+	if (n <= 16)
+		return g_strdup(key);
+	return g_strdup_printf("%.8s…%s", key, key + n - 4);
+}

@@ -1,0 +1,12 @@
+/* A small rate graph: a tunnel's up and down rates over the last minutes,
+ * drawn with cairo. */
+#ifndef TOXTUN_GUI_GRAPH_H
+#define TOXTUN_GUI_GRAPH_H
+
+#include <gtk/gtk.h>
+
+GtkWidget *tt_graph_new(void);
+/* samples: TtSample, oldest first (copied); span: seconds shown. */
+void tt_graph_set(GtkWidget *graph, const GArray *samples, double span);
+
+#endif

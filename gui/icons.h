@@ -1,0 +1,21 @@
+/* Our own icons (assets/icons): one per state, and the application's. They
+ * live in an icon theme directory of their own (ROOT/hicolor/SIZE/status),
+ * added to GTK's search path, so they look the same whatever the theme. */
+#ifndef TOXTUN_GUI_ICONS_H
+#define TOXTUN_GUI_ICONS_H
+
+#include <gtk/gtk.h>
+
+#include "model.h"
+
+#define TT_APP_ICON "toxtun"
+
+/* Adds the icon root to the default icon theme; returns it (owned). */
+const char *tt_icons_init(void);
+const char *tt_icons_root(void);
+/* "toxtun-connected" etc. */
+const char *tt_icon_name(TtState s);
+/* An image of the state icon at size px. */
+GtkWidget *tt_icon_image(TtState s, int px);
+
+#endif

@@ -1,0 +1,420 @@
+/* Snapshots, states and rate history: see model.h. */
+#include <string.h>
+
+#include "model.h"
+
+static const char *const state_names[TT_N_STATES] = {
+	[TT_STATE_STOPPED] = "stopped",
+	[TT_STATE_CONNECTED] = "connected",
+	[TT_STATE_RELAY] = "relay",
+	[TT_STATE_CONNECTING] = "connecting",
+	[TT_STATE_ERROR] = "error",
+};
+
+static const char *const state_labels[TT_N_STATES] = {
+	[TT_STATE_STOPPED] = "stopped",
+	[TT_STATE_CONNECTED] = "connected",
+	[TT_STATE_RELAY] = "connected via TCP relay",
+	[TT_STATE_CONNECTING] = "connecting",
+	[TT_STATE_ERROR] = "error",
+};
+
+const char *tt_state_name(TtState s)
+{
+	return s < TT_N_STATES ? state_names[s] : "error";
+}
+
+const char *tt_state_label(TtState s)
+{
+	return s < TT_N_STATES ? state_labels[s] : "error";
+}
+
+TtState tt_state_combine(TtState a, TtState b)
+{
+	return a > b ? a : b;
+}
+
+/* ---- JSON ---- */
+
+#define SNAPSHOT_ERROR (snapshot_error_quark())
+static GQuark snapshot_error_quark(void)
+{
+	return g_quark_from_static_string("toxtun-snapshot-error");
+}
+
+/* Member readers: absent or null reads as the default; anything else of the
+ * wrong type fails the whole snapshot (a daemon we do not understand). */
+struct reader {
+	const char *where;
+	GError *error;
+};
+
+static JsonNode *member(struct reader *r, JsonObject *o, const char *key, JsonNodeType type)
+{
+	JsonNode *n = json_object_get_member(o, key);
+
+	if (!n || JSON_NODE_HOLDS_NULL(n))
+		return NULL;
+	if (JSON_NODE_TYPE(n) != type) {
+		if (!r->error)
+			r->error = g_error_new(SNAPSHOT_ERROR, 1, "%s.%s has the wrong type", r->where, key);
+		return NULL;
+	}
+	return n;
+}
+
+static char *get_str(struct reader *r, JsonObject *o, const char *key)
+{
+	JsonNode *n = member(r, o, key, JSON_NODE_VALUE);
+
+	if (n && json_node_get_value_type(n) != G_TYPE_STRING) {
+		if (!r->error)
+			r->error = g_error_new(SNAPSHOT_ERROR, 1, "%s.%s is not a string", r->where, key);
+		n = NULL;
+	}
+	return g_strdup(n ? json_node_get_string(n) : "");
+}
+
+static double get_num(struct reader *r, JsonObject *o, const char *key)
+{
+	JsonNode *n = member(r, o, key, JSON_NODE_VALUE);
+	GType t;
+
+	if (!n)
+		return 0;
+	t = json_node_get_value_type(n);
+	if (t == G_TYPE_INT64)
+		return (double)json_node_get_int(n);
+	if (t == G_TYPE_DOUBLE)
+		return json_node_get_double(n);
+	if (!r->error)
+		r->error = g_error_new(SNAPSHOT_ERROR, 1, "%s.%s is not a number", r->where, key);
+	return 0;
+}
+
+static gint64 get_int(struct reader *r, JsonObject *o, const char *key)
+{
+	return (gint64)get_num(r, o, key);
+}
+
+static gboolean get_bool(struct reader *r, JsonObject *o, const char *key)
+{
+	JsonNode *n = member(r, o, key, JSON_NODE_VALUE);
+
+	if (n && json_node_get_value_type(n) != G_TYPE_BOOLEAN) {
+		if (!r->error)
+			r->error = g_error_new(SNAPSHOT_ERROR, 1, "%s.%s is not a boolean", r->where, key);
+		return FALSE;
+	}
+	return n ? json_node_get_boolean(n) : FALSE;
+}
+
+static void peer_free(gpointer p)
+{
+	TtPeerInfo *x = p;
+
+	g_free(x->public_key);
+	g_free(x->name);
+	g_free(x->path);
+	g_free(x->session);
+	g_free(x);
+}
+
+static void tunnel_free(gpointer p)
+{
+	TtTunnelInfo *x = p;
+
+	g_free(x->name);
+	g_free(x->listen);
+	g_free(x->destination);
+	g_free(x->peer);
+	g_free(x->state);
+	g_free(x->error);
+	g_free(x);
+}
+
+static gpointer read_peer(struct reader *r, JsonObject *o)
+{
+	TtPeerInfo *p = g_new0(TtPeerInfo, 1);
+
+	r->where = "peers[]";
+	p->public_key = get_str(r, o, "public_key");
+	p->name = get_str(r, o, "name");
+	p->online = get_bool(r, o, "online");
+	p->path = get_str(r, o, "path");
+	p->session = get_str(r, o, "session");
+	p->rtt_ms = get_num(r, o, "rtt_ms");
+	p->rtt_var_ms = get_num(r, o, "rtt_var_ms");
+	p->loss = get_num(r, o, "loss");
+	p->compression_ratio = get_num(r, o, "compression_ratio");
+	p->window_bytes = get_int(r, o, "window_bytes");
+	p->tx_bytes = get_int(r, o, "tx_bytes");
+	p->rx_bytes = get_int(r, o, "rx_bytes");
+	p->tx_packets = get_int(r, o, "tx_packets");
+	p->rx_packets = get_int(r, o, "rx_packets");
+	p->streams = get_int(r, o, "streams");
+	return p;
+}
+
+static gpointer read_tunnel(struct reader *r, JsonObject *o)
+{
+	TtTunnelInfo *t = g_new0(TtTunnelInfo, 1);
+
+	r->where = "tunnels[]";
+	t->name = get_str(r, o, "name");
+	t->listen = get_str(r, o, "listen");
+	t->destination = get_str(r, o, "destination");
+	t->peer = get_str(r, o, "peer");
+	t->state = get_str(r, o, "state");
+	t->error = get_str(r, o, "error");
+	t->streams_active = get_int(r, o, "streams_active");
+	t->streams_total = get_int(r, o, "streams_total");
+	t->refused = get_int(r, o, "refused");
+	t->bytes_up = get_int(r, o, "bytes_up");
+	t->bytes_down = get_int(r, o, "bytes_down");
+	t->rate_up = get_num(r, o, "rate_up");
+	t->rate_down = get_num(r, o, "rate_down");
+	return t;
+}
+
+/* Each object element of an array member, read by fn into out. */
+static void read_array(struct reader *r, JsonObject *o, const char *key, GPtrArray *out,
+                       gpointer (*fn)(struct reader *, JsonObject *))
+{
+	JsonNode *n = member(r, o, key, JSON_NODE_ARRAY);
+	JsonArray *a = n ? json_node_get_array(n) : NULL;
+
+	for (guint i = 0; a && i < json_array_get_length(a) && !r->error; i++) {
+		JsonNode *e = json_array_get_element(a, i);
+
+		if (!JSON_NODE_HOLDS_OBJECT(e)) {
+			r->error = g_error_new(SNAPSHOT_ERROR, 1, "%s[%u] is not an object", key, i);
+			break;
+		}
+		g_ptr_array_add(out, fn(r, json_node_get_object(e)));
+	}
+}
+
+TtSnapshot *tt_snapshot_from_json(JsonNode *root, GError **error)
+{
+	struct reader r = { "snapshot", NULL };
+	TtSnapshot *s;
+	JsonObject *o, *node;
+	JsonNode *n;
+
+	if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
+		g_set_error(error, SNAPSHOT_ERROR, 1, "a snapshot must be a JSON object");
+		return NULL;
+	}
+	o = json_node_get_object(root);
+	if (json_object_has_member(o, "ok") && !get_bool(&r, o, "ok")) {
+		char *msg = get_str(&r, o, "error");
+
+		g_set_error(error, SNAPSHOT_ERROR, 2, "%s", *msg ? msg : "the daemon reported an error");
+		g_free(msg);
+		g_clear_error(&r.error);
+		return NULL;
+	}
+	s = g_new0(TtSnapshot, 1);
+	s->peers = g_ptr_array_new_with_free_func(peer_free);
+	s->tunnels = g_ptr_array_new_with_free_func(tunnel_free);
+	n = member(&r, o, "node", JSON_NODE_OBJECT);
+	node = n ? json_node_get_object(n) : json_object_new();
+	r.where = "node";
+	s->node.tox_id = get_str(&r, node, "tox_id");
+	s->node.public_key = get_str(&r, node, "public_key");
+	s->node.name = get_str(&r, node, "name");
+	s->node.role = get_str(&r, node, "role");
+	s->node.dht = get_str(&r, node, "dht");
+	s->node.version = get_str(&r, node, "version");
+	s->node.uptime_s = get_num(&r, node, "uptime_s");
+	s->node.pid = get_int(&r, node, "pid");
+	if (!n)
+		json_object_unref(node);
+	read_array(&r, o, "peers", s->peers, read_peer);
+	read_array(&r, o, "tunnels", s->tunnels, read_tunnel);
+	n = member(&r, o, "streams", JSON_NODE_ARRAY);
+	s->n_streams = n ? json_array_get_length(json_node_get_array(n)) : 0;
+	if (r.error) {
+		g_propagate_error(error, r.error);
+		tt_snapshot_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+TtSnapshot *tt_snapshot_parse(const char *text, gssize len, GError **error)
+{
+	JsonParser *p = json_parser_new();
+	TtSnapshot *s = NULL;
+
+	if (json_parser_load_from_data(p, text, len, error))
+		s = tt_snapshot_from_json(json_parser_get_root(p), error);
+	g_object_unref(p);
+	return s;
+}
+
+void tt_snapshot_free(TtSnapshot *s)
+{
+	if (!s)
+		return;
+	g_free(s->node.tox_id);
+	g_free(s->node.public_key);
+	g_free(s->node.name);
+	g_free(s->node.role);
+	g_free(s->node.dht);
+	g_free(s->node.version);
+	g_ptr_array_unref(s->peers);
+	g_ptr_array_unref(s->tunnels);
+	g_free(s);
+}
+
+const TtPeerInfo *tt_snapshot_peer(const TtSnapshot *s, const char *public_key)
+{
+	for (guint i = 0; i < s->peers->len; i++) {
+		const TtPeerInfo *p = g_ptr_array_index(s->peers, i);
+
+		if (g_ascii_strcasecmp(p->public_key, public_key) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+static TtState peer_state(const TtPeerInfo *p)
+{
+	if (!p || !p->online)
+		return TT_STATE_CONNECTING;
+	return strcmp(p->path, "tcp") == 0 ? TT_STATE_RELAY : TT_STATE_CONNECTED;
+}
+
+TtState tt_snapshot_state(const TtSnapshot *s)
+{
+	gboolean client = strcmp(s->node.role, "client") == 0;
+	TtState st = TT_STATE_CONNECTED;
+	guint counted = 0;
+
+	for (guint i = 0; i < s->tunnels->len; i++) {
+		const TtTunnelInfo *t = g_ptr_array_index(s->tunnels, i);
+
+		if (strcmp(t->state, "error") == 0)
+			return TT_STATE_ERROR;
+	}
+	if (client) {
+		/* The servers its tunnels use, whether or not they are peers yet. */
+		for (guint i = 0; i < s->tunnels->len; i++) {
+			const TtTunnelInfo *t = g_ptr_array_index(s->tunnels, i);
+
+			st = tt_state_combine(st, peer_state(tt_snapshot_peer(s, t->peer)));
+			counted++;
+		}
+	} else {
+		/* A server (or both roles): the best it can say is that its peers
+		 * are online; with none online it is waiting for them. */
+		TtState best = TT_STATE_CONNECTING;
+
+		for (guint i = 0; i < s->peers->len; i++) {
+			TtState ps = peer_state(g_ptr_array_index(s->peers, i));
+
+			if (ps != TT_STATE_CONNECTING) {
+				st = tt_state_combine(st, ps);
+				best = TT_STATE_CONNECTED;
+			}
+		}
+		if (best == TT_STATE_CONNECTING)
+			return TT_STATE_CONNECTING;
+		counted++;
+	}
+	return counted ? st : TT_STATE_CONNECTING;
+}
+
+void tt_snapshot_rates(const TtSnapshot *s, double *up, double *down)
+{
+	*up = *down = 0;
+	for (guint i = 0; i < s->tunnels->len; i++) {
+		const TtTunnelInfo *t = g_ptr_array_index(s->tunnels, i);
+
+		*up += t->rate_up;
+		*down += t->rate_down;
+	}
+}
+
+/* ---- history ---- */
+
+struct TtHistory {
+	double span;
+	GHashTable *series; /* tunnel name -> GArray of TtSample */
+};
+
+static void series_free(gpointer p)
+{
+	g_array_unref(p);
+}
+
+TtHistory *tt_history_new(double span_s)
+{
+	TtHistory *h = g_new0(TtHistory, 1);
+
+	h->span = span_s;
+	h->series = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, series_free);
+	return h;
+}
+
+void tt_history_free(TtHistory *h)
+{
+	if (!h)
+		return;
+	g_hash_table_unref(h->series);
+	g_free(h);
+}
+
+void tt_history_clear(TtHistory *h)
+{
+	g_hash_table_remove_all(h->series);
+}
+
+double tt_history_span(const TtHistory *h)
+{
+	return h->span;
+}
+
+static gboolean tunnel_gone(gpointer key, gpointer value, gpointer user)
+{
+	const TtSnapshot *s = user;
+
+	for (guint i = 0; i < s->tunnels->len; i++) {
+		const TtTunnelInfo *t = g_ptr_array_index(s->tunnels, i);
+
+		if (strcmp(t->name, key) == 0)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+void tt_history_add(TtHistory *h, const TtSnapshot *s, double now)
+{
+	g_hash_table_foreach_remove(h->series, tunnel_gone, (gpointer)s);
+	for (guint i = 0; i < s->tunnels->len; i++) {
+		const TtTunnelInfo *t = g_ptr_array_index(s->tunnels, i);
+		GArray *a = g_hash_table_lookup(h->series, t->name);
+		TtSample sample = { now, t->rate_up, t->rate_down };
+		guint old = 0;
+
+		if (!a) {
+			a = g_array_new(FALSE, FALSE, sizeof(TtSample));
+			g_hash_table_insert(h->series, g_strdup(t->name), a);
+		}
+		/* A sample from the past (a clock jump) restarts the series. */
+		if (a->len && g_array_index(a, TtSample, a->len - 1).t > now)
+			g_array_set_size(a, 0);
+		g_array_append_val(a, sample);
+		while (old < a->len && g_array_index(a, TtSample, old).t < now - h->span)
+			old++;
+		if (old)
+			g_array_remove_range(a, 0, old);
+	}
+}
+
+const GArray *tt_history_get(const TtHistory *h, const char *tunnel)
+{
+	return g_hash_table_lookup(h->series, tunnel);
+}

@@ -1,0 +1,10 @@
+/* A QR code of a text (the Tox ID), drawn with cairo from libqrencode. */
+#ifndef TOXTUN_GUI_QR_H
+#define TOXTUN_GUI_QR_H
+
+#include <gtk/gtk.h>
+
+GtkWidget *tt_qr_new(void);
+void tt_qr_set_text(GtkWidget *qr, const char *text);
+
+#endif

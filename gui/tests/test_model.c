@@ -1,0 +1,215 @@
+/* Snapshots (daemon/control/PROTOCOL.md) into the model: parsing, the
+ * icon's state, rates and the graphs' history. */
+#include <string.h>
+
+#include "model.h"
+
+#define KEY_A "AAAA000000000000000000000000000000000000000000000000000000000000"
+#define KEY_B "BBBB000000000000000000000000000000000000000000000000000000000000"
+
+/* The example of PROTOCOL.md, with a peer and a tunnel filled in. */
+static char *snapshot(const char *role, const char *peers, const char *tunnels)
+{
+	return g_strdup_printf(
+	        "{\"ok\":true,\"event\":\"snapshot\","
+	        "\"node\":{\"tox_id\":\"%s0000000000AA\",\"public_key\":\"%s\",\"name\":\"office\","
+	        "\"role\":\"%s\",\"dht\":\"udp\",\"uptime_s\":12.5,\"version\":\"0.1.0\",\"pid\":1234},"
+	        "\"peers\":[%s],\"tunnels\":[%s],"
+	        "\"streams\":[{\"id\":1,\"peer\":\"%s\",\"tunnel\":\"web\",\"client\":\"127.0.0.1:51234\","
+	        "\"destination\":\"10.0.0.5:80\",\"age_s\":3.2,\"bytes_up\":0,\"bytes_down\":0,\"state\":\"open\"}]}",
+	        KEY_A, KEY_A, role, peers, tunnels, KEY_B);
+}
+
+static char *peer(const char *key, gboolean online, const char *path)
+{
+	return g_strdup_printf("{\"public_key\":\"%s\",\"name\":\"friend\",\"online\":%s,\"path\":\"%s\","
+	                       "\"session\":\"up\",\"rtt_ms\":1.2,\"rtt_var_ms\":0.4,\"loss\":0.01,"
+	                       "\"window_bytes\":65536,\"tx_bytes\":100,\"rx_bytes\":200,\"tx_packets\":1,"
+	                       "\"rx_packets\":2,\"compression_ratio\":1.5,\"streams\":3,\"pacing_pps\":60000,"
+	                       "\"sendq\":0}",
+	                       key, online ? "true" : "false", path);
+}
+
+static char *tunnel(const char *name, const char *key, const char *state, double up, double down)
+{
+	return g_strdup_printf("{\"name\":\"%s\",\"listen\":\"127.0.0.1:8080\",\"destination\":\"10.0.0.5:80\","
+	                       "\"peer\":\"%s\",\"state\":\"%s\",%s\"streams_active\":1,\"streams_total\":7,"
+	                       "\"refused\":2,\"bytes_up\":1000,\"bytes_down\":5000000000,\"rate_up\":%.1f,"
+	                       "\"rate_down\":%.1f}",
+	                       name, key, state, strcmp(state, "error") == 0 ? "\"error\":\"port in use\"," : "", up,
+	                       down);
+}
+
+static TtSnapshot *parse(const char *text)
+{
+	GError *error = NULL;
+	TtSnapshot *s = tt_snapshot_parse(text, -1, &error);
+
+	g_assert_no_error(error);
+	g_assert_nonnull(s);
+	return s;
+}
+
+static void test_parse(void)
+{
+	char *p = peer(KEY_B, TRUE, "udp"), *t = tunnel("web", KEY_B, "up", 10, 20);
+	char *text = snapshot("client", p, t);
+	TtSnapshot *s = parse(text);
+	const TtPeerInfo *pi;
+	const TtTunnelInfo *ti;
+
+	g_assert_cmpstr(s->node.name, ==, "office");
+	g_assert_cmpstr(s->node.role, ==, "client");
+	g_assert_cmpstr(s->node.public_key, ==, KEY_A);
+	g_assert_cmpfloat(s->node.uptime_s, ==, 12.5);
+	g_assert_cmpint(s->node.pid, ==, 1234);
+	g_assert_cmpuint(s->peers->len, ==, 1);
+	pi = tt_snapshot_peer(s, "bbbb000000000000000000000000000000000000000000000000000000000000");
+	g_assert_nonnull(pi);
+	g_assert_true(pi->online);
+	g_assert_cmpstr(pi->path, ==, "udp");
+	g_assert_cmpfloat(pi->rtt_ms, ==, 1.2);
+	g_assert_cmpint(pi->streams, ==, 3);
+	ti = g_ptr_array_index(s->tunnels, 0);
+	g_assert_cmpstr(ti->name, ==, "web");
+	g_assert_cmpint(ti->bytes_down, ==, 5000000000LL); /* beyond 32 bits */
+	g_assert_cmpint(ti->refused, ==, 2);
+	g_assert_cmpuint(s->n_streams, ==, 1);
+	tt_snapshot_free(s);
+	g_free(text);
+	g_free(p);
+	g_free(t);
+}
+
+static void test_bad(void)
+{
+	GError *error = NULL;
+
+	g_assert_null(tt_snapshot_parse("{\"ok\":false,\"error\":\"boom\"}", -1, &error));
+	g_assert_nonnull(error);
+	g_assert_cmpstr(error->message, ==, "boom");
+	g_clear_error(&error);
+	g_assert_null(tt_snapshot_parse("[1,2]", -1, &error));
+	g_clear_error(&error);
+	g_assert_null(tt_snapshot_parse("{\"ok\":true,\"peers\":{}}", -1, &error));
+	g_clear_error(&error);
+	g_assert_null(tt_snapshot_parse("{\"ok\":true,\"node\":{\"pid\":\"x\"}}", -1, &error));
+	g_clear_error(&error);
+	g_assert_null(tt_snapshot_parse("{\"ok\":true,\"peers\":[{\"online\":1}]}", -1, &error));
+	g_clear_error(&error);
+	g_assert_null(tt_snapshot_parse("not json", -1, &error));
+	g_clear_error(&error);
+	/* Missing members and null read as empty: an older daemon still works. */
+	{
+		TtSnapshot *s = parse("{\"ok\":true,\"node\":{\"name\":null}}");
+
+		g_assert_cmpstr(s->node.name, ==, "");
+		g_assert_cmpuint(s->tunnels->len, ==, 0);
+		tt_snapshot_free(s);
+	}
+}
+
+static TtState state_of(const char *role, const char *peers, const char *tunnels)
+{
+	char *text = snapshot(role, peers, tunnels);
+	TtSnapshot *s = parse(text);
+	TtState st = tt_snapshot_state(s);
+
+	tt_snapshot_free(s);
+	g_free(text);
+	return st;
+}
+
+static void test_state(void)
+{
+	char *pu = peer(KEY_B, TRUE, "udp"), *pt = peer(KEY_B, TRUE, "tcp"), *po = peer(KEY_B, FALSE, "none");
+	char *pa = peer(KEY_A, TRUE, "udp");
+	char *tu = tunnel("web", KEY_B, "up", 0, 0), *tw = tunnel("web", KEY_B, "waiting", 0, 0);
+	char *te = tunnel("web", KEY_B, "error", 0, 0), *both, *two;
+
+	/* A client: its server's path decides. */
+	g_assert_cmpint(state_of("client", pu, tu), ==, TT_STATE_CONNECTED);
+	g_assert_cmpint(state_of("client", pt, tu), ==, TT_STATE_RELAY);
+	g_assert_cmpint(state_of("client", po, tw), ==, TT_STATE_CONNECTING);
+	g_assert_cmpint(state_of("client", "", tw), ==, TT_STATE_CONNECTING); /* not even a friend yet */
+	g_assert_cmpint(state_of("client", pu, te), ==, TT_STATE_ERROR);
+	/* A peer the tunnels do not use does not make it connected. */
+	g_assert_cmpint(state_of("client", pa, tw), ==, TT_STATE_CONNECTING);
+	/* A server: waiting until a client is online. */
+	g_assert_cmpint(state_of("server", "", ""), ==, TT_STATE_CONNECTING);
+	g_assert_cmpint(state_of("server", po, ""), ==, TT_STATE_CONNECTING);
+	g_assert_cmpint(state_of("server", pu, tu), ==, TT_STATE_CONNECTED);
+	both = g_strdup_printf("%s,%s", pu, po);
+	g_assert_cmpint(state_of("server", both, ""), ==, TT_STATE_CONNECTED);
+	two = g_strdup_printf("%s,%s", pa, pt);
+	g_assert_cmpint(state_of("server", two, ""), ==, TT_STATE_RELAY);
+
+	g_assert_cmpint(tt_state_combine(TT_STATE_STOPPED, TT_STATE_CONNECTED), ==, TT_STATE_CONNECTED);
+	g_assert_cmpint(tt_state_combine(TT_STATE_RELAY, TT_STATE_CONNECTED), ==, TT_STATE_RELAY);
+	g_assert_cmpint(tt_state_combine(TT_STATE_CONNECTING, TT_STATE_RELAY), ==, TT_STATE_CONNECTING);
+	g_assert_cmpint(tt_state_combine(TT_STATE_ERROR, TT_STATE_CONNECTED), ==, TT_STATE_ERROR);
+	g_assert_cmpstr(tt_state_name(TT_STATE_RELAY), ==, "relay");
+	g_assert_cmpstr(tt_state_label(TT_STATE_RELAY), ==, "connected via TCP relay");
+
+	g_free(pu);
+	g_free(pt);
+	g_free(po);
+	g_free(pa);
+	g_free(tu);
+	g_free(tw);
+	g_free(te);
+	g_free(both);
+	g_free(two);
+}
+
+static void test_rates_and_history(void)
+{
+	char *t1 = tunnel("a", KEY_B, "up", 100, 200), *t2 = tunnel("b", KEY_B, "up", 1, 2);
+	char *tunnels = g_strdup_printf("%s,%s", t1, t2);
+	char *text = snapshot("client", "", tunnels), *only_a = snapshot("client", "", t1);
+	TtSnapshot *s = parse(text), *sa = parse(only_a);
+	TtHistory *h = tt_history_new(60);
+	const GArray *a;
+	double up, down;
+
+	tt_snapshot_rates(s, &up, &down);
+	g_assert_cmpfloat(up, ==, 101);
+	g_assert_cmpfloat(down, ==, 202);
+
+	for (int i = 0; i <= 100; i++)
+		tt_history_add(h, s, 1000 + i);
+	a = tt_history_get(h, "a");
+	g_assert_nonnull(a);
+	/* Only the last minute is kept. */
+	g_assert_cmpuint(a->len, ==, 61);
+	g_assert_cmpfloat(g_array_index(a, TtSample, 0).t, ==, 1040);
+	g_assert_cmpfloat(g_array_index(a, TtSample, a->len - 1).down, ==, 200);
+	/* A tunnel that is gone is forgotten. */
+	tt_history_add(h, sa, 1101);
+	g_assert_null(tt_history_get(h, "b"));
+	g_assert_cmpuint(tt_history_get(h, "a")->len, ==, 61);
+	/* A clock that went back restarts the series. */
+	tt_history_add(h, sa, 5);
+	g_assert_cmpuint(tt_history_get(h, "a")->len, ==, 1);
+	tt_history_clear(h);
+	g_assert_null(tt_history_get(h, "a"));
+
+	tt_history_free(h);
+	tt_snapshot_free(s);
+	tt_snapshot_free(sa);
+	g_free(text);
+	g_free(only_a);
+	g_free(tunnels);
+	g_free(t1);
+	g_free(t2);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/model/parse", test_parse);
+	g_test_add_func("/model/bad", test_bad);
+	g_test_add_func("/model/state", test_state);
+	g_test_add_func("/model/rates-and-history", test_rates_and_history);
+	return g_test_run();
+}

@@ -1,0 +1,224 @@
+/* Field validation through the daemon's parsers: see validate.h. */
+#include <string.h>
+
+#include "toxtun/config.h"
+#include "validate.h"
+
+#define ERR_MAX 512
+
+/* Stand-ins that the daemon accepts, used to find out which field of a
+ * tunnel line is to blame: each field is checked with the others replaced by
+ * these. The all-zero Tox ID has a valid (zero) checksum. */
+static const char *const good[TF_COUNT] = {
+	[TF_NAME] = "t",
+	[TF_LISTEN_HOST] = "",
+	[TF_LISTEN_PORT] = "1",
+	[TF_REMOTE_HOST] = "127.0.0.1",
+	[TF_REMOTE_PORT] = "1",
+	[TF_SERVER_ID] = "0000000000000000000000000000000000000000000000000000000000000000000000000000",
+	[TF_KIND] = "",
+};
+
+static gboolean is_socks(const char *const fields[TF_COUNT])
+{
+	const char *k = fields[TF_KIND];
+
+	return k && g_ascii_strcasecmp(k, TT_KIND_SOCKS) == 0;
+}
+
+gboolean tt_client_key_is_setting(const char *key)
+{
+	return !g_ascii_strcasecmp(key, "socks_user") || !g_ascii_strcasecmp(key, "socks_pass");
+}
+
+gboolean tt_validate_plain(const char *value, char **err)
+{
+	for (const char *p = value; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			*err = g_strdup("must not contain line breaks or control characters");
+			return FALSE;
+		}
+		if (*p == ';' && p > value && g_ascii_isspace(p[-1])) {
+			*err = g_strdup("' ;' would start a comment here");
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+static char *host_part(const char *host)
+{
+	/* IPv6 literals go in brackets; already bracketed ones stay. */
+	if (strchr(host, ':') && host[0] != '[')
+		return g_strdup_printf("[%s]", host);
+	return g_strdup(host);
+}
+
+char *tt_tunnel_compose(const char *const fields[TF_COUNT])
+{
+	char *f[TF_COUNT], *listen, *remote, *out;
+
+	for (int i = 0; i < TF_COUNT; i++)
+		f[i] = g_strstrip(g_strdup(fields[i] ? fields[i] : ""));
+	listen = host_part(f[TF_LISTEN_HOST]);
+	remote = host_part(f[TF_REMOTE_HOST]);
+	if (is_socks(fields))
+		out = g_strdup_printf("%s:%s%s%s:%s", TT_KIND_SOCKS, listen, *listen ? ":" : "", f[TF_LISTEN_PORT],
+		                      f[TF_SERVER_ID]);
+	else
+		out = g_strdup_printf("%s%s%s:%s:%s:%s", listen, *listen ? ":" : "", f[TF_LISTEN_PORT], remote,
+		                      f[TF_REMOTE_PORT], f[TF_SERVER_ID]);
+	g_free(listen);
+	g_free(remote);
+	for (int i = 0; i < TF_COUNT; i++)
+		g_free(f[i]);
+	return out;
+}
+
+/* Does the line made of fields (with field `only` taken from the user and the
+ * rest from good[]) parse? only < 0: every field from the user. */
+static gboolean line_ok(const char *const fields[TF_COUNT], int only, char *err)
+{
+	const char *mix[TF_COUNT];
+	struct tt_client_tunnel t;
+	char *value, *name;
+	gboolean ok;
+
+	for (int i = 0; i < TF_COUNT; i++)
+		mix[i] = only < 0 || i == only || i == TF_KIND ? fields[i] : good[i];
+	name = g_strstrip(g_strdup(mix[TF_NAME] ? mix[TF_NAME] : ""));
+	value = tt_tunnel_compose(mix);
+	ok = tt_parse_client_line(name, value, &t, err, ERR_MAX);
+	g_free(value);
+	g_free(name);
+	return ok;
+}
+
+gboolean tt_tunnel_validate(const char *const fields[TF_COUNT], char *errors[TF_COUNT],
+                            char **whole, char **value)
+{
+	char err[ERR_MAX];
+	gboolean any = FALSE;
+
+	*whole = NULL;
+	*value = NULL;
+	for (int i = 0; i < TF_COUNT; i++) {
+		char *plain_err = NULL;
+
+		errors[i] = NULL;
+		/* A proxy has no destination: whatever those fields hold is unused. */
+		if (i == TF_KIND || (is_socks(fields) && (i == TF_REMOTE_HOST || i == TF_REMOTE_PORT)))
+			continue;
+		if (!tt_validate_plain(fields[i] ? fields[i] : "", &plain_err)) {
+			errors[i] = plain_err;
+			any = TRUE;
+			continue;
+		}
+		/* The daemon's message names the bad token, which is this field. */
+		if (!line_ok(fields, i, err)) {
+			errors[i] = g_strdup(err);
+			any = TRUE;
+		}
+	}
+	if (any)
+		return FALSE;
+	if (!line_ok(fields, -1, err)) {
+		*whole = g_strdup(err);
+		return FALSE;
+	}
+	*value = tt_tunnel_compose(fields);
+	return TRUE;
+}
+
+/* Fields of "[LISTEN:]PORT:HOST:PORT:ID" outside brackets: 4 or 5 (for
+ * the part after "socks5:", 2 or 3). */
+static int count_fields(const char *value)
+{
+	int n = 1, depth = 0;
+
+	for (const char *p = value; *p; p++) {
+		if (*p == '[')
+			depth++;
+		else if (*p == ']' && depth > 0)
+			depth--;
+		else if (*p == ':' && depth == 0)
+			n++;
+	}
+	return n;
+}
+
+char **tt_tunnel_split(const char *name, const char *value, char **err)
+{
+	struct tt_client_tunnel t;
+	char msg[ERR_MAX], id[2 * TT_TOX_ID_SIZE + 1];
+	char **f;
+
+	if (!tt_parse_client_line(name, value, &t, msg, sizeof(msg))) {
+		*err = g_strdup(msg);
+		return NULL;
+	}
+	tt_toxid_format(t.server_id, id);
+	f = g_new0(char *, TF_COUNT + 1);
+	f[TF_NAME] = g_strdup(t.name);
+	f[TF_LISTEN_PORT] = g_strdup_printf("%u", t.listen_port);
+	f[TF_SERVER_ID] = g_strdup(id);
+	if (t.kind == TT_TUNNEL_SOCKS) {
+		f[TF_LISTEN_HOST] = g_strdup(count_fields(value + strlen(TT_KIND_SOCKS ":")) == 2 ? "" : t.listen_host);
+		f[TF_REMOTE_HOST] = g_strdup("");
+		f[TF_REMOTE_PORT] = g_strdup("");
+		f[TF_KIND] = g_strdup(TT_KIND_SOCKS);
+	} else {
+		f[TF_LISTEN_HOST] = g_strdup(count_fields(value) == 4 ? "" : t.listen_host);
+		f[TF_REMOTE_HOST] = g_strdup(t.remote_host);
+		f[TF_REMOTE_PORT] = g_strdup_printf("%u", t.remote_port);
+		f[TF_KIND] = g_strdup("");
+	}
+	return f;
+}
+
+gboolean tt_validate_permit(const char *value, char **err)
+{
+	struct tt_permit p;
+	char msg[ERR_MAX];
+
+	if (!tt_validate_plain(value, err))
+		return FALSE;
+	if (!tt_parse_permit(value, &p, msg, sizeof(msg))) {
+		*err = g_strdup(msg);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean tt_validate_allow(const char *value, char **err)
+{
+	uint8_t key[TT_PUBKEY_SIZE];
+	char msg[ERR_MAX];
+
+	if (!tt_validate_plain(value, err))
+		return FALSE;
+	if (!tt_parse_pubkey(value, key, msg, sizeof(msg))) {
+		*err = g_strdup(msg);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+char *tt_allow_normalize(const char *value, char **err)
+{
+	uint8_t id[TT_TOX_ID_SIZE];
+	char *v = g_strstrip(g_strdup(value));
+
+	if (strlen(v) == 2 * TT_TOX_ID_SIZE && tt_toxid_parse(v, id, NULL, 0)) {
+		char hex[2 * TT_PUBKEY_SIZE + 1];
+
+		tt_hex_format(id, TT_PUBKEY_SIZE, hex);
+		g_free(v);
+		return g_strdup(hex);
+	}
+	if (!tt_validate_allow(v, err)) {
+		g_free(v);
+		return NULL;
+	}
+	return v;
+}

@@ -1,0 +1,535 @@
+/* The main window: see window.h. */
+#include <string.h>
+
+#include "editor.h"
+#include "format.h"
+#include "graph.h"
+#include "icons.h"
+#include "qr.h"
+#include "window.h"
+
+enum { NODE_NAME, NODE_ROLE, NODE_KEY, NODE_DHT, NODE_UPTIME, NODE_VERSION, NODE_PID, NODE_FILE, N_NODE };
+static const char *const node_titles[N_NODE] = { "Name", "Role", "Public key", "DHT", "Uptime",
+	                                         "Version", "PID", "Config file" };
+
+enum { P_KEY, P_NAME, P_ONLINE, P_PATH, P_SESSION, P_RTT, P_LOSS, P_STREAMS, P_SENT, P_RECEIVED, N_PCOLS };
+static const char *const peer_titles[N_PCOLS] = { "peer", "name", "online", "path", "session",
+	                                          "RTT", "loss", "streams", "sent", "received" };
+
+typedef struct {
+	GtkWidget *row, *title, *route, *state, *counts, *rates, *totals, *graph;
+} TunnelRow;
+
+struct TtWindow {
+	GtkWidget *win;
+	GPtrArray *daemons;
+	TtDaemon *shown;
+
+	GtkWidget *chooser;      /* which daemon, when there are several */
+	GtkWidget *state_icon, *state_label, *startstop, *error_label;
+	GtkWidget *notebook;
+
+	GtkWidget *node[N_NODE];
+	GtkWidget *not_running;
+	GtkWidget *running_box;
+	GtkListStore *peers;
+	GtkWidget *peers_empty;
+	GtkWidget *tunnel_list;
+	GPtrArray *tunnel_rows;  /* of TunnelRow *, in list order */
+	char *tunnel_names;      /* the names the rows were built for */
+	GtkWidget *tunnels_empty;
+
+	GtkWidget *id_label, *id_hint, *qr, *copy;
+	TtEditor *editor;
+	gboolean filling;
+};
+
+/* ---- helpers ---- */
+
+static GtkWidget *heading(const char *text)
+{
+	GtkWidget *l = gtk_label_new(NULL);
+	char *m = g_markup_printf_escaped("<b>%s</b>", text);
+
+	gtk_label_set_markup(GTK_LABEL(l), m);
+	gtk_label_set_xalign(GTK_LABEL(l), 0);
+	g_free(m);
+	return l;
+}
+
+static GtkWidget *value_label(void)
+{
+	GtkWidget *l = gtk_label_new(NULL);
+
+	gtk_label_set_xalign(GTK_LABEL(l), 0);
+	gtk_label_set_selectable(GTK_LABEL(l), TRUE);
+	gtk_label_set_ellipsize(GTK_LABEL(l), PANGO_ELLIPSIZE_MIDDLE);
+	return l;
+}
+
+static GtkWidget *dim(GtkWidget *w)
+{
+	gtk_style_context_add_class(gtk_widget_get_style_context(w), "dim-label");
+	return w;
+}
+
+void tt_copy_tox_id(TtDaemon *d)
+{
+	if (d && d->tox_id)
+		gtk_clipboard_set_text(gtk_clipboard_get(GDK_SELECTION_CLIPBOARD), d->tox_id, -1);
+}
+
+/* ---- tunnels ---- */
+
+static void tunnel_row_free(gpointer p)
+{
+	g_free(p);
+}
+
+static TunnelRow *tunnel_row_new(void)
+{
+	TunnelRow *r = g_new0(TunnelRow, 1);
+	GtkWidget *grid = gtk_grid_new();
+
+	gtk_grid_set_column_spacing(GTK_GRID(grid), 12);
+	gtk_grid_set_row_spacing(GTK_GRID(grid), 2);
+	gtk_container_set_border_width(GTK_CONTAINER(grid), 6);
+	r->title = value_label();
+	r->route = value_label();
+	r->state = value_label();
+	r->counts = dim(value_label());
+	r->rates = value_label();
+	r->totals = dim(value_label());
+	r->graph = tt_graph_new();
+	gtk_widget_set_hexpand(r->route, TRUE);
+	gtk_grid_attach(GTK_GRID(grid), r->title, 0, 0, 1, 1);
+	gtk_grid_attach(GTK_GRID(grid), r->state, 1, 0, 1, 1);
+	gtk_grid_attach(GTK_GRID(grid), r->route, 0, 1, 2, 1);
+	gtk_grid_attach(GTK_GRID(grid), r->rates, 0, 2, 1, 1);
+	gtk_grid_attach(GTK_GRID(grid), r->counts, 1, 2, 1, 1);
+	gtk_grid_attach(GTK_GRID(grid), r->totals, 0, 3, 2, 1);
+	gtk_grid_attach(GTK_GRID(grid), r->graph, 2, 0, 1, 4);
+	r->row = gtk_list_box_row_new();
+	gtk_list_box_row_set_activatable(GTK_LIST_BOX_ROW(r->row), FALSE);
+	gtk_container_add(GTK_CONTAINER(r->row), grid);
+	gtk_widget_show_all(r->row);
+	return r;
+}
+
+static void fill_tunnel_row(TtWindow *w, TunnelRow *r, const TtTunnelInfo *t)
+{
+	char *up = tt_format_rate(t->rate_up), *down = tt_format_rate(t->rate_down);
+	char *tup = tt_format_bytes((double)t->bytes_up), *tdown = tt_format_bytes((double)t->bytes_down);
+	char *s, *m;
+	const char *color = strcmp(t->state, "up") == 0      ? "#1a7f37"
+	                    : strcmp(t->state, "error") == 0 ? "#c01c28"
+	                                                     : "#9a6700";
+
+	m = g_markup_printf_escaped("<b>%s</b>", t->name);
+	gtk_label_set_markup(GTK_LABEL(r->title), m);
+	g_free(m);
+	s = *t->listen ? g_strdup_printf("%s → %s", t->listen, t->destination)
+	               : g_strdup_printf("→ %s", t->destination);
+	gtk_label_set_text(GTK_LABEL(r->route), s);
+	g_free(s);
+	m = strcmp(t->state, "error") == 0
+	            ? g_markup_printf_escaped("<span foreground='%s'>error: %s</span>", color, t->error)
+	            : g_markup_printf_escaped("<span foreground='%s'>%s</span>", color, t->state);
+	gtk_label_set_markup(GTK_LABEL(r->state), m);
+	g_free(m);
+	s = g_strdup_printf("streams %" G_GINT64_FORMAT " active, %" G_GINT64_FORMAT " total, %" G_GINT64_FORMAT
+	                    " refused",
+	                    t->streams_active, t->streams_total, t->refused);
+	gtk_label_set_text(GTK_LABEL(r->counts), s);
+	g_free(s);
+	m = g_markup_printf_escaped("<span foreground='#1c73e8'>↑ %s</span>   <span foreground='#ee8c0d'>↓ %s</span>",
+	                            up, down);
+	gtk_label_set_markup(GTK_LABEL(r->rates), m);
+	g_free(m);
+	s = g_strdup_printf("total ↑ %s  ↓ %s", tup, tdown);
+	gtk_label_set_text(GTK_LABEL(r->totals), s);
+	g_free(s);
+	tt_graph_set(r->graph, tt_history_get(w->shown->history, t->name), tt_history_span(w->shown->history));
+	g_free(up);
+	g_free(down);
+	g_free(tup);
+	g_free(tdown);
+}
+
+static void fill_tunnels(TtWindow *w, const TtSnapshot *s)
+{
+	GString *names = g_string_new(NULL);
+
+	for (guint i = 0; s && i < s->tunnels->len; i++) {
+		const TtTunnelInfo *t = g_ptr_array_index(s->tunnels, i);
+
+		g_string_append_printf(names, "%s\n", t->name);
+	}
+	if (g_strcmp0(names->str, w->tunnel_names) != 0) {
+		GList *children = gtk_container_get_children(GTK_CONTAINER(w->tunnel_list));
+
+		for (GList *c = children; c; c = c->next)
+			gtk_widget_destroy(c->data);
+		g_list_free(children);
+		g_ptr_array_set_size(w->tunnel_rows, 0);
+		for (guint i = 0; s && i < s->tunnels->len; i++) {
+			TunnelRow *r = tunnel_row_new();
+
+			gtk_container_add(GTK_CONTAINER(w->tunnel_list), r->row);
+			g_ptr_array_add(w->tunnel_rows, r);
+		}
+		g_free(w->tunnel_names);
+		w->tunnel_names = g_strdup(names->str);
+	}
+	g_string_free(names, TRUE);
+	for (guint i = 0; s && i < s->tunnels->len; i++)
+		fill_tunnel_row(w, g_ptr_array_index(w->tunnel_rows, i), g_ptr_array_index(s->tunnels, i));
+	gtk_widget_set_visible(w->tunnels_empty, !s || s->tunnels->len == 0);
+}
+
+/* ---- peers and node ---- */
+
+static void fill_peers(TtWindow *w, const TtSnapshot *s)
+{
+	gtk_list_store_clear(w->peers);
+	for (guint i = 0; s && i < s->peers->len; i++) {
+		const TtPeerInfo *p = g_ptr_array_index(s->peers, i);
+		char *key = tt_format_key(p->public_key);
+		char *rtt = p->online ? g_strdup_printf("%.1f ms", p->rtt_ms) : g_strdup("");
+		char *loss = g_strdup_printf("%.1f %%", 100 * p->loss);
+		char *streams = g_strdup_printf("%" G_GINT64_FORMAT, p->streams);
+		char *sent = tt_format_bytes((double)p->tx_bytes), *recv = tt_format_bytes((double)p->rx_bytes);
+		const char *path = strcmp(p->path, "tcp") == 0 ? "TCP relay" : strcmp(p->path, "udp") == 0 ? "UDP" : p->path;
+
+		gtk_list_store_insert_with_values(w->peers, NULL, -1, P_KEY, key, P_NAME, p->name, P_ONLINE,
+		                                  p->online ? "online" : "offline", P_PATH, path, P_SESSION,
+		                                  p->session, P_RTT, rtt, P_LOSS, loss, P_STREAMS, streams, P_SENT,
+		                                  sent, P_RECEIVED, recv, -1);
+		g_free(key);
+		g_free(rtt);
+		g_free(loss);
+		g_free(streams);
+		g_free(sent);
+		g_free(recv);
+	}
+	gtk_widget_set_visible(w->peers_empty, !s || s->peers->len == 0);
+}
+
+static void fill_node(TtWindow *w, TtDaemon *d)
+{
+	const TtSnapshot *s = d ? d->snap : NULL;
+	char *v[N_NODE] = { NULL };
+
+	if (s) {
+		const char *dht = s->node.dht;
+
+		v[NODE_NAME] = g_strdup(s->node.name);
+		v[NODE_ROLE] = g_strdup(s->node.role);
+		v[NODE_KEY] = g_strdup(s->node.public_key);
+		v[NODE_DHT] = g_strdup(strcmp(dht, "udp") == 0   ? "connected (UDP)"
+		                       : strcmp(dht, "tcp") == 0 ? "connected (TCP relay)"
+		                       : strcmp(dht, "none") == 0 ? "not connected"
+		                                                  : dht);
+		v[NODE_UPTIME] = tt_format_duration(s->node.uptime_s);
+		v[NODE_VERSION] = g_strdup(s->node.version);
+		v[NODE_PID] = g_strdup_printf("%" G_GINT64_FORMAT, s->node.pid);
+	}
+	if (d)
+		v[NODE_FILE] = g_strdup(d->ini);
+	for (int i = 0; i < N_NODE; i++) {
+		gtk_label_set_text(GTK_LABEL(w->node[i]), v[i] && *v[i] ? v[i] : "–");
+		g_free(v[i]);
+	}
+}
+
+/* ---- identity ---- */
+
+static void fill_identity(TtWindow *w, TtDaemon *d)
+{
+	const char *id = d ? d->tox_id : NULL;
+
+	if (id) {
+		char *m = g_markup_printf_escaped("<span font_family='monospace' size='large'>%.38s\n%s</span>", id,
+		                                  strlen(id) > 38 ? id + 38 : "");
+
+		gtk_label_set_markup(GTK_LABEL(w->id_label), m);
+		g_free(m);
+	} else {
+		gtk_label_set_text(GTK_LABEL(w->id_label),
+		                   "Not known yet: start the daemon once to create this node's identity.");
+	}
+	tt_qr_set_text(w->qr, id);
+	gtk_widget_set_sensitive(w->copy, id != NULL);
+}
+
+/* ---- the whole window ---- */
+
+static void fill(TtWindow *w)
+{
+	TtDaemon *d = w->shown;
+	char *m;
+
+	w->filling = TRUE;
+	gtk_image_set_from_icon_name(GTK_IMAGE(w->state_icon), tt_icon_name(d ? d->state : TT_STATE_STOPPED),
+	                             GTK_ICON_SIZE_DND);
+	gtk_image_set_pixel_size(GTK_IMAGE(w->state_icon), 32);
+	m = d ? g_markup_printf_escaped("<b>%s</b>  %s", d->label, tt_state_label(d->state))
+	      : g_strdup("No configuration: start toxtun-tray with --config FILE.ini");
+	gtk_label_set_markup(GTK_LABEL(w->state_label), m);
+	g_free(m);
+	gtk_widget_set_visible(w->error_label, d && d->error);
+	gtk_label_set_text(GTK_LABEL(w->error_label), d && d->error ? d->error : "");
+	gtk_button_set_label(GTK_BUTTON(w->startstop), d && tt_daemon_active(d) ? "S_top" : "S_tart");
+	gtk_widget_set_sensitive(w->startstop, d != NULL);
+
+	gtk_widget_set_visible(w->not_running, !d || !d->connected);
+	gtk_widget_set_visible(w->running_box, d && d->connected);
+	fill_node(w, d);
+	fill_peers(w, d ? d->snap : NULL);
+	fill_tunnels(w, d ? d->snap : NULL);
+	fill_identity(w, d);
+	w->filling = FALSE;
+}
+
+static void show_daemon(TtWindow *w, TtDaemon *d)
+{
+	if (w->shown != d) {
+		w->shown = d;
+		g_clear_pointer(&w->tunnel_names, g_free);
+		tt_editor_load(w->editor, d);
+	}
+	fill(w);
+}
+
+void tt_window_daemon_changed(TtWindow *w, TtDaemon *d)
+{
+	if (d == w->shown && gtk_widget_get_visible(w->win))
+		fill(w);
+}
+
+void tt_window_daemons_changed(TtWindow *w)
+{
+	GtkComboBoxText *c = GTK_COMBO_BOX_TEXT(w->chooser);
+	int active = 0;
+
+	w->filling = TRUE;
+	gtk_combo_box_text_remove_all(c);
+	for (guint i = 0; i < w->daemons->len; i++) {
+		TtDaemon *d = g_ptr_array_index(w->daemons, i);
+
+		gtk_combo_box_text_append_text(c, d->label);
+		if (d == w->shown)
+			active = (int)i;
+	}
+	gtk_combo_box_set_active(GTK_COMBO_BOX(c), w->daemons->len ? active : -1);
+	gtk_widget_set_visible(w->chooser, w->daemons->len > 1);
+	w->filling = FALSE;
+	show_daemon(w, w->daemons->len ? g_ptr_array_index(w->daemons, active) : NULL);
+}
+
+static void on_chooser(GtkComboBox *c, gpointer data)
+{
+	TtWindow *w = data;
+	int i = gtk_combo_box_get_active(c);
+
+	if (!w->filling && i >= 0 && (guint)i < w->daemons->len)
+		show_daemon(w, g_ptr_array_index(w->daemons, i));
+}
+
+static void on_startstop(GtkButton *b, gpointer data)
+{
+	TtWindow *w = data;
+
+	if (!w->shown)
+		return;
+	if (tt_daemon_active(w->shown))
+		tt_daemon_stop(w->shown);
+	else
+		tt_daemon_start(w->shown);
+}
+
+static void on_copy(GtkButton *b, gpointer data)
+{
+	TtWindow *w = data;
+
+	tt_copy_tox_id(w->shown);
+}
+
+static gboolean on_delete(GtkWidget *widget, GdkEvent *ev, gpointer data)
+{
+	/* The tray keeps running: closing the window only hides it. */
+	gtk_widget_hide(widget);
+	return TRUE;
+}
+
+/* ---- building ---- */
+
+static GtkWidget *status_page(TtWindow *w)
+{
+	GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 8);
+	GtkWidget *grid = gtk_grid_new(), *tree, *sw;
+
+	gtk_container_set_border_width(GTK_CONTAINER(box), 12);
+	w->not_running = dim(gtk_label_new("The daemon is not running (or its control socket does not answer). "
+	                                   "Start it with the button above; a daemon started elsewhere is "
+	                                   "picked up by itself."));
+	gtk_label_set_line_wrap(GTK_LABEL(w->not_running), TRUE);
+	gtk_label_set_xalign(GTK_LABEL(w->not_running), 0);
+	gtk_widget_set_no_show_all(w->not_running, TRUE);
+	gtk_box_pack_start(GTK_BOX(box), w->not_running, FALSE, FALSE, 0);
+
+	gtk_grid_set_column_spacing(GTK_GRID(grid), 12);
+	gtk_grid_set_row_spacing(GTK_GRID(grid), 2);
+	for (int i = 0; i < N_NODE; i++) {
+		GtkWidget *t = dim(gtk_label_new(node_titles[i]));
+
+		gtk_label_set_xalign(GTK_LABEL(t), 1);
+		w->node[i] = value_label();
+		gtk_widget_set_hexpand(w->node[i], TRUE);
+		gtk_grid_attach(GTK_GRID(grid), t, i % 2 * 2, i / 2, 1, 1);
+		gtk_grid_attach(GTK_GRID(grid), w->node[i], i % 2 * 2 + 1, i / 2, 1, 1);
+	}
+	gtk_box_pack_start(GTK_BOX(box), heading("This node"), FALSE, FALSE, 0);
+	gtk_box_pack_start(GTK_BOX(box), grid, FALSE, FALSE, 0);
+
+	w->running_box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 8);
+	w->peers = gtk_list_store_new(N_PCOLS, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING,
+	                              G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING,
+	                              G_TYPE_STRING);
+	tree = gtk_tree_view_new_with_model(GTK_TREE_MODEL(w->peers));
+	for (int i = 0; i < N_PCOLS; i++) {
+		GtkTreeViewColumn *c = gtk_tree_view_column_new_with_attributes(
+		        peer_titles[i], gtk_cell_renderer_text_new(), "text", i, NULL);
+
+		gtk_tree_view_column_set_resizable(c, TRUE);
+		gtk_tree_view_append_column(GTK_TREE_VIEW(tree), c);
+	}
+	gtk_widget_set_can_focus(tree, FALSE);
+	gtk_box_pack_start(GTK_BOX(w->running_box), heading("Peers"), FALSE, FALSE, 0);
+	w->peers_empty = dim(gtk_label_new("No peer yet."));
+	gtk_label_set_xalign(GTK_LABEL(w->peers_empty), 0);
+	gtk_widget_set_no_show_all(w->peers_empty, TRUE);
+	gtk_box_pack_start(GTK_BOX(w->running_box), w->peers_empty, FALSE, FALSE, 0);
+	gtk_box_pack_start(GTK_BOX(w->running_box), tree, FALSE, FALSE, 0);
+
+	gtk_box_pack_start(GTK_BOX(w->running_box), heading("Tunnels"), FALSE, FALSE, 0);
+	w->tunnels_empty = dim(gtk_label_new("No tunnel."));
+	gtk_label_set_xalign(GTK_LABEL(w->tunnels_empty), 0);
+	gtk_widget_set_no_show_all(w->tunnels_empty, TRUE);
+	gtk_box_pack_start(GTK_BOX(w->running_box), w->tunnels_empty, FALSE, FALSE, 0);
+	w->tunnel_list = gtk_list_box_new();
+	gtk_list_box_set_selection_mode(GTK_LIST_BOX(w->tunnel_list), GTK_SELECTION_NONE);
+	gtk_box_pack_start(GTK_BOX(w->running_box), w->tunnel_list, FALSE, FALSE, 0);
+	/* Shown with its children now; fill() shows or hides it as a whole. */
+	gtk_widget_show_all(w->running_box);
+	gtk_widget_set_no_show_all(w->running_box, TRUE);
+	gtk_box_pack_start(GTK_BOX(box), w->running_box, FALSE, FALSE, 0);
+
+	sw = gtk_scrolled_window_new(NULL, NULL);
+	gtk_scrolled_window_set_policy(GTK_SCROLLED_WINDOW(sw), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+	gtk_container_add(GTK_CONTAINER(sw), box);
+	return sw;
+}
+
+static GtkWidget *identity_page(TtWindow *w)
+{
+	GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 10);
+	GtkWidget *row = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 12);
+
+	gtk_container_set_border_width(GTK_CONTAINER(box), 12);
+	gtk_box_pack_start(GTK_BOX(box), heading("This node's Tox ID"), FALSE, FALSE, 0);
+	w->id_label = gtk_label_new(NULL);
+	gtk_label_set_selectable(GTK_LABEL(w->id_label), TRUE);
+	gtk_label_set_xalign(GTK_LABEL(w->id_label), 0);
+	gtk_label_set_line_wrap(GTK_LABEL(w->id_label), TRUE);
+	w->copy = gtk_button_new_with_mnemonic("C_opy Tox ID");
+	g_signal_connect(w->copy, "clicked", G_CALLBACK(on_copy), w);
+	gtk_box_pack_start(GTK_BOX(row), w->id_label, TRUE, TRUE, 0);
+	gtk_box_pack_start(GTK_BOX(row), w->copy, FALSE, FALSE, 0);
+	gtk_box_pack_start(GTK_BOX(box), row, FALSE, FALSE, 0);
+	w->id_hint = dim(gtk_label_new("A client's [client] lines need the server's whole Tox ID. A server's "
+	                               "allow lines take a client's public key: the first 64 digits of its "
+	                               "ID. Whoever holds a server's ID may use it unless allow lines "
+	                               "restrict it, so treat it as a secret."));
+	gtk_label_set_line_wrap(GTK_LABEL(w->id_hint), TRUE);
+	gtk_label_set_xalign(GTK_LABEL(w->id_hint), 0);
+	gtk_box_pack_start(GTK_BOX(box), w->id_hint, FALSE, FALSE, 0);
+	w->qr = tt_qr_new();
+	gtk_widget_set_size_request(w->qr, 240, 240);
+	gtk_widget_set_halign(w->qr, GTK_ALIGN_START);
+	gtk_box_pack_start(GTK_BOX(box), w->qr, FALSE, FALSE, 0);
+	return box;
+}
+
+static GtkWidget *tab(const char *mnemonic)
+{
+	return gtk_label_new_with_mnemonic(mnemonic);
+}
+
+TtWindow *tt_window_new(GtkApplication *app, GPtrArray *daemons)
+{
+	TtWindow *w = g_new0(TtWindow, 1);
+	GtkWidget *vbox = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
+	GtkWidget *head = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 10);
+	GtkWidget *head_text = gtk_box_new(GTK_ORIENTATION_VERTICAL, 2);
+
+	w->daemons = daemons;
+	w->tunnel_rows = g_ptr_array_new_with_free_func(tunnel_row_free);
+	w->win = gtk_application_window_new(app);
+	gtk_window_set_title(GTK_WINDOW(w->win), "toxtun");
+	gtk_window_set_icon_name(GTK_WINDOW(w->win), TT_APP_ICON);
+	gtk_window_set_default_size(GTK_WINDOW(w->win), 860, 640);
+	g_signal_connect(w->win, "delete-event", G_CALLBACK(on_delete), w);
+
+	gtk_container_set_border_width(GTK_CONTAINER(head), 10);
+	w->state_icon = gtk_image_new();
+	w->state_label = gtk_label_new(NULL);
+	gtk_label_set_xalign(GTK_LABEL(w->state_label), 0);
+	w->error_label = gtk_label_new(NULL);
+	gtk_label_set_xalign(GTK_LABEL(w->error_label), 0);
+	gtk_label_set_line_wrap(GTK_LABEL(w->error_label), TRUE);
+	gtk_label_set_selectable(GTK_LABEL(w->error_label), TRUE);
+	gtk_style_context_add_class(gtk_widget_get_style_context(w->error_label), "error");
+	gtk_widget_set_no_show_all(w->error_label, TRUE);
+	gtk_box_pack_start(GTK_BOX(head_text), w->state_label, FALSE, FALSE, 0);
+	gtk_box_pack_start(GTK_BOX(head_text), w->error_label, FALSE, FALSE, 0);
+	w->chooser = gtk_combo_box_text_new();
+	gtk_widget_set_no_show_all(w->chooser, TRUE);
+	g_signal_connect(w->chooser, "changed", G_CALLBACK(on_chooser), w);
+	w->startstop = gtk_button_new_with_mnemonic("S_tart");
+	g_signal_connect(w->startstop, "clicked", G_CALLBACK(on_startstop), w);
+	gtk_box_pack_start(GTK_BOX(head), w->state_icon, FALSE, FALSE, 0);
+	gtk_box_pack_start(GTK_BOX(head), head_text, TRUE, TRUE, 0);
+	gtk_box_pack_end(GTK_BOX(head), w->startstop, FALSE, FALSE, 0);
+	gtk_box_pack_end(GTK_BOX(head), w->chooser, FALSE, FALSE, 0);
+	gtk_box_pack_start(GTK_BOX(vbox), head, FALSE, FALSE, 0);
+
+	w->notebook = gtk_notebook_new();
+	w->editor = tt_editor_new();
+	gtk_notebook_append_page(GTK_NOTEBOOK(w->notebook), status_page(w), tab("Stat_us"));
+	gtk_notebook_append_page(GTK_NOTEBOOK(w->notebook), identity_page(w), tab("_Identity"));
+	gtk_notebook_append_page(GTK_NOTEBOOK(w->notebook), tt_editor_widget(w->editor), tab("_Configuration"));
+	gtk_box_pack_start(GTK_BOX(vbox), w->notebook, TRUE, TRUE, 0);
+	gtk_container_add(GTK_CONTAINER(w->win), vbox);
+	gtk_widget_show_all(vbox);
+	tt_window_daemons_changed(w);
+	return w;
+}
+
+void tt_window_free(TtWindow *w)
+{
+	if (!w)
+		return;
+	gtk_widget_destroy(w->win);
+	tt_editor_free(w->editor);
+	g_object_unref(w->peers);
+	g_ptr_array_unref(w->tunnel_rows);
+	g_free(w->tunnel_names);
+	g_free(w);
+}
+
+void tt_window_present(TtWindow *w)
+{
+	fill(w);
+	gtk_window_present(GTK_WINDOW(w->win));
+}
