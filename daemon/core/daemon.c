@@ -417,6 +417,7 @@ int daemon_run(struct tt_config *cfg, unsigned roles)
 		log_error("%s", err);
 		goto out;
 	}
+	link_set_outage(d.link, cfg->outage_timeout_s * 1000u);
 	if (roles & ROLE_SERVER)
 		daemon_apply_allow(&d);
 	if ((roles & ROLE_CLIENT) && !setup_client(&d, err, sizeof(err))) {

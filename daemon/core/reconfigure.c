@@ -211,6 +211,7 @@ json_object *daemon_reload(struct daemon *d, const char *source)
 			toxnode_set_name(d->node, cfg->name);
 		daemon_apply_allow(d);
 	}
+	link_set_outage(d->link, cfg->outage_timeout_s * 1000u);
 	if (tox_settings_differ(old, cfg))
 		log_warn("reload: [tox] and [control] changes take effect at the next start");
 	tt_config_free(old);

@@ -18,8 +18,8 @@
  * relay collapses somewhere above 8 000 (DESIGN.md), so it starts low,
  * grows while no SENDQ is seen, and backs off multiplicatively on SENDQ. */
 #define UDP_RATE_MAX 60000
-#define TCP_RATE_START 3000
-#define TCP_RATE_MAX 7500
+#define TCP_RATE_START 1500
+#define TCP_RATE_MAX 7000
 #define RATE_MIN 200
 #define RATE_STEP_MS 100
 #define RATE_STEP 150
@@ -58,6 +58,7 @@ struct link {
 	struct alias **aliases;
 	size_t n_aliases, cap_aliases;
 	struct alias *last_hit;
+	uint32_t outage_ms;
 };
 
 /* ENet's intercept callback gets only the host: one link per process. */
@@ -298,6 +299,7 @@ struct link *link_new(struct ev_loop *loop, struct toxnode *node, size_t max_pee
 		setsockopt(link->host->socket, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf));
 	}
 	link->host->intercept = intercept;
+	link->outage_ms = 600000;
 	the_link = link;
 	ev_io_init(&link->host_io, on_host_readable, link->host->socket, EV_READ);
 	link->host_io.data = link;
@@ -323,6 +325,8 @@ void link_free(struct link *link)
 		the_link = NULL;
 	free(link);
 }
+
+void link_set_outage(struct link *link, uint32_t outage_ms) { link->outage_ms = outage_ms; }
 
 ENetPeer *link_connect(struct link *link, uint32_t fnum, size_t channels, uint32_t outage_ms)
 {
@@ -419,15 +423,16 @@ static void dispatch(struct link *link, ENetEvent *e)
 {
 	struct alias *a = alias_by_peer(link, e->peer);
 
-	log_debug("link: event %d from port %u (alias %s)", (int)e->type, (unsigned)e->peer->address.port,
-	          a ? "known" : "unknown");
 	switch (e->type) {
 	case ENET_EVENT_TYPE_CONNECT:
 		if (!a) {
 			enet_peer_reset(e->peer);
 			return;
 		}
-		enetp_peer_setup(e->peer, e->peer->timeoutMaximum);
+		/* The accepting side too: a peer reset by ENet has the stock
+		 * 30 s timeout, and the two sides must agree on the outage
+		 * they survive or one keeps retransmitting into a dead peer. */
+		enetp_peer_setup(e->peer, link->outage_ms);
 		{
 			ENetPeer *previous = a->peer;
 

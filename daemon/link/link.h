@@ -43,6 +43,8 @@ struct link *link_new(struct ev_loop *loop, struct toxnode *node, size_t max_pee
                       const struct link_events *ev, void *ctx, char *err, size_t errlen);
 void link_free(struct link *link);
 
+/* How long a silent peer is kept (both when we connect and when we accept). */
+void link_set_outage(struct link *link, uint32_t outage_ms);
 /* Open an ENet connection to a friend. NULL on failure. */
 ENetPeer *link_connect(struct link *link, uint32_t fnum, size_t channels, uint32_t outage_ms);
 /* Forget a peer without telling the other side (the session is being torn

@@ -119,9 +119,12 @@ bool session_ready(const struct session *s)
 
 const char *session_state_str(const struct session_info *info)
 {
-	if (info->idle)
-		return "idle";
-	switch (info->state) {
+	return info->idle ? "idle" : session_state_name(info->state);
+}
+
+const char *session_state_name(enum session_state state)
+{
+	switch (state) {
 	case SESSION_UP: return "up";
 	case SESSION_HELLO: return "hello";
 	case SESSION_CONNECTING: return "connecting";
@@ -462,13 +465,14 @@ static void send_hello(struct session *s)
 	session_flush(s);
 }
 
-/* Our connection still shows signs of life: it is being opened, or the
- * other side was heard from recently (ENet pings every 500 ms). */
+/* Our connection still shows signs of life: it is being opened or has just
+ * been (ENet sets lastReceiveTime only when acknowledgements arrive), or
+ * the other side was heard from recently (ENet pings every 500 ms). */
 static bool connection_alive(const struct session *s)
 {
-	if (s->state == SESSION_CONNECTING)
+	if (s->state == SESSION_CONNECTING || s->state == SESSION_HELLO)
 		return true;
-	return s->state >= SESSION_HELLO &&
+	return s->state == SESSION_UP &&
 	       ENET_TIME_DIFFERENCE(s->peer->host->serviceTime, s->peer->lastReceiveTime) < 5000;
 }
 
@@ -482,8 +486,13 @@ bool session_on_connect(struct session *s, ENetPeer *peer)
 		 * the smaller public key wins, on both sides alike; a connection of
 		 * ours that is dead, or was opened by the other side, gives way. */
 		bool we_win = memcmp(s->d->self_pk, s->pk, TT_PUBKEY_SIZE) < 0;
+		/* A connection still being opened is always one we opened. */
+		bool own = s->state == SESSION_CONNECTING || s->opener;
 
-		if (s->opener && we_win && connection_alive(s))
+		log_debug("peer %s: second connection (ours %s, state %s, we win: %s, alive: %s)", s->name,
+		          own ? "yes" : "no", session_state_name(s->state), we_win ? "yes" : "no",
+		          connection_alive(s) ? "yes" : "no");
+		if (own && we_win && connection_alive(s))
 			return false;
 		if (s->state >= SESSION_HELLO)
 			log_info("peer %s opened a new connection: resetting the old one's streams", s->name);

@@ -57,6 +57,7 @@ void session_set_wanted(struct session *s, bool wanted);
 
 void session_get_info(const struct session *s, struct session_info *out);
 const char *session_state_str(const struct session_info *info);
+const char *session_state_name(enum session_state state);
 /* Usable now or on demand: up, or idle after lingering with the friend online. */
 bool session_ready(const struct session *s);
 /* Reset one stream by id (control socket). False if there is no such stream. */
