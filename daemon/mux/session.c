@@ -494,8 +494,9 @@ bool session_on_connect(struct session *s, ENetPeer *peer)
 		          connection_alive(s) ? "yes" : "no");
 		if (own && we_win && connection_alive(s))
 			return false;
-		if (s->state >= SESSION_HELLO)
-			log_info("peer %s opened a new connection: resetting the old one's streams", s->name);
+		if (s->n_streams > s->n_waiting)
+			log_info("peer %s opened a new connection: resetting the %zu streams of the old one",
+			         s->name, s->n_streams - s->n_waiting);
 		abort_streams(s, TT_REASON_RESTARTED, false);
 		drop_peer(s);
 	}
