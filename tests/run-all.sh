@@ -4,14 +4,15 @@
 #   build-asan/  warnings as errors + AddressSanitizer and UndefinedBehaviorSanitizer
 # In each, unit tests run in parallel; integration tests (real tox-bootstrapd and
 # tunnel processes moving tens of MB, sensitive to CPU starvation on a 2-core
-# machine) run TOXTUN_INTEGRATION_JOBS (default 1) at a time.
+# machine, but mostly waiting for Tox friends to meet) run TOXTUN_INTEGRATION_JOBS
+# (default 2) at a time: every wait is a condition with a generous deadline.
 # Every stage runs even after a failure so that one CI run shows all problems;
 # the exit status is nonzero if any stage failed.
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
-integration_jobs=${TOXTUN_INTEGRATION_JOBS:-1}
+integration_jobs=${TOXTUN_INTEGRATION_JOBS:-2}
 failures=()
 started=$SECONDS
 
