@@ -1,0 +1,1 @@
+"""toxtun's benchmark harness; bench/run is its entry point (see main.py)."""
