@@ -114,16 +114,7 @@ def run_wave(port, first_index):
 def body(sc):
     limit = toxnet.raise_fd_limit(4 * CONNECTIONS + 1024)
     sc.note("open file limit: %d" % limit)
-    boot = sc.bootstrap()
-    echo = sc.add(toxnet.EchoServer())
-    server = sc.node("server", "server", toxnet.tox_section(boot) + "[server]\n")
-    port = toxnet.free_port()
-    client = sc.node("client", "client", toxnet.tox_section(boot) + "[client]\n"
-                     + toxnet.client_line("echo", port, echo.port, server.tox_id()) + "\n")
-    client.tox_id()
-    server.start()
-    client.start()
-    sc.step("session up on both sides", toxnet.wait_tunnel_up, server, client)
+    server, client, port, echo = toxnet.echo_tunnel(sc)
 
     for wave in range(WAVES):
         started = time.monotonic()

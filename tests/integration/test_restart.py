@@ -20,16 +20,7 @@ def check_echo(sc, port, label, seed):
 
 
 def body(sc):
-    boot = sc.bootstrap()
-    echo = sc.add(toxnet.EchoServer())
-    server = sc.node("server", "server", toxnet.tox_section(boot) + "[server]\n")
-    port = toxnet.free_port()
-    client = sc.node("client", "client", toxnet.tox_section(boot) + "[client]\n"
-                     + toxnet.client_line("echo", port, echo.port, server.tox_id()) + "\n")
-    client.tox_id()
-    server.start()
-    client.start()
-    sc.step("session up on both sides", toxnet.wait_tunnel_up, server, client)
+    server, client, port, _ = toxnet.echo_tunnel(sc)
     check_echo(sc, port, "the tunnel works before the crash", 1)
 
     mark = client.log_mark()

@@ -769,6 +769,23 @@ class Node:
         return self.wait_log(r"peer %s session up" % peer.public_key, timeout, since)
 
 
+def echo_tunnel(sc, tunnel="echo"):
+    """The common set-up: a bootstrap node, an echo server behind a server
+    node, a client with one tunnel to it, both started and the tunnel up.
+    Returns (server, client, local port of the tunnel, the echo server)."""
+    boot = sc.bootstrap()
+    echo = sc.add(EchoServer())
+    server = sc.node("server", "server", tox_section(boot) + "[server]\n")
+    port = free_port()
+    client = sc.node("client", "client", tox_section(boot) + "[client]\n"
+                     + client_line(tunnel, port, echo.port, server.tox_id()) + "\n")
+    client.tox_id()
+    server.start()
+    client.start()
+    sc.step("session up on both sides", wait_tunnel_up, server, client)
+    return server, client, port, echo
+
+
 def wait_tunnel_up(server, client, timeout=MEET_TIMEOUT):
     """Both ends report the session with each other up: the tunnel is usable.
 
