@@ -56,6 +56,8 @@ def parse_args(argv):
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
     args = parser.parse_args(argv)
+    args.out = os.path.abspath(args.out)
+    args.build_dir = os.path.abspath(args.build_dir)
     if args.scenario == "all":
         args.scenarios = list(SCENARIOS)
     else:
@@ -213,6 +215,9 @@ def run_scenario(sc, workdir, tools, args, results):
                 run.results["errors"].append("%s: %s" % (name, exc))
                 log("[%s] %s failed: %s" % (sc.name, name, str(exc).splitlines()[0]))
                 run.check_daemons()  # a dead daemon ends the scenario
+        relay = run.results["measures"].get("relay_bulk")
+        if relay:
+            relay["offline_events"] = run.offline_events(relay.pop("offline_marks"))
         run.results["final_memory"] = run.final_memory()
         drops = run.offline_events()
         if drops:

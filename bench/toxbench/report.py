@@ -99,7 +99,7 @@ def scenario_rows(sc, res):
         rows.append(Row("longest receive stall during it", "%.2f s" % relay["max_gap"], "",
                         "≤ 1 s", relay["max_gap"] <= 1.0))
         events = relay.get("offline_events", [])
-        rows.append(Row("friend connection drops during it",
+        rows.append(Row("friend connection drops, from its start to the end of the scenario",
                         "%d%s" % (len(events), (": " + "; ".join(events[:3])) if events else ""),
                         "", "none", not events))
 
@@ -284,6 +284,7 @@ def make_plots(outdir, workdir, scenarios, results, warn):
     if not shutil.which("gnuplot"):
         warn("gnuplot not found (Debian package gnuplot-nox): no plots")
         return []
+    outdir = os.path.abspath(outdir)  # gnuplot runs in the data directory
     datadir = os.path.join(workdir, "plots")
     os.makedirs(datadir, exist_ok=True)
     terminal = _gnuplot_terminal()
@@ -353,7 +354,7 @@ set style fill solid 0.8 border -1
 set datafile missing '-'
 set logscale y
 set grid ytics
-set key outside right top
+set key top left
 set ylabel 'ms'
 plot 'latency.dat' using 2:xtic(1) title 'idle p50', '' using 3 title 'idle p99', \
      '' using 4 title 'during bulk p50', '' using 5 title 'during bulk p99', \
