@@ -101,8 +101,3 @@ void enetp_peer_cap_backoff(ENetPeer *peer, uint32_t cap_ms)
 	if (capped)
 		peer->nextTimeout = peer->host->serviceTime;
 }
-
-uint32_t enetp_peer_in_flight(const ENetPeer *peer)
-{
-	return peer->reliableDataInTransit;
-}

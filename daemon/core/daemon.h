@@ -38,7 +38,7 @@ struct daemon {
 	unsigned ticks;
 	ev_io tox_io;
 	ev_prepare before_sleep;
-	ev_signal sig_int, sig_term, sig_hup, sig_pipe;
+	ev_signal sig_int, sig_term, sig_hup;
 	double started;
 };
 

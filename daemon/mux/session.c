@@ -93,7 +93,6 @@ struct daemon *session_daemon(struct session *s) { return s->d; }
 size_t session_stream_count(const struct session *s) { return s->n_streams; }
 struct stream *session_first_stream(struct session *s) { return s->streams; }
 uint64_t session_peer_window(const struct session *s) { return s->remote.window; }
-uint32_t session_max_streams(const struct session *s) { return s->d->cfg->max_streams; }
 
 void session_get_info(const struct session *s, struct session_info *out)
 {

@@ -84,7 +84,6 @@ void session_remove_stream(struct session *s, struct stream *st);
 size_t session_stream_count(const struct session *s);
 struct stream *session_first_stream(struct session *s); /* then st->next */
 uint64_t session_peer_window(const struct session *s);
-uint32_t session_max_streams(const struct session *s);
 
 /* Frame output for streams: room for n bytes at the end of the channel's
  * buffer; write the frame there, then commit it. */

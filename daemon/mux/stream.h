@@ -47,7 +47,6 @@ struct stream {
 	enum stream_state state;
 	bool from_client_side;             /* we accepted it locally (we sent SYN) */
 	bool synack;                       /* client: the destination answered */
-	bool want_read;                    /* read watcher should run */
 	uint8_t proxy;                     /* enum proxy_kind: answer the local client on SYNACK/RST */
 	uint8_t *early;                    /* bytes read during a proxy handshake, sent after SYN */
 	size_t early_len;

@@ -322,7 +322,6 @@ bool toxnode_save(struct toxnode *node, char *err, size_t errlen)
 	return ok;
 }
 
-void toxnode_mark_dirty(struct toxnode *node) { node->dirty = true; }
 bool toxnode_is_dirty(const struct toxnode *node) { return node->dirty; }
 
 uint32_t toxnode_add_server(struct toxnode *node, const uint8_t id[TT_TOX_ID_SIZE], char *err, size_t errlen)

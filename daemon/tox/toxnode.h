@@ -45,8 +45,7 @@ int toxnode_udp_fd(struct toxnode *node);
 
 void toxnode_address(struct toxnode *node, uint8_t id[TT_TOX_ID_SIZE]);
 bool toxnode_save(struct toxnode *node, char *err, size_t errlen);
-/* Save later from the event loop (friend list changes in callbacks). */
-void toxnode_mark_dirty(struct toxnode *node);
+/* The friend list changed since the last save (saved from the event loop). */
 bool toxnode_is_dirty(const struct toxnode *node);
 
 /* Add a server by its full Tox ID (sends a friend request once). Returns the

@@ -45,7 +45,4 @@ void enetp_peer_resume(ENetPeer *peer);
  * second: it walks the in-flight commands once. */
 void enetp_peer_cap_backoff(ENetPeer *peer, uint32_t cap_ms);
 
-/* Bytes in flight (sent, not acknowledged) and bytes queued behind the window. */
-uint32_t enetp_peer_in_flight(const ENetPeer *peer);
-
 #endif
