@@ -28,16 +28,7 @@ UI_TIMEOUT = 30.0
 
 
 def tray_binary():
-    candidates = [os.environ.get("TOXTUN_TRAY_BIN")]
-    build_dir = os.environ.get("TOXTUN_BUILD_DIR")
-    if build_dir:
-        candidates.append(os.path.join(build_dir, "toxtun-tray"))
-    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    candidates.append(os.path.join(repo, "build", "toxtun-tray"))
-    for path in candidates:
-        if path and os.access(path, os.X_OK):
-            return path
-    raise HarnessError("toxtun-tray not found: set TOXTUN_TRAY_BIN")
+    return toxnet.built_binary("toxtun-tray", "TOXTUN_TRAY_BIN")
 
 
 def artifacts_dir():

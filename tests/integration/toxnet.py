@@ -71,20 +71,25 @@ class ScenarioStopped(HarnessError):
 # Locating the binaries
 
 
-def tunnel_binary():
-    """Path of the `tunnel` executable: $TOXTUN_BIN (set by ctest), else a guess
-    in the build directory so a test can also be run by hand."""
-    candidates = [os.environ.get("TOXTUN_BIN")]
+def built_binary(name, env_var):
+    """Path of one of our executables: $env_var (set by ctest), else the build
+    directory ($TOXTUN_BUILD_DIR, or build/ in the repository), so that a test
+    can also be run by hand."""
+    candidates = [os.environ.get(env_var)]
     build_dir = os.environ.get("TOXTUN_BUILD_DIR")
     if build_dir:
-        candidates.append(os.path.join(build_dir, "tunnel"))
+        candidates.append(os.path.join(build_dir, name))
     repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    candidates.append(os.path.join(repo, "build", "tunnel"))
+    candidates.append(os.path.join(repo, "build", name))
     for path in candidates:
         if path and os.access(path, os.X_OK):
             return path
-    raise HarnessError("tunnel binary not found: set TOXTUN_BIN (tried %s)"
-                       % ", ".join(p for p in candidates if p))
+    raise HarnessError("%s not found: set %s (tried %s)"
+                       % (name, env_var, ", ".join(p for p in candidates if p)))
+
+
+def tunnel_binary():
+    return built_binary("tunnel", "TOXTUN_BIN")
 
 
 def bootstrapd_binary():
