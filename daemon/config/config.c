@@ -235,6 +235,7 @@ static void set_defaults(struct tt_config *cfg)
 	cfg->stream_window = 1048576;
 	cfg->max_streams = 4096;
 	cfg->max_waiting = 256;
+	cfg->udp_timeout_s = 60;
 }
 
 static bool add_default_bootstrap(struct tt_config *cfg)
@@ -378,6 +379,7 @@ void tt_config_free(struct tt_config *cfg)
 	free(cfg->tcp_relays);
 	free(cfg->permits);
 	free(cfg->allow);
+	free(cfg->permit_listen);
 	free(cfg->tunnels);
 	free(cfg->control_socket);
 	free(cfg->socks_user);

@@ -68,7 +68,7 @@ struct tt_loader {
 	enum tt_section section;  /* tracked by the reader, see config.c */
 
 	uint32_t seen;            /* single-valued keys already set (sections.c) */
-	size_t cap_bootstrap, cap_relays, cap_permits, cap_allow, cap_tunnels;
+	size_t cap_bootstrap, cap_relays, cap_permits, cap_allow, cap_permit_listen, cap_tunnels;
 
 	/* The first error wins; everything after it is ignored. */
 	bool failed;

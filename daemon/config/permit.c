@@ -149,6 +149,23 @@ bool tt_parse_permit(const char *value, struct tt_permit *out, char *err, size_t
 	return true;
 }
 
+/* permit_listen = [ip:]port: without an address, loopback only; "*" for
+ * the address allows any, for the port every port. */
+bool tt_parse_permit_listen(const char *value, struct tt_permit *out, char *err, size_t errlen)
+{
+	struct tt_permit p;
+
+	if (!strchr(value, ':')) {
+		memset(&p, 0, sizeof(p));
+		p.loopback = true;
+		if (strcmp(value, "*") && !tt_parse_port(value, &p.port, err, errlen))
+			return false;
+		*out = p;
+		return true;
+	}
+	return tt_parse_permit(value, out, err, errlen);
+}
+
 /* ---- checking ---- */
 
 /* Every address is compared in IPv6 form: IPv4 a.b.c.d becomes the mapped
@@ -271,6 +288,23 @@ bool tt_allow_check(const struct tt_config *cfg, const uint8_t pubkey[TT_PUBKEY_
 		return true;
 	for (size_t i = 0; i < cfg->n_allow; i++) {
 		if (!memcmp(cfg->allow[i], pubkey, TT_PUBKEY_SIZE))
+			return true;
+	}
+	return false;
+}
+
+bool tt_permit_listen_check(const struct tt_config *cfg, const char *host, uint16_t port)
+{
+	struct net a;
+	bool have_addr = parse_addr(host, &a);
+
+	for (size_t i = 0; i < cfg->n_permit_listen; i++) {
+		const struct tt_permit *p = &cfg->permit_listen[i];
+
+		if (p->port != 0 && p->port != port)
+			continue;
+		if (p->loopback ? have_addr && is_loopback(a.a)
+		                : permit_matches(p, host, have_addr ? &a : NULL, port))
 			return true;
 	}
 	return false;

@@ -117,19 +117,22 @@ static bool set_name(struct tt_loader *ld, const char *key, const char *value)
 	return true;
 }
 
-static bool add_permit(struct tt_loader *ld, const char *value)
+/* permit and permit_listen: parse and append. */
+static bool add_permit(struct tt_loader *ld, const char *value, bool listen)
 {
 	struct tt_config *cfg = ld->cfg;
-	struct tt_permit p, *arr;
+	struct tt_permit p, **arr = listen ? &cfg->permit_listen : &cfg->permits, *grown;
+	size_t *n = listen ? &cfg->n_permit_listen : &cfg->n_permits;
 	char msg[256];
 
-	if (!tt_parse_permit(value, &p, msg, sizeof(msg)))
+	if (!(listen ? tt_parse_permit_listen : tt_parse_permit)(value, &p, msg, sizeof(msg)))
 		return tt_loader_fail(ld, "%s", msg);
-	arr = tt_cfg_grow(cfg->permits, &ld->cap_permits, cfg->n_permits + 1, sizeof(*arr));
-	if (!arr)
+	grown = tt_cfg_grow(*arr, listen ? &ld->cap_permit_listen : &ld->cap_permits, *n + 1,
+	                    sizeof(*grown));
+	if (!grown)
 		return out_of_memory(ld);
-	cfg->permits = arr;
-	arr[cfg->n_permits++] = p;
+	*arr = grown;
+	grown[(*n)++] = p;
 	return true;
 }
 
@@ -155,7 +158,9 @@ static bool server_key(struct tt_loader *ld, const char *key, const char *value)
 	if (!strcasecmp(key, "name"))
 		return set_name(ld, key, value);
 	if (!strcasecmp(key, "permit"))
-		return add_permit(ld, value);
+		return add_permit(ld, value, false);
+	if (!strcasecmp(key, "permit_listen"))
+		return add_permit(ld, value, true);
 	if (!strcasecmp(key, "allow"))
 		return add_allow(ld, value);
 	return unknown_key(ld, key);
@@ -182,9 +187,17 @@ static bool same_address(const char *a, const char *b)
 	return !strcmp(a, b);
 }
 
+/* Where a line listens: local TCP, local UDP, or on its server (reverse). */
+static int listen_space(const struct tt_client_tunnel *t)
+{
+	return t->kind == TT_TUNNEL_UDP ? 1 : t->kind == TT_TUNNEL_REVERSE ? 2 : 0;
+}
+
 static bool listen_conflict(const struct tt_client_tunnel *a, const struct tt_client_tunnel *b)
 {
-	if (a->listen_port != b->listen_port)
+	if (a->listen_port != b->listen_port || listen_space(a) != listen_space(b))
+		return false;
+	if (a->kind == TT_TUNNEL_REVERSE && memcmp(a->server_id, b->server_id, TT_PUBKEY_SIZE))
 		return false;
 	return is_wildcard(a->listen_host) || is_wildcard(b->listen_host) ||
 	       same_address(a->listen_host, b->listen_host);
@@ -289,6 +302,7 @@ static const struct link_key {
 	{ "stream_window", offsetof(struct tt_config, stream_window), true, 16384, 67108864 },
 	{ "max_streams", offsetof(struct tt_config, max_streams), false, 1, 65536 },
 	{ "max_waiting", offsetof(struct tt_config, max_waiting), false, 1, 65536 },
+	{ "udp_timeout", offsetof(struct tt_config, udp_timeout_s), false, 1, 86400 },
 };
 
 static bool set_link_value(struct tt_loader *ld, const struct link_key *k, uint32_t bit,

@@ -1,10 +1,13 @@
-/* [client] lines: name = [localip:]localport:remoteip:remoteport:toxid */
+/* [client] lines: name = [KIND:][localip:]localport:remoteip:remoteport:toxid
+ * with KIND reverse or udp, or name = socks5:[localip:]localport:toxid */
 #include <string.h>
 #include <strings.h>
 
 #include "config_internal.h"
 
 #define TUNNEL_SYNTAX "[localip:]localport:remoteip:remoteport:toxid"
+#define REVERSE_SYNTAX "reverse:[serverip:]serverport:localhost:localport:toxid"
+#define UDP_SYNTAX "udp:" TUNNEL_SYNTAX
 #define SOCKS_SYNTAX "socks5:[localip:]localport:toxid"
 
 /* One colon-separated field. raw is the text as written, for messages and for
@@ -117,6 +120,17 @@ static bool parse_socks_line(struct tt_client_tunnel *t, const char *value,
 	return true;
 }
 
+static const char *kind_prefix(enum tt_tunnel_kind kind)
+{
+	return kind == TT_TUNNEL_REVERSE ? "reverse:" : kind == TT_TUNNEL_UDP ? "udp:" : "";
+}
+
+static const char *kind_syntax(enum tt_tunnel_kind kind)
+{
+	return kind == TT_TUNNEL_REVERSE ? REVERSE_SYNTAX : kind == TT_TUNNEL_UDP ? UDP_SYNTAX
+	                                                                         : TUNNEL_SYNTAX;
+}
+
 bool tt_parse_client_line(const char *name, const char *value,
                           struct tt_client_tunnel *out, char *err, size_t errlen)
 {
@@ -132,12 +146,22 @@ bool tt_parse_client_line(const char *name, const char *value,
 
 	if (strncasecmp(value, "socks5:", 7) == 0)
 		return parse_socks_line(&t, value + 7, out, err, errlen);
+	/* reverse: and udp: lines have the shape of a forward line; for reverse
+	 * the listening address is on the server, the destination here. */
+	if (strncasecmp(value, "reverse:", 8) == 0) {
+		t.kind = TT_TUNNEL_REVERSE;
+		value += 8;
+	} else if (strncasecmp(value, "udp:", 4) == 0) {
+		t.kind = TT_TUNNEL_UDP;
+		value += 4;
+	}
 	n = split_fields(value, f, 5, err, errlen);
 	if (n < 0)
 		return false;
 	if (n != 4 && n != 5) {
-		tt_cfg_errf(err, errlen, "bad tunnel '%.*s%s': expected " TUNNEL_SYNTAX ", got %d field%s%s",
-		            TT_TOKEN(value, strlen(value)), n, n == 1 ? "" : "s",
+		tt_cfg_errf(err, errlen, "bad tunnel '%s%.*s%s': expected %s, got %d field%s%s",
+		            kind_prefix(t.kind), TT_TOKEN(value, strlen(value)), kind_syntax(t.kind), n,
+		            n == 1 ? "" : "s",
 		            n > 5 ? " (IPv6 addresses go in brackets)" : "");
 		return false;
 	}

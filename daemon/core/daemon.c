@@ -9,6 +9,7 @@
 #include "control/control.h"
 #include "core/tunnels.h"
 #include "forward/listener.h"
+#include "forward/reverse.h"
 #include "forward/resolve.h"
 #include "link/link.h"
 #include "mux/session.h"
@@ -348,6 +349,7 @@ static void teardown(struct daemon *d)
 	for (size_t i = 0; i < d->n_listeners; i++)
 		listener_free(d->listeners[i]);
 	free(d->listeners);
+	reverse_free_all(d);
 	for (size_t i = 0; i < d->n_sessions; i++)
 		session_free(d->sessions[i], TT_REASON_SHUTDOWN);
 	free(d->sessions);

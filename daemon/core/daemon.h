@@ -13,6 +13,7 @@ struct toxnode;
 struct link;
 struct session;
 struct listener;
+struct rlisten;
 struct tunnel_stats;
 struct control;
 
@@ -30,6 +31,7 @@ struct daemon {
 	size_t n_sessions, cap_sessions;
 	struct listener **listeners;
 	size_t n_listeners, cap_listeners;
+	struct rlisten *reverse;           /* server: listeners for peers' reverse lines */
 	struct tunnel_stats **tunnels;     /* per-tunnel accounting (core/tunnels.h) */
 	size_t n_tunnels, cap_tunnels;
 	struct control *control;

@@ -8,6 +8,7 @@
 #include "core/daemon.h"
 #include "core/tunnels.h"
 #include "forward/listener.h"
+#include "forward/reverse.h"
 #include "link/link.h"
 #include "mux/session.h"
 #include "mux/stream.h"
@@ -52,6 +53,13 @@ bool daemon_start_tunnel(struct daemon *d, const struct tt_client_tunnel *t, cha
 		goto fail;
 	}
 	session_set_wanted(s, true);
+	if (t->kind == TT_TUNNEL_REVERSE) {
+		/* The server listens; it is asked whenever the session comes up. */
+		reverse_line_changed(d, t, true);
+		log_info("tunnel %s: asking %s to listen on %s for %s", t->name, session_name(s),
+		         ts->listen, ts->destination);
+		return true;
+	}
 	l = listener_new(d, t, e, sizeof(e));
 	if (!l || !add_listener(d, l)) {
 		listener_free(l);
@@ -69,6 +77,7 @@ fail:
 /* Forget a friend and everything we had with it. */
 static void forget_friend(struct daemon *d, uint32_t fnum, const uint8_t pk[TT_PUBKEY_SIZE])
 {
+	reverse_drop_peer(d, pk, "the peer is no longer allowed");
 	for (size_t i = 0; i < d->n_sessions; i++) {
 		if (memcmp(session_pubkey(d->sessions[i]), pk, TT_PUBKEY_SIZE) == 0) {
 			session_free(d->sessions[i], TT_REASON_NOT_PERMITTED);
@@ -127,10 +136,15 @@ static const struct tt_client_tunnel *find_tunnel(const struct tt_config *cfg, c
 	return NULL;
 }
 
-/* Stop a tunnel: its listener closes; connections already open run on. */
-static void stop_tunnel(struct daemon *d, const char *name, bool keep_stats)
+/* Stop a tunnel: its listener closes (a reverse line's on the server);
+ * connections already open run on. */
+static void stop_tunnel(struct daemon *d, const struct tt_client_tunnel *t, bool keep_stats)
 {
+	const char *name = t->name;
 	struct tunnel_stats *ts = tunnels_find_client(d, name);
+
+	if (t->kind == TT_TUNNEL_REVERSE)
+		reverse_line_changed(d, t, false);
 
 	for (size_t i = 0; i < d->n_listeners; i++) {
 		if (strcmp(listener_tunnel(d->listeners[i])->name, name) == 0) {
@@ -185,10 +199,10 @@ json_object *daemon_reload(struct daemon *d, const char *source)
 			const struct tt_client_tunnel *n = find_tunnel(cfg, o->name);
 
 			if (!n) {
-				stop_tunnel(d, o->name, false);
+				stop_tunnel(d, o, false);
 				json_object_array_add(removed, json_object_new_string(o->name));
 			} else if (!same_tunnel(o, n)) {
-				stop_tunnel(d, o->name, false);
+				stop_tunnel(d, o, false);
 				json_object_array_add(changed, json_object_new_string(o->name));
 			}
 		}
@@ -210,6 +224,7 @@ json_object *daemon_reload(struct daemon *d, const char *source)
 		if (strcmp(old->name, cfg->name) != 0)
 			toxnode_set_name(d->node, cfg->name);
 		daemon_apply_allow(d);
+		reverse_recheck(d);
 	}
 	link_set_outage(d->link, cfg->outage_timeout_s * 1000u);
 	if (tox_settings_differ(old, cfg))

@@ -51,6 +51,10 @@ struct tunnel_stats *tunnels_add_client(struct daemon *d, const struct tt_client
 		return NULL;
 	snprintf(ts->name, sizeof(ts->name), "%s", t->name);
 	endpoint(ts->listen, sizeof(ts->listen), t->listen_host, t->listen_port);
+	if (t->kind == TT_TUNNEL_UDP)
+		strncat(ts->listen, " (udp)", sizeof(ts->listen) - strlen(ts->listen) - 1);
+	else if (t->kind == TT_TUNNEL_REVERSE)
+		strncat(ts->listen, " (on the server)", sizeof(ts->listen) - strlen(ts->listen) - 1);
 	if (t->kind == TT_TUNNEL_SOCKS)
 		snprintf(ts->destination, sizeof(ts->destination), "socks5 (any permitted)");
 	else

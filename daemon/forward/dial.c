@@ -29,6 +29,7 @@ struct dial {
 	uint8_t last_reason;
 	char host[256];
 	uint16_t port;
+	unsigned flags;
 	struct resolve *resolve;
 	ev_io io;
 	ev_timer timer;
@@ -99,13 +100,15 @@ static void try_next(struct dial *dl)
 {
 	while (dl->next < dl->n_addrs) {
 		int i = dl->next++;
-		int fd = socket(dl->addrs[i].ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		int type = dl->flags & DIAL_DATAGRAM ? SOCK_DGRAM : SOCK_STREAM;
+		int fd = socket(dl->addrs[i].ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 		if (fd < 0) {
 			dl->last_reason = TT_REASON_UNREACHABLE;
 			continue;
 		}
-		sock_set_nodelay(fd);
+		if (type == SOCK_STREAM)
+			sock_set_nodelay(fd);
 		if (connect(fd, (struct sockaddr *)&dl->addrs[i], dl->lens[i]) == 0) {
 			finish(dl, fd, 0);
 			return;
@@ -136,7 +139,7 @@ static void dial_addresses(struct dial *dl, const struct addrinfo *res)
 	for (const struct addrinfo *ai = res; ai && dl->n_addrs < MAX_ADDRS; ai = ai->ai_next) {
 		if (!sock_addr_str(ai->ai_addr, addr, sizeof(addr)))
 			continue;
-		if (!tt_permit_check(dl->d->cfg, dl->host, addr, dl->port))
+		if ((dl->flags & DIAL_CHECK_PERMIT) && !tt_permit_check(dl->d->cfg, dl->host, addr, dl->port))
 			continue;
 		memcpy(&dl->addrs[dl->n_addrs], ai->ai_addr, ai->ai_addrlen);
 		dl->lens[dl->n_addrs++] = ai->ai_addrlen;
@@ -157,9 +160,10 @@ static void on_resolved(void *ctx, const struct addrinfo *res, int err)
 	dial_addresses(dl, res);
 }
 
-void dial_start(struct daemon *d, struct stream *st, const char *host, uint16_t port)
+void dial_start(struct daemon *d, struct stream *st, const char *host, uint16_t port, unsigned flags)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV | AI_NUMERICHOST };
+	struct addrinfo hints = { .ai_socktype = flags & DIAL_DATAGRAM ? SOCK_DGRAM : SOCK_STREAM,
+	                          .ai_flags = AI_NUMERICSERV | AI_NUMERICHOST };
 	struct addrinfo *res = NULL;
 	struct dial *dl = calloc(1, sizeof(*dl));
 	char portstr[8];
@@ -174,6 +178,7 @@ void dial_start(struct daemon *d, struct stream *st, const char *host, uint16_t 
 	dl->last_reason = TT_REASON_NOT_PERMITTED;
 	snprintf(dl->host, sizeof(dl->host), "%s", host);
 	dl->port = port;
+	dl->flags = flags;
 	ev_init(&dl->io, on_connected);
 	ev_init(&dl->timer, on_timeout);
 	dl->io.data = dl->timer.data = dl;

@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include "core/daemon.h"
+#include "core/tunnels.h"
 #include "forward/listener.h"
 #include "forward/proxy.h"
 #include "forward/sockutil.h"
+#include "forward/udp.h"
 #include "mux/session.h"
 #include "mux/stream.h"
 #include "toxtun/log.h"
@@ -25,6 +27,7 @@ struct listener {
 	int fd;
 	ev_io io;
 	ev_timer backoff;
+	struct udpfwd *udp; /* a udp line: the forward does it all */
 };
 
 static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
@@ -62,10 +65,22 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 		}
 		sock_set_nodelay(fd);
 		log_debug("tunnel %s: connection from %s", l->t.name, origin);
-		if (l->t.kind == TT_TUNNEL_SOCKS)
+		if (l->t.kind == TT_TUNNEL_SOCKS) {
 			proxy_accept(l->d, &l->t, fd, origin);
-		else
-			stream_new_client(s, fd, &l->t, origin, l->d->cfg->wait_timeout_s);
+		} else if (l->t.kind == TT_TUNNEL_REVERSE) {
+			/* A server's listener for a peer's reverse line: the SYN
+			 * names this address, the peer picks the destination. */
+			struct stream_open o = {
+				.tunnel = l->t.name, .origin = origin,
+				.ts = tunnels_server(l->d, l->t.server_id, l->t.listen_host, l->t.listen_port),
+				.host = l->t.listen_host, .port = l->t.listen_port,
+				.syn_flags = TT_FRAME_FLAG_REVERSE,
+			};
+
+			stream_open_local(s, fd, &o);
+		} else {
+			stream_new_client(s, fd, &l->t, origin);
+		}
 	}
 }
 
@@ -86,6 +101,15 @@ struct listener *listener_new(struct daemon *d, const struct tt_client_tunnel *t
 	}
 	l->d = d;
 	l->t = *t;
+	l->fd = -1;
+	if (t->kind == TT_TUNNEL_UDP) {
+		l->udp = udpfwd_new(d, t, err, errlen);
+		if (!l->udp) {
+			free(l);
+			return NULL;
+		}
+		return l;
+	}
 	l->fd = sock_listen(t->listen_host, t->listen_port, err, errlen);
 	if (l->fd < 0) {
 		free(l);
@@ -102,6 +126,11 @@ void listener_free(struct listener *l)
 {
 	if (!l)
 		return;
+	if (l->udp) {
+		udpfwd_free(l->udp);
+		free(l);
+		return;
+	}
 	ev_io_stop(l->d->loop, &l->io);
 	ev_timer_stop(l->d->loop, &l->backoff);
 	close(l->fd);

@@ -1,5 +1,7 @@
 /* Client side: a listening socket per [client] tunnel line. Each accepted
- * connection becomes a stream on the session with the line's server. */
+ * connection becomes a stream on the session with the line's server; a udp
+ * line's socket is a datagram forward (forward/udp.h). Reverse lines listen
+ * on the server (forward/reverse.h). */
 #ifndef TOXTUN_LISTENER_H
 #define TOXTUN_LISTENER_H
 

@@ -81,8 +81,7 @@ static void open_stream(struct proxy_conn *pc, const char *host, uint16_t port, 
 	}
 	log_debug("tunnel %s: %s asks for %s:%u", pc->t.name, pc->origin, host, (unsigned)port);
 	ev_io_stop(pc->d->loop, &pc->io);
-	stream_new_client_to(s, fd, &pc->t, pc->origin, host, port, kind, pc->buf, pc->len,
-	                     pc->d->cfg->wait_timeout_s);
+	stream_new_client_to(s, fd, &pc->t, pc->origin, host, port, kind, pc->buf, pc->len);
 	conn_free(pc, false);
 }
 

@@ -42,9 +42,9 @@ void sock_endpoint_str(const struct sockaddr *sa, char *out, size_t n)
 	snprintf(out, n, sa->sa_family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
 }
 
-static int listen_on(const struct sockaddr *sa, socklen_t len, bool dual, int *err_out)
+static int listen_on(const struct sockaddr *sa, socklen_t len, int type, bool dual, int *err_out)
 {
-	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int fd = socket(sa->sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int one = 1, zero = 0;
 
 	if (fd < 0) {
@@ -54,7 +54,7 @@ static int listen_on(const struct sockaddr *sa, socklen_t len, bool dual, int *e
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (sa->sa_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, dual ? &zero : &one, sizeof(int));
-	if (bind(fd, sa, len) < 0 || listen(fd, 1024) < 0) {
+	if (bind(fd, sa, len) < 0 || (type == SOCK_STREAM && listen(fd, 1024) < 0)) {
 		*err_out = errno;
 		close(fd);
 		return -1;
@@ -63,6 +63,11 @@ static int listen_on(const struct sockaddr *sa, socklen_t len, bool dual, int *e
 }
 
 int sock_listen(const char *host, uint16_t port, char *err, size_t errlen)
+{
+	return sock_bind(host, port, SOCK_STREAM, err, errlen);
+}
+
+int sock_bind(const char *host, uint16_t port, int type, char *err, size_t errlen)
 {
 	int e = 0, fd;
 
@@ -73,11 +78,11 @@ int sock_listen(const char *host, uint16_t port, char *err, size_t errlen)
 		                            .sin_addr.s_addr = htonl(INADDR_ANY) };
 
 		/* One dual-stack socket; a host without IPv6 gets an IPv4 one. */
-		fd = listen_on((struct sockaddr *)&any6, sizeof(any6), true, &e);
+		fd = listen_on((struct sockaddr *)&any6, sizeof(any6), type, true, &e);
 		if (fd < 0 && (e == EAFNOSUPPORT || e == EADDRNOTAVAIL))
-			fd = listen_on((struct sockaddr *)&any4, sizeof(any4), false, &e);
+			fd = listen_on((struct sockaddr *)&any4, sizeof(any4), type, false, &e);
 	} else {
-		struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV | AI_PASSIVE };
+		struct addrinfo hints = { .ai_socktype = type, .ai_flags = AI_NUMERICSERV | AI_PASSIVE };
 		struct addrinfo *res = NULL;
 		char portstr[8];
 		int rc;
@@ -88,7 +93,7 @@ int sock_listen(const char *host, uint16_t port, char *err, size_t errlen)
 			snprintf(err, errlen, "cannot resolve %s: %s", host, gai_strerror(rc));
 			return -1;
 		}
-		fd = listen_on(res->ai_addr, res->ai_addrlen, false, &e);
+		fd = listen_on(res->ai_addr, res->ai_addrlen, type, false, &e);
 		freeaddrinfo(res);
 	}
 	if (fd < 0)

@@ -15,5 +15,7 @@ void sock_endpoint_str(const struct sockaddr *sa, char *out, size_t n);
 /* A non-blocking listening TCP socket on host ("*" = every interface, IPv6
  * and IPv4 alike) and port. Returns the fd, or -1 with err set. */
 int sock_listen(const char *host, uint16_t port, char *err, size_t errlen);
+/* The same for a bound socket of another type (SOCK_DGRAM: not listening). */
+int sock_bind(const char *host, uint16_t port, int type, char *err, size_t errlen);
 
 #endif

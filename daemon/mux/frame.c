@@ -30,6 +30,8 @@ const char *tt_reason_str(uint8_t reason)
 		[TT_REASON_INCOMPATIBLE] = "incompatible protocol version",
 		[TT_REASON_RESTARTED] = "peer restarted",
 		[TT_REASON_NOT_SERVER] = "peer is not a server",
+		[TT_REASON_IDLE] = "idle",
+		[TT_REASON_LISTEN] = "cannot listen there",
 	};
 	return reason <= TT_REASON_MAX ? names[reason] : "unknown reason";
 }
@@ -71,18 +73,33 @@ static const char *check_payload(const struct tt_frame *f)
 		if (!session)
 			return "SHUTDOWN on a stream";
 		break;
+	case TT_FRAME_LISTEN:
+	case TT_FRAME_LISTEN_REPLY:
+		if (!session)
+			return "LISTEN on a stream";
+		break;
 	default:
 		if (session)
 			return "stream frame on stream 0";
 	}
-	if (f->type != TT_FRAME_DATA && f->flags)
+	if (f->type == TT_FRAME_SYN) {
+		if (f->flags & ~(TT_FRAME_FLAG_REVERSE | TT_FRAME_FLAG_UDP) ||
+		    f->flags == (TT_FRAME_FLAG_REVERSE | TT_FRAME_FLAG_UDP))
+			return "bad flags";
+	} else if (f->type != TT_FRAME_DATA && f->flags) {
 		return "bad flags";
+	}
 	switch (f->type) {
 	case TT_FRAME_SYN:
+	case TT_FRAME_LISTEN:
+	case TT_FRAME_LISTEN_REPLY:
 		if (f->len < 8 || f->payload[6] + 7u != f->len || !host_ok(f->payload + 7, f->payload[6]))
-			return "bad SYN";
+			return f->type == TT_FRAME_SYN ? "bad SYN" : "bad LISTEN";
 		if (get16(f->payload + 4) == 0)
-			return "SYN to port 0";
+			return f->type == TT_FRAME_SYN ? "SYN to port 0" : "LISTEN on port 0";
+		if ((f->type == TT_FRAME_LISTEN && get32(f->payload) > 1) ||
+		    (f->type == TT_FRAME_LISTEN_REPLY && get32(f->payload) > TT_REASON_MAX))
+			return "bad LISTEN";
 		return NULL;
 	case TT_FRAME_SYNACK:
 	case TT_FRAME_WINDOW:
@@ -121,7 +138,7 @@ long tt_frame_decode(const uint8_t *buf, size_t len, struct tt_frame *f, const c
 	f->len = get16(buf + 6);
 	/* Reject an unknown type before waiting for its payload: a garbage
 	 * header must not make the receiver buffer 64 KiB first. */
-	if (f->type < TT_FRAME_HELLO || f->type > TT_FRAME_SHUTDOWN) {
+	if (f->type < TT_FRAME_HELLO || f->type > TT_FRAME_TYPE_MAX) {
 		*err = "unknown frame type";
 		return -1;
 	}
@@ -187,8 +204,14 @@ size_t tt_frame_put_hello(uint8_t *out, const struct tt_hello *h)
 
 size_t tt_frame_put_syn(uint8_t *out, uint32_t stream, uint32_t window, const char *host, uint16_t port)
 {
+	return tt_frame_put_endpoint(out, TT_FRAME_SYN, 0, stream, window, host, port);
+}
+
+size_t tt_frame_put_endpoint(uint8_t *out, uint8_t type, uint8_t flags, uint32_t stream,
+                             uint32_t window, const char *host, uint16_t port)
+{
 	size_t n = strnlen(host, 255);
-	uint8_t *p = out + tt_frame_put_header(out, TT_FRAME_SYN, 0, stream, (uint16_t)(7 + n));
+	uint8_t *p = out + tt_frame_put_header(out, type, flags, stream, (uint16_t)(7 + n));
 
 	put32(p, window);
 	put16(p + 4, port);

@@ -5,6 +5,7 @@
 
 #include "core/daemon.h"
 #include "core/tunnels.h"
+#include "forward/reverse.h"
 #include "link/link.h"
 #include "mux/session.h"
 #include "mux/stream.h"
@@ -33,6 +34,7 @@ struct session {
 	uint32_t fnum;
 	TOX_CONNECTION friend_status;
 	bool wanted;                /* we have tunnels to it: open the session */
+	bool listening;             /* we listen for its reverse lines: open it too */
 	bool opener;                /* we opened the ENet connection in use */
 	bool lingered;              /* disconnected for idleness: reconnect on demand */
 	enum session_state state;
@@ -89,6 +91,7 @@ enum session_state session_state(const struct session *s) { return s->state; }
 uint32_t session_fnum(const struct session *s) { return s->fnum; }
 void session_set_fnum(struct session *s, uint32_t fnum) { s->fnum = fnum; }
 void session_set_wanted(struct session *s, bool wanted) { s->wanted = wanted; }
+void session_set_listening(struct session *s, bool listening) { s->listening = listening; }
 struct daemon *session_daemon(struct session *s) { return s->d; }
 size_t session_stream_count(const struct session *s) { return s->n_streams; }
 struct stream *session_first_stream(struct session *s) { return s->streams; }
@@ -360,6 +363,12 @@ static void send_control(struct session *s, const uint8_t *frame, size_t len)
 	}
 }
 
+void session_send_control(struct session *s, const uint8_t *frame, size_t len)
+{
+	if (s->state == SESSION_UP)
+		send_control(s, frame, len);
+}
+
 /* ---- lifecycle ---- */
 
 /* Abort every stream that has reached the peer; WAITING ones keep waiting
@@ -403,7 +412,7 @@ static void connect_peer(struct session *s)
 
 static bool want_connection(const struct session *s)
 {
-	return s->wanted && s->state == SESSION_DOWN && s->fnum != UINT32_MAX &&
+	return (s->wanted || s->listening) && s->state == SESSION_DOWN && s->fnum != UINT32_MAX &&
 	       s->friend_status != TOX_CONNECTION_NONE && (!s->lingered || s->n_streams);
 }
 
@@ -438,6 +447,8 @@ void session_on_friend_status(struct session *s, TOX_CONNECTION c)
 
 void session_on_remote_boot(struct session *s, uint64_t boot_id)
 {
+	if (s->remote_boot && s->remote_boot != boot_id)
+		reverse_drop_peer(s->d, s->pk, "the peer restarted");
 	if (s->remote_boot && s->remote_boot != boot_id && s->state != SESSION_DOWN) {
 		log_warn("peer %s restarted: resetting its streams", s->name);
 		abort_streams(s, TT_REASON_RESTARTED, false);
@@ -524,6 +535,7 @@ static void go_up(struct session *s)
 {
 	s->state = SESSION_UP;
 	log_info("peer %s session up", s->name);
+	reverse_session_up(s->d, s);
 	for (struct stream *st = s->streams; st; st = st->next)
 		if (st->state == STREAM_WAITING) {
 			session_stream_assign(s, st);
@@ -549,6 +561,8 @@ static void on_hello(struct session *s, const struct tt_frame *f)
 		return;
 	}
 	s->remote = h;
+	if (s->remote_boot && s->remote_boot != h.boot_id)
+		reverse_drop_peer(s->d, s->pk, "the peer restarted");
 	s->remote_boot = h.boot_id;
 	if (s->state == SESSION_HELLO)
 		go_up(s);
@@ -569,17 +583,25 @@ static void protocol_error(struct session *s, const char *why)
 
 static void on_syn(struct session *s, const struct tt_frame *f)
 {
+	const struct tt_client_tunnel *line = NULL;
 	uint8_t out[TT_FRAME_CONTROL_MAX];
 	struct tt_syn syn;
 	uint8_t reason = 0;
 
 	tt_frame_get_syn(f, &syn);
-	if (!(s->d->roles & ROLE_SERVER))
+	if (f->flags & TT_FRAME_FLAG_REVERSE) {
+		/* For one of our reverse lines, or for nothing we asked. */
+		line = reverse_find_line(s->d, s->pk, syn.host, syn.port);
+		if (!line)
+			reason = TT_REASON_NOT_PERMITTED;
+	} else if (!(s->d->roles & ROLE_SERVER)) {
 		reason = TT_REASON_NOT_SERVER;
-	else if (s->n_streams >= s->d->cfg->max_streams)
+	}
+	if (!reason && s->n_streams >= s->d->cfg->max_streams)
 		reason = TT_REASON_LIMIT;
 	if (reason) {
-		struct tunnel_stats *ts = tunnels_server(s->d, s->pk, syn.host, syn.port);
+		struct tunnel_stats *ts = line ? tunnels_find_client(s->d, line->name)
+		                               : tunnels_server(s->d, s->pk, syn.host, syn.port);
 
 		log_warn("peer %s: stream %u to %s:%u refused: %s", s->name, (unsigned)f->stream,
 		         syn.host, (unsigned)syn.port, tt_reason_str(reason));
@@ -589,7 +611,7 @@ static void on_syn(struct session *s, const struct tt_frame *f)
 		send_control(s, out, tt_frame_put_rst(out, TT_FRAME_RST, f->stream, reason, NULL));
 		return;
 	}
-	stream_new_server(s, f->stream, &syn);
+	stream_new_server(s, f->stream, &syn, f->flags, line);
 }
 
 static void on_frame(struct session *s, const struct tt_frame *f)
@@ -614,6 +636,16 @@ static void on_frame(struct session *s, const struct tt_frame *f)
 	}
 	if (s->state != SESSION_UP && s->state != SESSION_HELLO)
 		return;
+	if (f->type == TT_FRAME_LISTEN || f->type == TT_FRAME_LISTEN_REPLY) {
+		struct tt_syn req;
+
+		tt_frame_get_syn(f, &req);
+		if (f->type == TT_FRAME_LISTEN)
+			reverse_on_listen(s->d, s, &req);
+		else
+			reverse_on_reply(s->d, s, &req);
+		return;
+	}
 	st = find_stream(s, f->stream);
 	if (f->type == TT_FRAME_SYN) {
 		/* The peer allocates ids of the other parity than ours. */
@@ -766,6 +798,6 @@ void session_tick(struct session *s)
 
 bool session_idle(const struct session *s)
 {
-	return !s->wanted && s->state == SESSION_DOWN && s->n_streams == 0 &&
+	return !s->wanted && !s->listening && s->state == SESSION_DOWN && s->n_streams == 0 &&
 	       s->friend_status == TOX_CONNECTION_NONE;
 }

@@ -54,6 +54,10 @@ uint32_t session_fnum(const struct session *s);
 void session_set_fnum(struct session *s, uint32_t fnum);
 /* Does this node dial the session (it has client tunnels to it)? */
 void session_set_wanted(struct session *s, bool wanted);
+/* Do we listen for its reverse lines (then we reopen the session too)? */
+void session_set_listening(struct session *s, bool listening);
+/* A session frame (stream 0) for the peer; dropped unless the session is up. */
+void session_send_control(struct session *s, const uint8_t *frame, size_t len);
 
 void session_get_info(const struct session *s, struct session_info *out);
 const char *session_state_str(const struct session_info *info);

@@ -11,6 +11,7 @@
 #include "core/tunnels.h"
 #include "forward/dial.h"
 #include "forward/proxy.h"
+#include "forward/udp.h"
 #include "mux/compress.h"
 #include "mux/session.h"
 #include "mux/stream.h"
@@ -20,12 +21,20 @@
  * packets and to compress well, small enough to stay fair among streams. */
 #define READ_CHUNK (32 * 1024)
 #define MAX_IOV 64
+/* The largest datagram a DATA frame carries (and UDP over IPv4 can). */
+#define DATAGRAM_MAX 65507
+/* Datagrams read from one socket per wake-up. */
+#define DATAGRAM_BATCH 64
 
 static struct ev_loop *loop_of(struct stream *st) { return session_daemon(st->session)->loop; }
 
 static void on_readable(struct ev_loop *loop, ev_io *w, int revents);
+static void written(struct stream *st, size_t n);
 static void on_writable(struct ev_loop *loop, ev_io *w, int revents);
 static void on_wait_timeout(struct ev_loop *loop, ev_timer *w, int revents);
+static void on_idle_timeout(struct ev_loop *loop, ev_timer *w, int revents);
+
+static bool is_datagram(const struct stream *st) { return st->syn_flags & TT_FRAME_FLAG_UDP; }
 
 static struct stream *stream_alloc(struct session *s)
 {
@@ -105,6 +114,8 @@ void stream_free(struct stream *st)
 	if (st->dial)
 		dial_cancel(st->dial);
 	st->dial = NULL;
+	if (st->udp)
+		udpfwd_forget(st->udp, st);
 	if (st->fd >= 0)
 		close(st->fd);
 	for (c = st->rx_head; c; c = next) {
@@ -179,6 +190,99 @@ void stream_update_read(struct stream *st)
 		ev_io_stop(loop_of(st), &st->rio);
 }
 
+/* ---- datagram streams ---- */
+
+void stream_send_datagram(struct stream *st, const uint8_t *data, size_t len)
+{
+	struct session *s = st->session;
+	uint8_t *p;
+
+	if (len == 0 || len > DATAGRAM_MAX)
+		return; /* an empty DATA frame does not exist; nor do larger datagrams */
+	st->last_active = ev_now(loop_of(st));
+	if (st->state == STREAM_WAITING) {
+		/* The tunnel is not up yet: the first datagram goes after SYN. */
+		if (!st->early && (st->early = malloc(len))) {
+			memcpy(st->early, data, len);
+			st->early_len = len;
+		} else {
+			st->dropped++;
+		}
+		return;
+	}
+	if (!session_can_send(s) || flow_tx_credit(&st->flow) < len ||
+	    !(p = session_reserve(s, st->channel, TT_FRAME_HEADER + 2 + COMPRESS_BOUND(len)))) {
+		st->dropped++;
+		return;
+	}
+	memcpy(p + TT_FRAME_HEADER, data, len);
+	session_commit(s, st->channel, compress_data_frame(st, p, len));
+	flow_on_sent(&st->flow, len);
+	count_bytes(st, true, len);
+	session_count_payload(s, true, len);
+}
+
+/* Server side: datagrams from the destination, on the stream's own socket. */
+static void read_datagrams(struct stream *st)
+{
+	static uint8_t buf[DATAGRAM_MAX + 1];
+
+	for (int i = 0; i < DATAGRAM_BATCH; i++) {
+		ssize_t n = recv(st->fd, buf, sizeof(buf), 0);
+
+		if (n < 0) {
+			/* ECONNREFUSED: an ICMP error for an earlier datagram. */
+			if (errno == ECONNREFUSED)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				stream_abort(st, TT_REASON_RESET, true, strerror(errno));
+			return;
+		}
+		stream_send_datagram(st, buf, (size_t)n);
+	}
+}
+
+/* One datagram to the local side: the client answers the source address on
+ * its forward's socket, the server sends on its connected socket. A full
+ * socket buffer drops it, as UDP would. */
+static void send_local_datagram(struct stream *st, const uint8_t *data, size_t len)
+{
+	ssize_t n;
+
+	st->last_active = ev_now(loop_of(st));
+	if (st->udp)
+		n = udpfwd_send(st->udp, &st->udp_source, data, len);
+	else
+		n = send(st->fd, data, len, MSG_DONTWAIT);
+	if (n < 0)
+		st->dropped++;
+	written(st, len); /* the credit comes back, sent or not */
+}
+
+static void start_idle_timer(struct stream *st)
+{
+	st->last_active = ev_now(loop_of(st));
+	ev_set_cb(&st->timer, on_idle_timeout);
+	ev_timer_set(&st->timer, session_daemon(st->session)->cfg->udp_timeout_s, 0);
+	ev_timer_start(loop_of(st), &st->timer);
+}
+
+static void on_idle_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct stream *st = w->data;
+	unsigned timeout = session_daemon(st->session)->cfg->udp_timeout_s;
+	double left = st->last_active + timeout - ev_now(loop);
+	char why[64];
+
+	if (left > 0.01) {
+		ev_timer_set(w, left, 0);
+		ev_timer_start(loop, w);
+		return;
+	}
+	snprintf(why, sizeof(why), "no datagram for %u s", timeout);
+	stream_abort(st, TT_REASON_IDLE, true, why);
+}
+
 /* Read once from the local socket and send what came as a DATA frame. */
 static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -189,6 +293,10 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 	uint8_t *p;
 	ssize_t n;
 
+	if (is_datagram(st)) {
+		read_datagrams(st);
+		return;
+	}
 	if (!session_can_send(s) || want == 0) {
 		stream_update_read(st);
 		return;
@@ -243,6 +351,19 @@ static void on_writable(struct ev_loop *loop, ev_io *w, int revents)
 	int cnt = 0;
 	ssize_t n;
 
+	if (is_datagram(st)) {
+		/* Queued while dialling: each chunk is one datagram. */
+		while (st->rx_head) {
+			struct chunk *c = st->rx_head;
+
+			st->rx_head = c->next;
+			send_local_datagram(st, c->data, c->len);
+			free(c);
+		}
+		st->rx_tail = NULL;
+		ev_io_stop(loop, &st->wio);
+		return;
+	}
 	for (struct chunk *c = st->rx_head; c && cnt < MAX_IOV; c = c->next, cnt++) {
 		iov[cnt].iov_base = c->data + c->off;
 		iov[cnt].iov_len = c->len - c->off;
@@ -287,6 +408,10 @@ static void deliver(struct stream *st, const uint8_t *data, size_t len)
 {
 	struct chunk *c;
 
+	if (is_datagram(st) && st->state == STREAM_OPEN) {
+		send_local_datagram(st, data, len);
+		return;
+	}
 	if (!st->rx_head && st->state == STREAM_OPEN) {
 		ssize_t n = write(st->fd, data, len);
 
@@ -400,47 +525,59 @@ static void on_wait_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 struct stream *stream_new_client(struct session *s, int fd, const struct tt_client_tunnel *t,
-                                 const char *origin, double wait_timeout)
+                                 const char *origin)
 {
 	return stream_new_client_to(s, fd, t, origin, t->remote_host, t->remote_port, PROXY_NONE,
-	                            NULL, 0, wait_timeout);
+	                            NULL, 0);
 }
 
 struct stream *stream_new_client_to(struct session *s, int fd, const struct tt_client_tunnel *t,
                                     const char *origin, const char *host, uint16_t port,
-                                    int proxy, const uint8_t *early, size_t early_len,
-                                    double wait_timeout)
+                                    int proxy, const uint8_t *early, size_t early_len)
+{
+	struct stream_open o = {
+		.tunnel = t->name, .ts = tunnels_find_client(session_daemon(s), t->name),
+		.origin = origin, .host = host, .port = port, .proxy = proxy,
+		.early = early, .early_len = early_len,
+	};
+	return stream_open_local(s, fd, &o);
+}
+
+struct stream *stream_open_local(struct session *s, int fd, const struct stream_open *o)
 {
 	struct stream *st = stream_alloc(s);
 
-	if (st && early_len && !(st->early = malloc(early_len))) {
+	if (st && o->early_len && !(st->early = malloc(o->early_len))) {
 		free(st);
 		st = NULL;
 	}
 	if (!st) {
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		return NULL;
 	}
-	if (early_len) {
-		memcpy(st->early, early, early_len);
-		st->early_len = early_len;
+	if (o->early_len) {
+		memcpy(st->early, o->early, o->early_len);
+		st->early_len = o->early_len;
 	}
-	set_fd(st, fd);
+	if (fd >= 0)
+		set_fd(st, fd);
 	st->from_client_side = true;
-	st->proxy = (uint8_t)proxy;
+	st->proxy = (uint8_t)o->proxy;
+	st->syn_flags = o->syn_flags;
 	st->state = STREAM_WAITING;
-	snprintf(st->tunnel, sizeof(st->tunnel), "%s", t->name);
-	snprintf(st->origin, sizeof(st->origin), "%s", origin);
-	snprintf(st->dest_host, sizeof(st->dest_host), "%s", host);
-	st->dest_port = port;
+	snprintf(st->tunnel, sizeof(st->tunnel), "%s", o->tunnel);
+	snprintf(st->origin, sizeof(st->origin), "%s", o->origin);
+	snprintf(st->dest_host, sizeof(st->dest_host), "%s", o->host);
+	st->dest_port = o->port;
 	st->rx_window = session_daemon(s)->cfg->stream_window;
 	session_add_stream(s, st);
-	attach_tunnel(st, tunnels_find_client(session_daemon(s), t->name));
+	attach_tunnel(st, o->ts);
 	if (session_state(s) == SESSION_UP) {
 		session_stream_assign(s, st);
 		stream_start_client(st, st->id, session_peer_window(s));
 	} else {
-		ev_timer_set(&st->timer, wait_timeout, 0);
+		ev_timer_set(&st->timer, session_daemon(s)->cfg->wait_timeout_s, 0);
 		ev_timer_start(session_daemon(s)->loop, &st->timer);
 	}
 	return st;
@@ -458,7 +595,8 @@ void stream_start_client(struct stream *st, uint32_t id, uint64_t peer_window)
 	flow_init(&st->flow, st->rx_window, peer_window);
 	if (p)
 		session_commit(st->session, st->channel,
-		               tt_frame_put_syn(p, st->id, st->rx_window, st->dest_host, st->dest_port));
+		               tt_frame_put_endpoint(p, TT_FRAME_SYN, st->syn_flags, st->id, st->rx_window,
+		                                     st->dest_host, st->dest_port));
 	if (st->early_len && st->early_len <= flow_tx_credit(&st->flow) &&
 	    (p = session_reserve(st->session, st->channel, TT_FRAME_HEADER + 2 + COMPRESS_BOUND(st->early_len)))) {
 		memcpy(p + TT_FRAME_HEADER, st->early, st->early_len);
@@ -469,13 +607,17 @@ void stream_start_client(struct stream *st, uint32_t id, uint64_t peer_window)
 	free(st->early);
 	st->early = NULL;
 	st->early_len = 0;
+	if (is_datagram(st))
+		start_idle_timer(st);
 	stream_update_read(st);
 }
 
 /* ---- server side ---- */
 
-void stream_new_server(struct session *s, uint32_t id, const struct tt_syn *syn)
+void stream_new_server(struct session *s, uint32_t id, const struct tt_syn *syn, uint8_t flags,
+                       const struct tt_client_tunnel *line)
 {
+	struct daemon *d = session_daemon(s);
 	struct stream *st = stream_alloc(s);
 
 	if (!st)
@@ -483,13 +625,24 @@ void stream_new_server(struct session *s, uint32_t id, const struct tt_syn *syn)
 	st->id = id;
 	st->channel = (uint8_t)(id % SESSION_CHANNELS);
 	st->state = STREAM_DIALING;
-	snprintf(st->dest_host, sizeof(st->dest_host), "%s", syn->host);
-	st->dest_port = syn->port;
-	st->rx_window = session_daemon(s)->cfg->stream_window;
+	st->syn_flags = flags;
+	if (line) {
+		/* A reverse line: the destination is ours to choose, not the peer's. */
+		snprintf(st->tunnel, sizeof(st->tunnel), "%s", line->name);
+		snprintf(st->dest_host, sizeof(st->dest_host), "%s", line->remote_host);
+		st->dest_port = line->remote_port;
+	} else {
+		snprintf(st->dest_host, sizeof(st->dest_host), "%s", syn->host);
+		st->dest_port = syn->port;
+	}
+	st->rx_window = d->cfg->stream_window;
 	flow_init(&st->flow, st->rx_window, syn->window); /* as our HELLO promised */
 	session_add_stream(s, st);
-	attach_tunnel(st, tunnels_server(session_daemon(s), session_pubkey(s), syn->host, syn->port));
-	dial_start(session_daemon(s), st, syn->host, syn->port); /* may end the stream */
+	attach_tunnel(st, line ? tunnels_find_client(d, line->name)
+	                       : tunnels_server(d, session_pubkey(s), syn->host, syn->port));
+	/* may end the stream */
+	dial_start(d, st, st->dest_host, st->dest_port,
+	           (is_datagram(st) ? DIAL_DATAGRAM : 0) | (line ? 0 : DIAL_CHECK_PERMIT));
 }
 
 void stream_dial_done(struct stream *st, int fd, uint8_t reason, const char *detail)
@@ -507,6 +660,8 @@ void stream_dial_done(struct stream *st, int fd, uint8_t reason, const char *det
 	set_fd(st, fd);
 	st->state = STREAM_OPEN;
 	send_frame_u32(st, TT_FRAME_SYNACK, st->rx_window);
+	if (is_datagram(st))
+		start_idle_timer(st);
 	/* What arrived while we were dialling waits in the queue. */
 	if (st->rx_head)
 		ev_io_start(loop_of(st), &st->wio);

@@ -14,6 +14,7 @@
 #define TOXTUN_STREAM_H
 
 #include <ev.h>
+#include <sys/socket.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -24,6 +25,7 @@
 struct session;
 struct dial;
 struct tunnel_stats;
+struct udpfwd;
 
 enum stream_state {
 	STREAM_WAITING,   /* client: accepted, the tunnel is not up yet */
@@ -48,6 +50,7 @@ struct stream {
 	bool from_client_side;             /* we accepted it locally (we sent SYN) */
 	bool synack;                       /* client: the destination answered */
 	uint8_t proxy;                     /* enum proxy_kind: answer the local client on SYNACK/RST */
+	uint8_t syn_flags;                 /* TT_FRAME_FLAG_REVERSE / TT_FRAME_FLAG_UDP of its SYN */
 	uint8_t *early;                    /* bytes read during a proxy handshake, sent after SYN */
 	size_t early_len;
 	char tunnel[TT_NAME_MAX];          /* client: tunnel name; server: "" */
@@ -64,22 +67,49 @@ struct stream {
 	double opened;
 	struct dial *dial;
 	struct tunnel_stats *ts;           /* the tunnel it counts towards, or NULL */
+	/* datagram streams: the client side shares its forward's socket (fd is
+	 * -1) and answers the source address; both sides expire when idle */
+	struct udpfwd *udp;
+	struct stream *udp_next;
+	struct sockaddr_storage udp_source;
+	double last_active;
+	uint64_t dropped;                  /* datagrams dropped: no credit or no room */
 	ev_io rio, wio;
-	ev_timer timer;                    /* WAITING: wait timeout */
+	ev_timer timer;                    /* WAITING: wait timeout; datagrams: idle timeout */
+};
+
+/* What a locally accepted connection (or datagram flow) asks for. */
+struct stream_open {
+	const char *tunnel;            /* the line's name, for logs */
+	struct tunnel_stats *ts;       /* the tunnel it counts towards, or NULL */
+	const char *origin;            /* the local peer */
+	const char *host;              /* the destination sent in SYN */
+	uint16_t port;
+	uint8_t syn_flags;
+	int proxy;                     /* enum proxy_kind */
+	const uint8_t *early;          /* bytes to send right after SYN */
+	size_t early_len;
 };
 
 /* A locally accepted connection (client side). The stream waits until the
  * session is up, then stream_start_client sends SYN. */
 struct stream *stream_new_client(struct session *s, int fd, const struct tt_client_tunnel *t,
-                                 const char *origin, double wait_timeout);
+                                 const char *origin);
 /* The same with a destination chosen per connection (a proxy request), the
  * proxy kind to answer in, and bytes the client already sent after it. */
 struct stream *stream_new_client_to(struct session *s, int fd, const struct tt_client_tunnel *t,
                                     const char *origin, const char *host, uint16_t port,
-                                    int proxy, const uint8_t *early, size_t early_len,
-                                    double wait_timeout);
-/* Server side: a SYN arrived. Dials; answers SYNACK or RST. */
-void stream_new_server(struct session *s, uint32_t id, const struct tt_syn *syn);
+                                    int proxy, const uint8_t *early, size_t early_len);
+/* The general form of the two above: fd is -1 for a datagram flow on a UDP
+ * forward. NULL (and fd closed) when out of memory. */
+struct stream *stream_open_local(struct session *s, int fd, const struct stream_open *o);
+/* A SYN arrived. Dials syn's destination after the permit check, or, for a
+ * reverse SYN (line set), the line's own destination; answers SYNACK or RST. */
+void stream_new_server(struct session *s, uint32_t id, const struct tt_syn *syn, uint8_t flags,
+                       const struct tt_client_tunnel *line);
+/* A datagram from the local side of a datagram stream: sent as one DATA
+ * frame, or dropped (no credit, session busy), as UDP may. */
+void stream_send_datagram(struct stream *st, const uint8_t *data, size_t len);
 
 void stream_start_client(struct stream *st, uint32_t id, uint64_t peer_window);
 

@@ -27,6 +27,11 @@ enum tt_tunnel_kind {
 	TT_TUNNEL_FORWARD,  /* name = [localip:]localport:remoteip:remoteport:toxid (ssh -L) */
 	TT_TUNNEL_SOCKS,    /* name = socks5:[localip:]localport:toxid (ssh -D): SOCKS5 and
 	                       HTTP CONNECT on one port; remote_host/remote_port unused */
+	TT_TUNNEL_REVERSE,  /* name = reverse:[serverip:]serverport:localhost:localport:toxid
+	                       (ssh -R): the server listens (listen_*), connections come
+	                       back to remote_* on the client's side */
+	TT_TUNNEL_UDP,      /* name = udp:[localip:]localport:remoteip:remoteport:toxid:
+	                       datagrams, one session per source address */
 };
 
 /* [client] name = [localip:]localport:remoteip:remoteport:toxid */
@@ -34,7 +39,8 @@ struct tt_client_tunnel {
 	enum tt_tunnel_kind kind;
 	char name[TT_NAME_MAX];
 	char listen_host[TT_HOST_MAX]; /* "127.0.0.1" when omitted, "*" = every interface,
-	                                  IPv6 literals stored without brackets */
+	                                  IPv6 literals stored without brackets; for
+	                                  reverse lines an address on the server */
 	uint16_t listen_port;          /* 1..65535 */
 	char remote_host[TT_HOST_MAX]; /* IP literal (no brackets) or host name */
 	uint16_t remote_port;          /* 1..65535 */
@@ -47,6 +53,7 @@ struct tt_client_tunnel {
 struct tt_permit {
 	char host[TT_HOST_MAX];
 	bool any_host;
+	bool loopback;  /* permit_listen without an address: loopback addresses only */
 	uint16_t port;
 };
 
@@ -72,6 +79,10 @@ struct tt_config {
 	size_t n_permits;
 	uint8_t (*allow)[TT_PUBKEY_SIZE]; /* none: anyone holding the Tox ID */
 	size_t n_allow;
+	struct tt_permit *permit_listen; /* where clients' reverse lines may listen; none:
+	                                    nowhere. "[ip:]port": no ip = loopback only,
+	                                    "*" = any address / any port */
+	size_t n_permit_listen;
 
 	/* [client] */
 	bool has_client;
@@ -93,6 +104,8 @@ struct tt_config {
 	                                  16384..67108864 */
 	unsigned max_streams;          /* per peer: default 4096, 1..65536 */
 	unsigned max_waiting;          /* client connections waiting per tunnel: default 256, 1..65536 */
+	unsigned udp_timeout_s;        /* a UDP forward's session ends after this long without a
+	                                  datagram either way: default 60, 1..86400 */
 };
 
 /* Parse and validate the whole file. On failure *out is untouched and err holds
@@ -112,6 +125,7 @@ bool tt_config_load_buffer(const char *path, const char *text, size_t len,
 bool tt_parse_client_line(const char *name, const char *value,
                           struct tt_client_tunnel *out, char *err, size_t errlen);
 bool tt_parse_permit(const char *value, struct tt_permit *out, char *err, size_t errlen);
+bool tt_parse_permit_listen(const char *value, struct tt_permit *out, char *err, size_t errlen);
 bool tt_parse_pubkey(const char *hex, uint8_t out[TT_PUBKEY_SIZE], char *err, size_t errlen);
 bool tt_parse_node_entry(const char *value, struct tt_node_entry *out, char *err, size_t errlen);
 bool tt_parse_bool(const char *value, bool *out, char *err, size_t errlen);
@@ -127,6 +141,9 @@ void tt_hex_format(const uint8_t *bytes, size_t n, char *out); /* out: 2n+1 byte
  * string literal (no brackets). With no permit lines only loopback passes. */
 bool tt_permit_check(const struct tt_config *cfg, const char *requested_name,
                      const char *addr, uint16_t port);
+
+/* May a client's reverse line listen on host ("*", an IP literal) and port? */
+bool tt_permit_listen_check(const struct tt_config *cfg, const char *host, uint16_t port);
 
 /* Is this public key allowed to use the server? True when there is no allow line. */
 bool tt_allow_check(const struct tt_config *cfg, const uint8_t pubkey[TT_PUBKEY_SIZE]);

@@ -7,8 +7,8 @@
  *   0       1       2 .. 5          6 .. 7
  *   type    flags   stream id (BE)  payload length (BE)   payload ...
  *
- * Stream 0 is the session itself (HELLO, SHUTDOWN); every other frame names a
- * stream. The node that opened the ENet connection allocates odd stream ids,
+ * Stream 0 is the session itself (HELLO, SHUTDOWN, LISTEN, LISTEN_REPLY);
+ * every other frame names a stream. The node that opened the ENet connection allocates odd stream ids,
  * the other even ones, so ids never collide. All frames of one stream travel
  * on one channel, which keeps them in order.
  *
@@ -37,9 +37,16 @@ enum tt_frame_type {
 	TT_FRAME_FIN = 6,      /* half-close: no more data in this direction */
 	TT_FRAME_WINDOW = 7,   /* credit: u32 more bytes the sender may send */
 	TT_FRAME_SHUTDOWN = 8, /* stream 0: the session ends; reason code and text */
+	TT_FRAME_LISTEN = 9,   /* stream 0: listen for me (1) or stop (0), port and host */
+	TT_FRAME_LISTEN_REPLY = 10, /* stream 0: the answer to LISTEN: reason (0 = listening),
+	                               port and host as asked */
+	TT_FRAME_TYPE_MAX = 10,
 };
 
-#define TT_FRAME_FLAG_LZ4 0x01
+#define TT_FRAME_FLAG_LZ4 0x01      /* DATA */
+#define TT_FRAME_FLAG_REVERSE 0x02  /* SYN: for a reverse line; host and port name the
+                                       listening address, the receiver picks the destination */
+#define TT_FRAME_FLAG_UDP 0x04      /* SYN: a datagram stream, one DATA frame a datagram */
 
 /* Reasons carried by RST and SHUTDOWN. Stable on the wire: append only. */
 enum tt_reason {
@@ -56,7 +63,9 @@ enum tt_reason {
 	TT_REASON_INCOMPATIBLE = 10,  /* protocol versions do not overlap */
 	TT_REASON_RESTARTED = 11,     /* the peer restarted; its streams are gone */
 	TT_REASON_NOT_SERVER = 12,    /* the node does not serve tunnels */
-	TT_REASON_MAX = 12,
+	TT_REASON_IDLE = 13,          /* a datagram session ended for idleness */
+	TT_REASON_LISTEN = 14,        /* cannot listen there (address in use, unavailable) */
+	TT_REASON_MAX = 14,
 };
 
 const char *tt_reason_str(uint8_t reason);
@@ -77,6 +86,8 @@ struct tt_hello {
 	uint64_t boot_id;     /* random per process start: a new one means a restart */
 };
 
+/* SYN, LISTEN and LISTEN_REPLY: a 32-bit value (SYN: initial window; LISTEN:
+ * 1 listen, 0 stop; LISTEN_REPLY: reason), a port and a host. */
 struct tt_syn {
 	uint32_t window;
 	uint16_t port;
@@ -105,6 +116,9 @@ uint32_t tt_frame_get_u32(const struct tt_frame *f); /* SYNACK and WINDOW */
 size_t tt_frame_put_header(uint8_t *out, uint8_t type, uint8_t flags, uint32_t stream, uint16_t len);
 size_t tt_frame_put_hello(uint8_t *out, const struct tt_hello *h);
 size_t tt_frame_put_syn(uint8_t *out, uint32_t stream, uint32_t window, const char *host, uint16_t port);
+/* SYN with flags, LISTEN, LISTEN_REPLY: the SYN layout under another type. */
+size_t tt_frame_put_endpoint(uint8_t *out, uint8_t type, uint8_t flags, uint32_t stream,
+                             uint32_t value, const char *host, uint16_t port);
 size_t tt_frame_put_u32(uint8_t *out, uint8_t type, uint32_t stream, uint32_t value);
 size_t tt_frame_put_rst(uint8_t *out, uint8_t type, uint32_t stream, uint8_t reason, const char *text);
 size_t tt_frame_put_empty(uint8_t *out, uint8_t type, uint32_t stream);

@@ -78,12 +78,15 @@ static void check_frame(const uint8_t *frame, long n, const struct tt_frame *f)
 		REQUIRE(memcmp(enc + TT_FRAME_HEADER, frame + TT_FRAME_HEADER, TT_HELLO_LEN) == 0);
 		break;
 	}
-	case TT_FRAME_SYN: {
+	case TT_FRAME_SYN:
+	case TT_FRAME_LISTEN:
+	case TT_FRAME_LISTEN_REPLY: {
 		struct tt_syn s;
 
 		tt_frame_get_syn(f, &s);
 		REQUIRE(strlen(s.host) == f->payload[6] && s.port != 0);
-		same_bytes(frame, n, tt_frame_put_syn(enc, f->stream, s.window, s.host, s.port));
+		same_bytes(frame, n, tt_frame_put_endpoint(enc, f->type, f->flags, f->stream, s.window,
+		                                           s.host, s.port));
 		break;
 	}
 	case TT_FRAME_SYNACK:

@@ -370,7 +370,7 @@ static void test_data(void)
 
 static void test_unknown_type(void)
 {
-	static const uint8_t types[] = {0, TT_FRAME_SHUTDOWN + 1, 0x10, 0x7f, 0x80, 0xff};
+	static const uint8_t types[] = {0, TT_FRAME_TYPE_MAX + 1, 0x10, 0x7f, 0x80, 0xff};
 	uint8_t b[TT_FRAME_HEADER + 4] = {0};
 	struct tt_frame f;
 	const char *err;
@@ -499,10 +499,55 @@ static void test_bad_syn(void)
 	n = tt_frame_put_syn(b, 1, 1, "host", 0);
 	BAD(b, n, "SYN to port 0");
 
-	/* Flags. */
+	/* Flags: REVERSE or UDP, not both, nothing else. */
 	n = tt_frame_put_syn(b, 1, 1, "host", 80);
 	b[1] = TT_FRAME_FLAG_LZ4;
 	BAD(b, n, "bad flags");
+	b[1] = TT_FRAME_FLAG_REVERSE | TT_FRAME_FLAG_UDP;
+	BAD(b, n, "bad flags");
+	b[1] = 0x80;
+	BAD(b, n, "bad flags");
+}
+
+static void test_listen(void)
+{
+	uint8_t b[TT_FRAME_CONTROL_MAX];
+	struct tt_frame f;
+	struct tt_syn syn;
+	const char *err = NULL;
+	size_t n;
+
+	/* SYN flags survive the round trip. */
+	n = tt_frame_put_endpoint(b, TT_FRAME_SYN, TT_FRAME_FLAG_REVERSE, 3, 4096, "127.0.0.1", 8080);
+	CHECK(tt_frame_decode(b, n, &f, &err) == (long)n);
+	CHECK_EQ_U(f.flags, TT_FRAME_FLAG_REVERSE);
+	n = tt_frame_put_endpoint(b, TT_FRAME_SYN, TT_FRAME_FLAG_UDP, 3, 4096, "10.0.0.1", 53);
+	CHECK(tt_frame_decode(b, n, &f, &err) == (long)n);
+	CHECK_EQ_U(f.flags, TT_FRAME_FLAG_UDP);
+
+	/* LISTEN and its reply: stream 0, the SYN layout. */
+	n = tt_frame_put_endpoint(b, TT_FRAME_LISTEN, 0, 0, 1, "*", 2222);
+	CHECK(tt_frame_decode(b, n, &f, &err) == (long)n);
+	CHECK_EQ_U(f.type, TT_FRAME_LISTEN);
+	tt_frame_get_syn(&f, &syn);
+	CHECK(syn.window == 1 && syn.port == 2222 && !strcmp(syn.host, "*"));
+	n = tt_frame_put_endpoint(b, TT_FRAME_LISTEN_REPLY, 0, 0, TT_REASON_LISTEN, "::1", 2222);
+	CHECK(tt_frame_decode(b, n, &f, &err) == (long)n);
+	tt_frame_get_syn(&f, &syn);
+	CHECK(syn.window == TT_REASON_LISTEN && syn.port == 2222 && !strcmp(syn.host, "::1"));
+
+	n = tt_frame_put_endpoint(b, TT_FRAME_LISTEN, 0, 1, 1, "*", 2222);
+	BAD(b, n, "LISTEN on a stream");
+	n = tt_frame_put_endpoint(b, TT_FRAME_LISTEN, 0, 0, 2, "*", 2222);
+	BAD(b, n, "bad LISTEN");
+	n = tt_frame_put_endpoint(b, TT_FRAME_LISTEN_REPLY, 0, 0, TT_REASON_MAX + 1, "*", 2222);
+	BAD(b, n, "bad LISTEN");
+	n = tt_frame_put_endpoint(b, TT_FRAME_LISTEN, 0, 0, 1, "*", 0);
+	BAD(b, n, "LISTEN on port 0");
+	n = tt_frame_put_endpoint(b, TT_FRAME_LISTEN, TT_FRAME_FLAG_REVERSE, 0, 1, "*", 22);
+	BAD(b, n, "bad flags");
+	n = tt_frame_put_endpoint(b, TT_FRAME_LISTEN_REPLY, 0, 0, 0, "", 22);
+	BAD(b, n, "bad LISTEN");
 }
 
 static void test_bad_lengths(void)
@@ -634,6 +679,8 @@ static void test_reason_str(void)
 		[TT_REASON_INCOMPATIBLE] = "incompatible protocol version",
 		[TT_REASON_RESTARTED] = "peer restarted",
 		[TT_REASON_NOT_SERVER] = "peer is not a server",
+		[TT_REASON_IDLE] = "idle",
+		[TT_REASON_LISTEN] = "cannot listen there",
 	};
 
 	/* The table here must cover every reason the header declares. */
@@ -846,6 +893,7 @@ int main(void)
 	RUN(test_bad_hello);
 	RUN(test_stream_zero);
 	RUN(test_bad_syn);
+	RUN(test_listen);
 	RUN(test_bad_lengths);
 	RUN(test_bad_data);
 	RUN(test_bad_reason);
