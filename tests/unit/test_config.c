@@ -842,6 +842,66 @@ static void test_socks_lines(void)
 	CHECK(refused("[client]\na = socks5:1080:" ID1 "\nb = 1080:h:1:" ID1 "\n", 3, "already used"));
 }
 
+static void test_reverse_and_udp_lines(void)
+{
+	struct tt_client_tunnel t;
+	struct tt_permit p;
+	struct tt_config *cfg;
+
+	/* reverse: the listening address is the server's, 127.0.0.1 by default. */
+	CHECK(tt_parse_client_line("back", "reverse:2222:localhost:22:" ID1, &t, err, sizeof(err)));
+	CHECK(t.kind == TT_TUNNEL_REVERSE && !strcmp(t.listen_host, "127.0.0.1") && t.listen_port == 2222 &&
+	      !strcmp(t.remote_host, "localhost") && t.remote_port == 22);
+	CHECK(tt_parse_client_line("back", "REVERSE:*:2222:[::1]:22:" ID1, &t, err, sizeof(err)));
+	CHECK(t.kind == TT_TUNNEL_REVERSE && !strcmp(t.listen_host, "*") && !strcmp(t.remote_host, "::1"));
+	CHECK(says(tt_parse_client_line("back", "reverse:2222:22:" ID1, &t, err, sizeof(err)),
+	           "expected reverse:[serverip:]serverport:localhost:localport:toxid, got 3 fields"));
+	CHECK(says(tt_parse_client_line("back", "reverse:host:2222:h:22:" ID1, &t, err, sizeof(err)),
+	           "bad host"));
+	/* udp: the shape of a forward line. */
+	CHECK(tt_parse_client_line("dns", "udp:5353:10.0.0.1:53:" ID1, &t, err, sizeof(err)));
+	CHECK(t.kind == TT_TUNNEL_UDP && !strcmp(t.listen_host, "127.0.0.1") && t.listen_port == 5353 &&
+	      !strcmp(t.remote_host, "10.0.0.1") && t.remote_port == 53);
+	CHECK(says(tt_parse_client_line("dns", "udp:5353:53:" ID1, &t, err, sizeof(err)),
+	           "expected udp:[localip:]localport:remoteip:remoteport:toxid"));
+
+	/* A UDP port, a TCP port and a port on the server do not clash... */
+	cfg = load("[client]\na = 5353:h:1:" ID1 "\nb = udp:5353:h:1:" ID1 "\nc = reverse:5353:h:1:" ID1 "\n");
+	CHECK(cfg && cfg->n_tunnels == 3);
+	tt_config_free(cfg);
+	/* ... but two of one kind do, and two reverse lines only on one server. */
+	CHECK(refused("[client]\na = udp:53:h:1:" ID1 "\nb = udp:*:53:h:2:" ID1 "\n", 3, "already used"));
+	CHECK(refused("[client]\na = reverse:80:h:1:" ID1 "\nb = reverse:80:h:2:" ID1 "\n", 3, "already used"));
+	cfg = load("[client]\na = reverse:80:h:1:" ID1 "\nb = reverse:80:h:2:" ID2 "\n");
+	CHECK(cfg && cfg->n_tunnels == 2);
+	tt_config_free(cfg);
+
+	/* permit_listen = [ip:]port: no ip = loopback only; "*" = any. */
+	CHECK(tt_parse_permit_listen("2222", &p, err, sizeof(err)) && p.loopback && p.port == 2222);
+	CHECK(tt_parse_permit_listen("*", &p, err, sizeof(err)) && p.loopback && p.port == 0);
+	CHECK(tt_parse_permit_listen("*:8080", &p, err, sizeof(err)) && p.any_host && p.port == 8080);
+	CHECK(says(tt_parse_permit_listen("70000", &p, err, sizeof(err)), "bad port"));
+	CHECK(says(tt_parse_permit_listen("x:y", &p, err, sizeof(err)), "bad port"));
+	cfg = load("[server]\npermit_listen = 2222\npermit_listen = 10.0.0.0/8:*\npermit_listen = *:8080\n"
+	           "[link]\nudp_timeout = 5\n");
+	CHECK(cfg && cfg->n_permit_listen == 3 && cfg->udp_timeout_s == 5);
+	if (cfg) {
+		CHECK(tt_permit_listen_check(cfg, "127.0.0.1", 2222));
+		CHECK(tt_permit_listen_check(cfg, "::1", 2222));
+		CHECK(!tt_permit_listen_check(cfg, "192.168.1.1", 2222));
+		CHECK(!tt_permit_listen_check(cfg, "*", 2222));
+		CHECK(!tt_permit_listen_check(cfg, "127.0.0.1", 2223));
+		CHECK(tt_permit_listen_check(cfg, "10.1.2.3", 9));
+		CHECK(tt_permit_listen_check(cfg, "*", 8080));
+		CHECK(tt_permit_listen_check(cfg, "192.168.1.1", 8080));
+	}
+	tt_config_free(cfg);
+	cfg = load("[server]\n");
+	CHECK(cfg && !tt_permit_listen_check(cfg, "127.0.0.1", 2222) && cfg->udp_timeout_s == 60);
+	tt_config_free(cfg);
+	CHECK(refused("[link]\nudp_timeout = 0\n", 2, "out of range 1..86400"));
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0); /* keep stdout and stderr in order */
@@ -864,6 +924,7 @@ int main(void)
 	group("a file with every key", test_full_file);
 	group("listen addresses shared correctly", test_listen_sharing);
 	group("socks5 lines and credentials", test_socks_lines);
+	group("reverse and udp lines, permit_listen", test_reverse_and_udp_lines);
 	group("error messages", test_errors);
 	group("files on disk", test_files);
 
