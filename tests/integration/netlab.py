@@ -21,11 +21,26 @@ and the router forwards it normally. With emulate_pub, the client's traffic to
 and from pub takes the same two devices too (the emulated link is then the
 client's whole access link; srv <-> pub stays clean).
 
-Python 3 standard library only; needs root, `ip` (iproute2), /dev/net/tun.
+With nat=("cli", "srv") (either or both), that host sits behind a NAT router
+of its own, namespace "<role>-nat": the host gets 10.77.1x.2 on a private
+link to it, and the NAT router takes the host's place on the router link
+(10.77.x.2) and masquerades everything leaving there (nftables). Nothing
+routes to the private networks, so cli and srv see only each other's
+translated address and must hole-punch (or use pub's TCP relay):
+
+    cli 10.77.11.2 -- cli-nat 10.77.11.1 | 10.77.1.2 ---- r-cli 10.77.1.1 (router)
+
+block(role, proto) and unblock() drop forwarded traffic to and from one side
+in the router (nftables): UDP only to force the TCP relay, or everything for
+an outage of that side's access link (its way to pub included).
+
+Python 3 standard library only; needs root, `ip` (iproute2), /dev/net/tun;
+`nft` (nftables) for NAT and block().
 """
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -34,14 +49,33 @@ import toxnet
 
 ROLES = ("cli", "srv", "pub", "router")
 SUBNET = {"cli": 1, "srv": 2, "pub": 3}
+NATTABLE = ("cli", "srv")  # roles that can sit behind a NAT router (Lab nat=)
 NS_PREFIX = "toxtun-"
-_NS_RE = re.compile(r"^toxtun-(\d+)-[0-9a-f]+-(cli|srv|pub|router)$")
+_NS_RE = re.compile(r"^toxtun-(\d+)-[0-9a-f]+-(cli|srv|pub|router|cli-nat|srv-nat)$")
 C2S_TABLE, S2C_TABLE = 100, 101
 
 
 def address(role):
     """The address of a host namespace (cli, srv, pub) on its router link."""
     return "10.77.%d.2" % SUBNET[role]
+
+
+def private_address(role):
+    """The address of a host behind its NAT router (Lab nat=)."""
+    return "10.77.%d.2" % (10 + SUBNET[role])
+
+
+def nft(netns, script):
+    """Load an nftables script (`nft -f -`) in namespace netns."""
+    try:
+        result = subprocess.run(["ip", "netns", "exec", netns, "nft", "-f", "-"], input=script,
+                                capture_output=True, text=True, timeout=30)
+    except OSError as exc:
+        raise toxnet.HarnessError("cannot run nft: %s" % exc)
+    if result.returncode != 0:
+        raise toxnet.HarnessError("nft in %s failed: %s\n%s" % (netns, result.stderr.strip(),
+                                                                 toxnet.indent(script)))
+    return result.stdout
 
 
 def netem_binary():
@@ -59,8 +93,11 @@ def netem_binary():
                               "tried %s" % ", ".join(p for p in candidates if p))
 
 
-def missing_requirements():
-    """Why this machine cannot run a Lab, or None."""
+def missing_requirements(nftables=False):
+    """Why this machine cannot run a Lab (with NAT or block(): nftables=True),
+    or None."""
+    if nftables and not shutil.which("nft"):
+        return "no `nft` command (nftables)"
     if os.geteuid() != 0:
         return "needs root (network namespaces, TUN devices)"
     if not os.path.exists("/dev/net/tun"):
@@ -189,7 +226,7 @@ class Lab:
     the link from 24 000 to 10 000 packets/s."""
 
     def __init__(self, workdir, c2s=None, s2c=None, emulate_pub=False, realtime=False, nice=-10,
-                 seed=1):
+                 seed=1, nat=()):
         self.workdir = workdir
         self.c2s = c2s or LinkSpec()
         self.s2c = s2c or LinkSpec()
@@ -197,8 +234,13 @@ class Lab:
         self.realtime = realtime
         self.nice = nice
         self.seed = seed
+        self.nat = tuple(nat)
+        if any(role not in NATTABLE for role in self.nat):
+            raise ValueError("nat= takes roles among %s, not %r" % (NATTABLE, nat))
         self.tag = "%s%d-%s" % (NS_PREFIX, os.getpid(), os.urandom(3).hex())
-        self.ns = {role: "%s-%s" % (self.tag, role) for role in ROLES}
+        self.ns = {role: "%s-%s" % (self.tag, role)
+                   for role in ROLES + tuple(r + "-nat" for r in self.nat)}
+        self.blocked = set()  # (role, proto) pairs dropped in the router, see block()
         self.netem_log = toxnet.LogFile(os.path.join(workdir, "netem.log"))
         self.netem = None
         self.netem_exit = None  # exit status of the last netem stopped (None: killed)
@@ -210,11 +252,11 @@ class Lab:
     # Building
 
     def start(self, timeout=30.0):
-        missing = missing_requirements()
+        missing = missing_requirements(nftables=bool(self.nat))
         if missing:
             raise toxnet.HarnessError("netlab: %s" % missing)
         binary = netem_binary()
-        for role in ROLES:
+        for role in self.ns:
             ip("netns", "add", self.ns[role])
             self._created.append(self.ns[role])
             ip("-n", self.ns[role], "link", "set", "lo", "up")
@@ -224,13 +266,17 @@ class Lab:
         _sysctl(router, "net.ipv4.ip_forward=1", "net.ipv4.conf.all.rp_filter=0",
                 "net.ipv4.conf.default.rp_filter=0")
         for role, net in SUBNET.items():
+            # Behind a NAT, the NAT router is what the router sees as `role`.
+            outer = self.ns[role + "-nat"] if role in self.nat else self.ns[role]
             ip("-n", router, "link", "add", "r-" + role, "type", "veth",
-               "peer", "name", "eth0", "netns", self.ns[role])
+               "peer", "name", "eth0", "netns", outer)
             ip("-n", router, "addr", "add", "10.77.%d.1/24" % net, "dev", "r-" + role)
             ip("-n", router, "link", "set", "r-" + role, "up")
-            ip("-n", self.ns[role], "addr", "add", "%s/24" % address(role), "dev", "eth0")
-            ip("-n", self.ns[role], "link", "set", "eth0", "up")
-            ip("-n", self.ns[role], "route", "add", "default", "via", "10.77.%d.1" % net)
+            ip("-n", outer, "addr", "add", "%s/24" % address(role), "dev", "eth0")
+            ip("-n", outer, "link", "set", "eth0", "up")
+            ip("-n", outer, "route", "add", "default", "via", "10.77.%d.1" % net)
+        for role in self.nat:
+            self._start_nat(role)
         for dev in ("c2s", "s2c"):
             ip("-n", router, "tuntap", "add", "dev", dev, "mode", "tun")
             # A long queue between the kernel and netem: a burst while netem
@@ -250,6 +296,84 @@ class Lab:
         self._binary = binary
         self.start_netem(timeout=timeout)
         return self
+
+    def _start_nat(self, role):
+        gateway, host = self.ns[role + "-nat"], self.ns[role]
+        private = private_address(role).rsplit(".", 1)[0]
+        ip("-n", gateway, "link", "add", "lan", "type", "veth", "peer", "name", "eth0",
+           "netns", host)
+        ip("-n", gateway, "addr", "add", "%s.1/24" % private, "dev", "lan")
+        ip("-n", gateway, "link", "set", "lan", "up")
+        ip("-n", host, "addr", "add", "%s/24" % private_address(role), "dev", "eth0")
+        ip("-n", host, "link", "set", "eth0", "up")
+        ip("-n", host, "route", "add", "default", "via", "%s.1" % private)
+        _sysctl(gateway, "net.ipv4.ip_forward=1")
+        # A home router: the host's connections leave with the NAT's address
+        # (Linux keeps the source port when it is free: an endpoint-independent
+        # mapping), and only replies to them come in.
+        nft(gateway, """
+table ip nat {
+    chain postrouting {
+        type nat hook postrouting priority srcnat; policy accept;
+        oifname "eth0" counter masquerade
+    }
+}
+table inet filter {
+    # Unsolicited packets from outside are dropped before conntrack confirms
+    # them: a confirmed entry for a peer's early hole-punching packet would
+    # clash with the host's own packet to that peer a moment later, and the
+    # NAT would give that one another port (hole punching would then fail).
+    chain input {
+        type filter hook input priority filter; policy accept;
+        iifname "eth0" ct state new drop
+    }
+    chain forward {
+        type filter hook forward priority filter; policy drop;
+        ct state established,related accept
+        iifname "lan" accept
+    }
+}
+""")
+
+    def nat_translations(self, role):
+        """Packets the NAT router of `role` has masqueraded so far."""
+        text = nft(self.ns[role + "-nat"], "list chain ip nat postrouting\n")
+        match = re.search(r"counter packets (\d+)", text)
+        return int(match.group(1)) if match else 0
+
+    def host_address(self, role):
+        """Where the host `role` really is: its private address behind a NAT."""
+        return private_address(role) if role in self.nat else address(role)
+
+    def block(self, role, proto=None):
+        """Drop, in the router, every forwarded packet to or from `role`'s side
+        of proto ("udp", "tcp"; None: everything) until unblock()."""
+        self.blocked.add((role, proto))
+        self._apply_blocks()
+
+    def unblock(self, role=None, proto=None):
+        """Lift the blocks of `role` (None: every side) and proto (None: all)."""
+        self.blocked = {(r, p) for r, p in self.blocked
+                        if not ((role is None or r == role) and (proto is None or p == proto))}
+        self._apply_blocks()
+
+    def _apply_blocks(self):
+        rules = []
+        for role, proto in sorted(self.blocked, key=str):
+            match = "meta l4proto %s " % proto if proto else ""
+            rules += ['iifname "r-%s" %sdrop' % (role, match),
+                      'oifname "r-%s" %sdrop' % (role, match)]
+        # One transaction: the old table goes and the new one comes at once.
+        nft(self.ns["router"], """
+table inet toxtun-block
+delete table inet toxtun-block
+table inet toxtun-block {
+    chain forward {
+        type filter hook forward priority filter; policy accept;
+        %s
+    }
+}
+""" % "\n        ".join(rules))
 
     def start_netem(self, c2s=None, s2c=None, timeout=30.0):
         """(Re)start netem, optionally with new link settings. While it is not
@@ -330,3 +454,63 @@ class Lab:
             for netns in reversed(self._created):
                 _delete_namespace(netns)
             self._created = []
+
+
+# --------------------------------------------------------------------------
+# For tests: a tunnel across a Lab
+
+
+def require_lab(sc, nftables=False):
+    """Skip the scenario (toxnet.Scenario.skip) when this machine cannot
+    build a Lab: not root, no TUN device, netem not built, no nftables."""
+    missing = missing_requirements(nftables)
+    if missing:
+        sc.skip(missing)
+    try:
+        netem_binary()
+    except toxnet.HarnessError as exc:
+        sc.skip("%s (TOXTUN_BENCH=OFF?)" % exc)
+
+
+def start_lab(sc, lab):
+    """Start `lab`, registered with the scenario so that it is always removed."""
+    sc.add(lab)
+    sc.step("namespaces, router and netem are up", lab.start)
+    sc.note(lab.describe() + ("; behind NAT: %s" % ", ".join(lab.nat) if lab.nat else ""))
+    return lab
+
+
+def start_tunnel(sc, lab, destinations, ini_extra="", udp=True, verbose=True):
+    """tox-bootstrapd in pub, `tunnel server` in srv and `tunnel client` in cli
+    with one tunnel per destinations item (name: port on srv's loopback), each
+    daemon with a control socket of its own; waits until the session is up.
+    ini_extra goes into both ini files (e.g. a [link] section).
+    Returns (bootstrap, server, client, {name: local port in cli})."""
+    boot = sc.add(toxnet.Bootstrap(sc.dir, netns=lab.ns["pub"], address=address("pub")))
+    sc.show_log("tox-bootstrapd", boot.log)
+    sc.step("tox-bootstrapd is up in pub", boot.start)
+    tox = toxnet.tox_section(boot, "ipv6 = no", udp=udp)
+
+    def control(name):
+        return "[control]\nsocket = %s\n" % os.path.join(sc.dir, name + ".sock")
+    server = sc.add(toxnet.Node("server", "server", sc.dir, tox + control("server") + ini_extra
+                                + "[server]\n", netns=lab.ns["srv"]))
+    sc.show_log("server", server.log)
+    ports = {name: toxnet.free_port() for name in destinations}
+    client = sc.add(toxnet.Node(
+        "client", "client", sc.dir, tox + control("client") + ini_extra + "[client]\n" +
+        "".join(toxnet.client_line(name, ports[name], dest, server.tox_id()) + "\n"
+                for name, dest in destinations.items()), netns=lab.ns["cli"]))
+    sc.show_log("client", client.log)
+    client.tox_id()
+    server.start(verbose)
+    client.start(verbose)
+    seconds = sc.step("session up on both sides", toxnet.wait_tunnel_up, server, client)
+    sc.note("tunnel up %.1f s after start" % seconds)
+    return boot, server, client, ports
+
+
+def peer_path(node):
+    """`udp`, `tcp` or None: how the node's first peer is reached now."""
+    peers = node.status().get("peers") or [{}]
+    return peers[0].get("path") if peers[0].get("online") else None

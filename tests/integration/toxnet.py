@@ -30,6 +30,7 @@ import ctypes
 import ctypes.util
 import errno
 import hashlib
+import json
 import os
 import random
 import re
@@ -65,6 +66,14 @@ class HarnessError(AssertionError):
 class ScenarioStopped(HarnessError):
     """Raised by Scenario.require()/step() after the failure has been counted:
     the scenario ends without counting it a second time."""
+
+
+class ScenarioSkipped(ScenarioStopped):
+    """Raised by Scenario.skip(): this machine or build cannot run the test."""
+
+
+# Exit status of a skipped test script (ctest's SKIP_RETURN_CODE, as automake's).
+SKIP_STATUS = 77
 
 
 # --------------------------------------------------------------------------
@@ -720,6 +729,17 @@ class Node:
     def log_has(self, pattern, since=None):
         return bool(self.log.find(pattern, self._run_start if since is None else since))
 
+    def status(self, timeout=30.0):
+        """`tunnel status --json`: the daemon's snapshot from its control socket
+        (peers, tunnels, streams; daemon/control/PROTOCOL.md)."""
+        result = self.run_cli("status", "--json", self.ini_path, timeout=timeout)
+        try:
+            return json.loads(result.stdout)
+        except ValueError:
+            raise HarnessError("`tunnel status --json` of %s gave status %d, stdout %r, stderr %r"
+                               % (self.name, result.returncode, result.stdout[:300],
+                                  result.stderr[:300]))
+
     def stop(self, timeout=STOP_TIMEOUT):
         """SIGTERM and require exit status 0 within timeout and a log free of
         sanitizer reports. Returns the exit status."""
@@ -1125,6 +1145,7 @@ class Scenario:
         self.dir = tempfile.mkdtemp(prefix="toxtun-%s-" % name)
         self.passed = 0
         self.failed = 0
+        self.skipped = None
         self._resources = []  # closed in reverse order by run()
         self._logs = []
 
@@ -1143,6 +1164,12 @@ class Scenario:
     def require(self, what, ok, detail=""):
         if not self.check(what, ok, detail):
             raise ScenarioStopped(what)
+
+    def skip(self, reason):
+        """End the scenario as skipped (exit status SKIP_STATUS), saying why."""
+        print("SKIP: %s" % reason, flush=True)
+        self.skipped = reason
+        raise ScenarioSkipped(reason)
 
     def step(self, what, action, *args, **kwargs):
         """Run action; pass when it returns, fail (and stop) when it raises."""
@@ -1163,6 +1190,10 @@ class Scenario:
         """Register anything with close() to be closed when the scenario ends."""
         self._resources.append(item)
         return item
+
+    def show_log(self, label, log):
+        """Print this LogFile's tail (or sanitizer report) if the scenario fails."""
+        self._logs.append((label, log))
 
     def bootstrap(self):
         boot = self.add(Bootstrap(self.dir))
@@ -1207,9 +1238,103 @@ class Scenario:
             shutil.rmtree(self.dir, ignore_errors=True)
         print("%d passed, %d failed (%.0f s)" % (self.passed, self.failed,
                                                  time.monotonic() - started), flush=True)
+        if self.skipped and not self.failed:
+            return SKIP_STATUS
         return 0 if self.failed == 0 and self.passed > 0 else 1
 
 
 def main(name, body):
     """Entry point of a test script: run the scenario and exit with its status."""
     sys.exit(Scenario(name).run(body))
+
+
+# --------------------------------------------------------------------------
+# Hostile-input and resource tests: other processes, /proc, the snapshot
+
+
+class ProcessCloser:
+    """Register a spawn()ed helper process with Scenario.add(): terminated
+    (SIGTERM, then SIGKILL) when the scenario ends, whatever its state."""
+
+    def __init__(self, proc):
+        self.proc = proc
+
+    def close(self):
+        _terminate_process(self.proc, 5)
+
+
+def proc_status_kib(pid, field="VmRSS"):
+    """A /proc/PID/status field in KiB (VmRSS, VmHWM, ...); None if gone."""
+    try:
+        with open("/proc/%d/status" % pid) as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return None
+
+
+def proc_fd_count(pid):
+    try:
+        return len(os.listdir("/proc/%d/fd" % pid))
+    except FileNotFoundError:
+        return None
+
+
+def proc_cpu_seconds(pid):
+    """User + system CPU time of a process, in seconds."""
+    with open("/proc/%d/stat" % pid) as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def status_json(node, timeout=30.0):
+    """`tunnel status --json` of a running node, parsed."""
+    import json
+    result = node.run_cli("status", "--json", node.ini_path, timeout=timeout)
+    if result.returncode != 0:
+        raise HarnessError("`tunnel status --json` of %s: status %d, %s"
+                           % (node.name, result.returncode, result.stderr.strip()))
+    return json.loads(result.stdout)
+
+
+def peer_streams(node, public_key):
+    """Streams the node holds with the peer (None: no such peer)."""
+    for peer in status_json(node).get("peers", []):
+        if peer["public_key"] == public_key:
+            return peer["streams"]
+    return None
+
+
+class StallPort:
+    """A 127.0.0.1 TCP port that completes connections but never accepts nor
+    reads them: what is sent there stays in a small kernel buffer, so the
+    sender soon cannot write any more (a destination that stalls)."""
+
+    def __init__(self, backlog=256):
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(backlog)
+        self.port = self._sock.getsockname()[1]
+
+    def close(self):
+        self._sock.close()
+
+
+class HungPort:
+    """A 127.0.0.1 TCP port whose connections never complete: its accept
+    queue is full (one connection, never accepted), so the kernel drops new
+    SYNs and connect() stays in progress until the caller gives up."""
+
+    def __init__(self):
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(0)
+        self.port = self._sock.getsockname()[1]
+        self._filler = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+
+    def close(self):
+        self._filler.close()
+        self._sock.close()
