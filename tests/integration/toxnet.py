@@ -1249,7 +1249,7 @@ def main(name, body):
 
 
 # --------------------------------------------------------------------------
-# Hostile-input and resource tests: other processes, /proc, the snapshot
+# Hostile-input and resource tests: helper processes, /proc, odd ports
 
 
 class ProcessCloser:
@@ -1289,19 +1289,9 @@ def proc_cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def status_json(node, timeout=30.0):
-    """`tunnel status --json` of a running node, parsed."""
-    import json
-    result = node.run_cli("status", "--json", node.ini_path, timeout=timeout)
-    if result.returncode != 0:
-        raise HarnessError("`tunnel status --json` of %s: status %d, %s"
-                           % (node.name, result.returncode, result.stderr.strip()))
-    return json.loads(result.stdout)
-
-
 def peer_streams(node, public_key):
     """Streams the node holds with the peer (None: no such peer)."""
-    for peer in status_json(node).get("peers", []):
+    for peer in node.status().get("peers", []):
         if peer["public_key"] == public_key:
             return peer["streams"]
     return None
