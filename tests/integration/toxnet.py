@@ -833,9 +833,12 @@ class LocalServer:
     connection; subclasses implement handle(conn). What a handler reports with
     report() is collected in `results` so tests can wait for it.
 
-    Handlers use blocking sockets with IO_TIMEOUT so that no thread outlives a
-    broken test by more than that.
+    Handlers use blocking sockets with io_timeout (IO_TIMEOUT) so that no thread
+    outlives a broken test by more than that; a subclass whose connections must
+    wait out a long outage sets a longer one.
     """
+
+    io_timeout = IO_TIMEOUT
 
     def __init__(self, host="127.0.0.1"):
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -873,7 +876,7 @@ class LocalServer:
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn):
-        conn.settimeout(IO_TIMEOUT)
+        conn.settimeout(self.io_timeout)
         try:
             self.handle(conn)
         except OSError as exc:
