@@ -1331,3 +1331,12 @@ class HungPort:
     def close(self):
         self._filler.close()
         self._sock.close()
+
+
+def end_pair(sc, server, client):
+    """The end of a test with one client and one server: the client's session
+    never went down, and both exit 0 on SIGTERM without sanitizer reports."""
+    sc.check("the client's session with the server never went down",
+             not client.log_has(r"peer %s session down" % server.public_key))
+    for node in (client, server):
+        sc.step("%s exits 0 on SIGTERM, without sanitizer reports" % node.name, node.stop)
