@@ -3,16 +3,18 @@
 #   build/       warnings as errors
 #   build-asan/  warnings as errors + AddressSanitizer and UndefinedBehaviorSanitizer
 # In each, unit tests run in parallel; integration tests (real tox-bootstrapd and
-# tunnel processes moving tens of MB, sensitive to CPU starvation on a 2-core
-# machine, but mostly waiting for Tox friends to meet) run TOXTUN_INTEGRATION_JOBS
-# (default 2) at a time: every wait is a condition with a generous deadline.
+# tunnel processes, mostly waiting for Tox friends to meet or for a simulated
+# outage to end, some moving data for minutes) get TOXTUN_INTEGRATION_JOBS
+# (default 4) slots: the data movers take 2 slots each (ctest PROCESSORS, see
+# tests/CMakeLists.txt), so no more than two of them share the 2 cores while
+# the idle ones overlap. Every wait is a condition with a generous deadline.
 # Every stage runs even after a failure so that one CI run shows all problems;
 # the exit status is nonzero if any stage failed.
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
-integration_jobs=${TOXTUN_INTEGRATION_JOBS:-2}
+integration_jobs=${TOXTUN_INTEGRATION_JOBS:-4}
 failures=()
 started=$SECONDS
 
