@@ -110,8 +110,9 @@ def body(sc):
     rss_after = toxnet.proc_status_kib(server.proc.pid)
     sc.note("server RSS: %d KiB before, %d KiB peak, %d KiB after the flood"
             % (rss_before, peak[0], rss_after))
-    sc.check("the server's RSS grew by less than %d MiB" % (RSS_GROWTH_KIB // 1024),
-             peak[0] - rss_before < RSS_GROWTH_KIB, "%d KiB" % (peak[0] - rss_before))
+    toxnet.check_memory(sc, "the server's RSS grew by less than %d MiB"
+                        % (RSS_GROWTH_KIB // 1024), peak[0] - rss_before < RSS_GROWTH_KIB,
+                        "%d KiB" % (peak[0] - rss_before))
     sc.check("the flood's process is still running (the requests kept coming)",
              proc.poll() is None)
 
