@@ -12,7 +12,13 @@
 
 #define ERR_MAX 1024
 
-static const char *const list_section[CE_N_LISTS] = { "server", "server", "client" };
+static const char *const list_section[CE_N_LISTS] = {
+	[CE_PERMITS] = "server", [CE_ALLOWS] = "server", [CE_PERMIT_LISTENS] = "server", [CE_TUNNELS] = "client",
+};
+/* The key of every line of a list; tunnels are keyed by their names. */
+static const char *const list_key[CE_N_LISTS] = {
+	[CE_PERMITS] = "permit", [CE_ALLOWS] = "allow", [CE_PERMIT_LISTENS] = "permit_listen", [CE_TUNNELS] = NULL,
+};
 
 static void item_free(gpointer p)
 {
@@ -56,12 +62,15 @@ ConfEdit *confedit_new(const char *path, const char *text, gsize len)
 			continue;
 		key = ini_line_key(l);
 		value = ini_line_value(l);
-		if (!g_ascii_strcasecmp(sec, "client") && !tt_client_key_is_setting(key))
+		if (!g_ascii_strcasecmp(sec, "client") && !tt_client_key_is_setting(key)) {
 			g_ptr_array_add(ce->lists[CE_TUNNELS], item_new(key, value, l));
-		else if (!g_ascii_strcasecmp(sec, "server") && !g_ascii_strcasecmp(key, "permit"))
-			g_ptr_array_add(ce->lists[CE_PERMITS], item_new("permit", value, l));
-		else if (!g_ascii_strcasecmp(sec, "server") && !g_ascii_strcasecmp(key, "allow"))
-			g_ptr_array_add(ce->lists[CE_ALLOWS], item_new("allow", value, l));
+		} else {
+			for (int k = 0; k < CE_N_LISTS; k++) {
+				if (list_key[k] && !g_ascii_strcasecmp(sec, list_section[k]) &&
+				    !g_ascii_strcasecmp(key, list_key[k]))
+					g_ptr_array_add(ce->lists[k], item_new(list_key[k], value, l));
+			}
+		}
 		g_free(key);
 		g_free(value);
 	}
@@ -104,7 +113,7 @@ void confedit_free(ConfEdit *ce)
 
 CeItem *confedit_append(ConfEdit *ce, CeList list, const char *key, const char *value)
 {
-	CeItem *it = item_new(list == CE_PERMITS ? "permit" : list == CE_ALLOWS ? "allow" : key, value, NULL);
+	CeItem *it = item_new(list_key[list] ? list_key[list] : key, value, NULL);
 
 	g_ptr_array_add(ce->lists[list], it);
 	return it;
@@ -206,6 +215,8 @@ static gboolean check_items(ConfEdit *ce)
 
 			if (l == CE_PERMITS) {
 				good = tt_validate_permit(it->value, &err);
+			} else if (l == CE_PERMIT_LISTENS) {
+				good = tt_validate_permit_listen(it->value, &err);
 			} else if (l == CE_ALLOWS) {
 				good = tt_validate_allow(it->value, &err);
 			} else {
@@ -247,7 +258,7 @@ static int error_line(const char *path, const char *msg, const char **rest)
 static gboolean same_as_meant(const ConfEdit *ce, const struct tt_config *cfg)
 {
 	if (cfg->n_permits != ce->lists[CE_PERMITS]->len || cfg->n_allow != ce->lists[CE_ALLOWS]->len ||
-	    cfg->n_tunnels != ce->lists[CE_TUNNELS]->len)
+	    cfg->n_permit_listen != ce->lists[CE_PERMIT_LISTENS]->len || cfg->n_tunnels != ce->lists[CE_TUNNELS]->len)
 		return FALSE;
 	if (ce->server_name && strcmp(cfg->name, ce->server_name) != 0)
 		return FALSE;

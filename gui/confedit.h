@@ -1,5 +1,5 @@
 /* The config editor's model: what the editor shows of an ini file (the
- * server's name, permit and allow lists, the client tunnels), and how the
+ * server's name, permit, allow and permit_listen lists, the client tunnels), and how the
  * edits are written back.
  *
  * Each item remembers the line it came from. Saving rewrites only the lines
@@ -17,10 +17,11 @@
 
 #include "iniwriter.h"
 
-typedef enum { CE_PERMITS, CE_ALLOWS, CE_TUNNELS, CE_N_LISTS } CeList;
+typedef enum { CE_PERMITS, CE_ALLOWS, CE_PERMIT_LISTENS, CE_TUNNELS, CE_N_LISTS } CeList;
 
 typedef struct {
-	char *key;        /* the tunnel's name; "permit" / "allow" for the others */
+	char *key;        /* the tunnel's name; "permit" / "allow" / "permit_listen" for
+	                     the others */
 	char *value;
 	IniLine *origin;  /* its line in the loaded document, NULL when new */
 	char *error;      /* set by confedit_render() */

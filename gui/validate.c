@@ -19,11 +19,37 @@ static const char *const good[TF_COUNT] = {
 	[TF_KIND] = "",
 };
 
-static gboolean is_socks(const char *const fields[TF_COUNT])
-{
-	const char *k = fields[TF_KIND];
+/* TF_KIND of each kind of line. */
+static const char *const kind_names[] = {
+	[TT_TUNNEL_FORWARD] = TT_KIND_FORWARD,
+	[TT_TUNNEL_SOCKS] = TT_KIND_SOCKS,
+	[TT_TUNNEL_REVERSE] = TT_KIND_REVERSE,
+	[TT_TUNNEL_UDP] = TT_KIND_UDP,
+};
 
-	return k && g_ascii_strcasecmp(k, TT_KIND_SOCKS) == 0;
+/* The kind a TF_KIND value names (NULL or empty: a forward), -1 if none. */
+static int kind_of(const char *name)
+{
+	char *k = g_strstrip(g_strdup(name ? name : ""));
+	int kind = -1;
+
+	for (int i = 0; i < (int)G_N_ELEMENTS(kind_names) && kind < 0; i++) {
+		if (g_ascii_strcasecmp(k, kind_names[i]) == 0)
+			kind = i;
+	}
+	g_free(k);
+	return kind;
+}
+
+const char *tt_tunnel_kind_of_value(const char *value)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(kind_names); i++) {
+		size_t n = strlen(kind_names[i]);
+
+		if (n && g_ascii_strncasecmp(value, kind_names[i], n) == 0 && value[n] == ':')
+			return kind_names[i];
+	}
+	return TT_KIND_FORWARD;
 }
 
 gboolean tt_client_key_is_setting(const char *key)
@@ -56,18 +82,22 @@ static char *host_part(const char *host)
 
 char *tt_tunnel_compose(const char *const fields[TF_COUNT])
 {
-	char *f[TF_COUNT], *listen, *remote, *out;
+	char *f[TF_COUNT], *prefix, *listen, *remote, *out;
+	int kind;
 
 	for (int i = 0; i < TF_COUNT; i++)
 		f[i] = g_strstrip(g_strdup(fields[i] ? fields[i] : ""));
+	kind = kind_of(f[TF_KIND]);
+	prefix = *f[TF_KIND] ? g_strdup_printf("%s:", kind >= 0 ? kind_names[kind] : f[TF_KIND]) : g_strdup("");
 	listen = host_part(f[TF_LISTEN_HOST]);
 	remote = host_part(f[TF_REMOTE_HOST]);
-	if (is_socks(fields))
-		out = g_strdup_printf("%s:%s%s%s:%s", TT_KIND_SOCKS, listen, *listen ? ":" : "", f[TF_LISTEN_PORT],
+	if (kind == TT_TUNNEL_SOCKS)
+		out = g_strdup_printf("%s%s%s%s:%s", prefix, listen, *listen ? ":" : "", f[TF_LISTEN_PORT],
 		                      f[TF_SERVER_ID]);
 	else
-		out = g_strdup_printf("%s%s%s:%s:%s:%s", listen, *listen ? ":" : "", f[TF_LISTEN_PORT], remote,
-		                      f[TF_REMOTE_PORT], f[TF_SERVER_ID]);
+		out = g_strdup_printf("%s%s%s%s:%s:%s:%s", prefix, listen, *listen ? ":" : "", f[TF_LISTEN_PORT],
+		                      remote, f[TF_REMOTE_PORT], f[TF_SERVER_ID]);
+	g_free(prefix);
 	g_free(listen);
 	g_free(remote);
 	for (int i = 0; i < TF_COUNT; i++)
@@ -99,15 +129,22 @@ gboolean tt_tunnel_validate(const char *const fields[TF_COUNT], char *errors[TF_
 {
 	char err[ERR_MAX];
 	gboolean any = FALSE;
+	int kind = kind_of(fields[TF_KIND]);
 
 	*whole = NULL;
 	*value = NULL;
+	for (int i = 0; i < TF_COUNT; i++)
+		errors[i] = NULL;
+	if (kind < 0) {
+		/* Every field would be blamed for what the kind got wrong. */
+		errors[TF_KIND] = g_strdup_printf("unknown tunnel kind '%s'", fields[TF_KIND]);
+		return FALSE;
+	}
 	for (int i = 0; i < TF_COUNT; i++) {
 		char *plain_err = NULL;
 
-		errors[i] = NULL;
 		/* A proxy has no destination: whatever those fields hold is unused. */
-		if (i == TF_KIND || (is_socks(fields) && (i == TF_REMOTE_HOST || i == TF_REMOTE_PORT)))
+		if (i == TF_KIND || (kind == TT_TUNNEL_SOCKS && (i == TF_REMOTE_HOST || i == TF_REMOTE_PORT)))
 			continue;
 		if (!tt_validate_plain(fields[i] ? fields[i] : "", &plain_err)) {
 			errors[i] = plain_err;
@@ -151,6 +188,7 @@ char **tt_tunnel_split(const char *name, const char *value, char **err)
 {
 	struct tt_client_tunnel t;
 	char msg[ERR_MAX], id[2 * TT_TOX_ID_SIZE + 1];
+	const char *rest;
 	char **f;
 
 	if (!tt_parse_client_line(name, value, &t, msg, sizeof(msg))) {
@@ -158,36 +196,86 @@ char **tt_tunnel_split(const char *name, const char *value, char **err)
 		return NULL;
 	}
 	tt_toxid_format(t.server_id, id);
+	/* What follows "KIND:", where the listen address may be left out. */
+	rest = value + (*kind_names[t.kind] ? strlen(kind_names[t.kind]) + 1 : 0);
 	f = g_new0(char *, TF_COUNT + 1);
 	f[TF_NAME] = g_strdup(t.name);
 	f[TF_LISTEN_PORT] = g_strdup_printf("%u", t.listen_port);
 	f[TF_SERVER_ID] = g_strdup(id);
+	f[TF_KIND] = g_strdup(kind_names[t.kind]);
 	if (t.kind == TT_TUNNEL_SOCKS) {
-		f[TF_LISTEN_HOST] = g_strdup(count_fields(value + strlen(TT_KIND_SOCKS ":")) == 2 ? "" : t.listen_host);
+		f[TF_LISTEN_HOST] = g_strdup(count_fields(rest) == 2 ? "" : t.listen_host);
 		f[TF_REMOTE_HOST] = g_strdup("");
 		f[TF_REMOTE_PORT] = g_strdup("");
-		f[TF_KIND] = g_strdup(TT_KIND_SOCKS);
 	} else {
-		f[TF_LISTEN_HOST] = g_strdup(count_fields(value) == 4 ? "" : t.listen_host);
+		f[TF_LISTEN_HOST] = g_strdup(count_fields(rest) == 4 ? "" : t.listen_host);
 		f[TF_REMOTE_HOST] = g_strdup(t.remote_host);
 		f[TF_REMOTE_PORT] = g_strdup_printf("%u", t.remote_port);
-		f[TF_KIND] = g_strdup("");
 	}
 	return f;
 }
 
-gboolean tt_validate_permit(const char *value, char **err)
+/* "HOST:PORT" for the tunnel list: an omitted host is 127.0.0.1. */
+static char *host_port(const char *host, const char *port)
+{
+	char *h = host_part(*host ? host : "127.0.0.1");
+	char *out = g_strdup_printf("%s:%s", h, port);
+
+	g_free(h);
+	return out;
+}
+
+void tt_tunnel_describe(const char *const fields[TF_COUNT], char **listen, char **dest)
+{
+	char *l = host_port(fields[TF_LISTEN_HOST], fields[TF_LISTEN_PORT]);
+	char *d = host_port(fields[TF_REMOTE_HOST], fields[TF_REMOTE_PORT]);
+
+	switch (kind_of(fields[TF_KIND])) {
+	case TT_TUNNEL_SOCKS:
+		*listen = g_strdup(l);
+		*dest = g_strdup("any (SOCKS5 / HTTP proxy)");
+		break;
+	case TT_TUNNEL_REVERSE:
+		*listen = g_strdup_printf("server %s", l);
+		*dest = g_strdup_printf("local %s", d);
+		break;
+	case TT_TUNNEL_UDP:
+		*listen = g_strdup_printf("udp %s", l);
+		*dest = g_strdup_printf("udp %s", d);
+		break;
+	default:
+		*listen = g_strdup(l);
+		*dest = g_strdup(d);
+		break;
+	}
+	g_free(l);
+	g_free(d);
+}
+
+/* A permit or permit_listen value, by the daemon's parser for it. */
+static gboolean check_permit(const char *value,
+                             bool (*parse)(const char *, struct tt_permit *, char *, size_t), char **err)
 {
 	struct tt_permit p;
 	char msg[ERR_MAX];
 
 	if (!tt_validate_plain(value, err))
 		return FALSE;
-	if (!tt_parse_permit(value, &p, msg, sizeof(msg))) {
+	if (!parse(value, &p, msg, sizeof(msg))) {
 		*err = g_strdup(msg);
 		return FALSE;
 	}
 	return TRUE;
+}
+
+gboolean tt_validate_permit(const char *value, char **err)
+{
+	return check_permit(value, tt_parse_permit, err);
+}
+
+gboolean tt_validate_permit_listen(const char *value, char **err)
+{
+	return check_permit(value, tt_parse_permit_listen, err);
 }
 
 gboolean tt_validate_allow(const char *value, char **err)

@@ -7,6 +7,7 @@
 
 #include "confedit.h"
 #include "testutil.h"
+#include "validate.h"
 
 static char *id1, *id2;
 
@@ -48,6 +49,17 @@ static char *render(ConfEdit *ce)
 
 	if (out)
 		g_assert_cmpuint(strlen(out), ==, len);
+	return out;
+}
+
+/* Render, expecting exactly expect (which is freed); returns the text. */
+static char *render_as(ConfEdit *ce, char *expect)
+{
+	char *out = render(ce);
+
+	g_assert_nonnull(out);
+	g_assert_cmpstr(out, ==, expect);
+	g_free(expect);
 	return out;
 }
 
@@ -152,17 +164,9 @@ static void test_server_lists(void)
 	confedit_append(ce, CE_PERMITS, NULL, "[fd00::]/8:443");
 	confedit_append(ce, CE_ALLOWS, NULL, key);
 	confedit_set_name(ce, "lab server");
-	out = render(ce);
-	g_assert_nonnull(out);
-	{
-		char *expect = g_strdup_printf("[server]\r\nname = lab server\r\n# the lab\r\npermit = 10.0.0.0/8:*\r\n"
-		                               "permit = [fd00::]/8:443\r\nallow = %s\r\n",
-		                               key);
-
-		g_assert_cmpstr(out, ==, expect);
-		g_free(expect);
-	}
-	g_free(out);
+	g_free(render_as(ce, g_strdup_printf("[server]\r\nname = lab server\r\n# the lab\r\npermit = 10.0.0.0/8:*\r\n"
+	                                     "permit = [fd00::]/8:443\r\nallow = %s\r\n",
+	                                     key)));
 
 	/* Clearing the name removes its line (the default applies). */
 	confedit_set_name(ce, "");
@@ -238,6 +242,124 @@ static void test_permit_errors(void)
 	g_free(text);
 }
 
+/* permit_listen lines are a list of their own: read, checked with the
+ * daemon's parser, added after the last of them, removed. */
+static void test_permit_listen(void)
+{
+	const char *text = "[server]\n"
+	                   "permit = 127.0.0.1:22\n"
+	                   "permit_listen = 2222   ; loopback only\n"
+	                   "allow = %s\n"
+	                   "permit_listen = *:8080\n"
+	                   "\n"
+	                   "[link]\n"
+	                   "udp_timeout = 30\n";
+	char *key = g_strndup(id2, 64), *file = g_strdup_printf(text, key), *out;
+	ConfEdit *ce = confedit_new("server.ini", file, strlen(file));
+	struct tt_config *cfg = NULL;
+	char err[512];
+	CeItem *bad;
+
+	g_assert_cmpuint(ce->lists[CE_PERMITS]->len, ==, 1);
+	g_assert_cmpuint(ce->lists[CE_ALLOWS]->len, ==, 1);
+	g_assert_cmpuint(ce->lists[CE_PERMIT_LISTENS]->len, ==, 2);
+	g_assert_cmpstr(((CeItem *)g_ptr_array_index(ce->lists[CE_PERMIT_LISTENS], 0))->value, ==, "2222");
+	out = render(ce);
+	g_assert_cmpstr(out, ==, file);
+	g_free(out);
+
+	/* A bad value is refused by the daemon's parser, on its item. */
+	bad = confedit_append(ce, CE_PERMIT_LISTENS, NULL, "70000");
+	g_assert_null(render(ce));
+	g_assert_nonnull(bad->error);
+	g_assert_nonnull(strstr(bad->error, "70000"));
+	g_assert_null(((CeItem *)g_ptr_array_index(ce->lists[CE_PERMIT_LISTENS], 0))->error);
+
+	/* Fixed: written after the last permit_listen line; the first one
+	 * removed, its inline comment with it; the rest as it was. */
+	confedit_item_set(bad, NULL, "[::1]:2222");
+	confedit_remove(ce, CE_PERMIT_LISTENS, 0);
+	g_assert_true(confedit_changed(ce));
+	out = render_as(ce, g_strdup_printf("[server]\npermit = 127.0.0.1:22\nallow = %s\npermit_listen = *:8080\n"
+	                                    "permit_listen = [::1]:2222\n\n[link]\nudp_timeout = 30\n",
+	                                    key));
+	g_assert_true(tt_config_load_buffer("server.ini", out, strlen(out), &cfg, err, sizeof(err)));
+	g_assert_cmpuint(cfg->n_permit_listen, ==, 2);
+	g_assert_true(tt_permit_listen_check(cfg, "::1", 2222));
+	g_assert_false(tt_permit_listen_check(cfg, "127.0.0.1", 2222));
+	g_assert_cmpuint(cfg->n_permits, ==, 1);
+	g_assert_cmpuint(cfg->udp_timeout_s, ==, 30);
+	tt_config_free(cfg);
+	g_free(out);
+	confedit_free(ce);
+	g_free(file);
+	g_free(key);
+}
+
+/* What the tunnel dialog does: the item's line split into fields, one
+ * field changed, the fields validated into the new value. */
+static void edit_field(CeItem *item, TtTunnelField field, const char *text)
+{
+	char *err = NULL, **f = tt_tunnel_split(item->key, item->value, &err);
+	char *errors[TF_COUNT], *whole, *value;
+
+	g_assert_nonnull(f);
+	g_free(f[field]);
+	f[field] = g_strdup(text);
+	g_assert_true(tt_tunnel_validate((const char *const *)f, errors, &whole, &value));
+	confedit_item_set(item, NULL, value);
+	g_free(value);
+	g_strfreev(f);
+}
+
+/* Reverse and udp lines are tunnels like the others: kept byte for byte
+ * when untouched, and an edit through split/compose (what the dialog does)
+ * keeps their kind. */
+static void test_reverse_udp_lines(void)
+{
+	char *text = g_strdup_printf("[client]\n"
+	                             "back = reverse:2222:127.0.0.1:22:%s ; ssh -R\n"
+	                             "dns  = udp:5353:10.0.0.1:53:%s\n"
+	                             "web  = reverse:*:8080:[::1]:80:%s\n",
+	                             id1, id1, id1);
+	ConfEdit *ce = confedit_new("client.ini", text, strlen(text));
+	CeItem *back, *dns;
+	char *out;
+	struct tt_config *cfg = NULL;
+	char msg[512];
+
+	g_assert_cmpuint(ce->lists[CE_TUNNELS]->len, ==, 3);
+	out = render(ce);
+	g_assert_cmpstr(out, ==, text);
+	g_free(out);
+
+	back = g_ptr_array_index(ce->lists[CE_TUNNELS], 0);
+	dns = g_ptr_array_index(ce->lists[CE_TUNNELS], 1);
+	edit_field(back, TF_LISTEN_PORT, "2223");
+	edit_field(dns, TF_REMOTE_HOST, "fd00::53");
+
+	out = render_as(ce, g_strdup_printf("[client]\n"
+	                                    "back = reverse:2223:127.0.0.1:22:%s ; ssh -R\n"
+	                                    "dns  = udp:5353:[fd00::53]:53:%s\n"
+	                                    "web  = reverse:*:8080:[::1]:80:%s\n",
+	                                    id1, id1, id1));
+	g_assert_true(tt_config_load_buffer("client.ini", out, strlen(out), &cfg, msg, sizeof(msg)));
+	g_assert_cmpint(cfg->tunnels[0].kind, ==, TT_TUNNEL_REVERSE);
+	g_assert_cmpuint(cfg->tunnels[0].listen_port, ==, 2223);
+	g_assert_cmpint(cfg->tunnels[1].kind, ==, TT_TUNNEL_UDP);
+	g_assert_cmpstr(cfg->tunnels[1].remote_host, ==, "fd00::53");
+	g_assert_cmpint(cfg->tunnels[2].kind, ==, TT_TUNNEL_REVERSE);
+	tt_config_free(cfg);
+	g_free(out);
+
+	/* A broken reverse line is an error on its item, not a forward. */
+	confedit_item_set(back, NULL, "reverse:2222:127.0.0.1:22");
+	g_assert_null(render(ce));
+	g_assert_nonnull(strstr(back->error, "reverse:"));
+	confedit_free(ce);
+	g_free(text);
+}
+
 static void test_save(void)
 {
 	char *dir = g_dir_make_tmp("toxtun-confedit-XXXXXX", NULL);
@@ -303,6 +425,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/confedit/server-lists", test_server_lists);
 	g_test_add_func("/confedit/errors-on-items", test_errors_on_items);
 	g_test_add_func("/confedit/permit-errors", test_permit_errors);
+	g_test_add_func("/confedit/permit-listen", test_permit_listen);
+	g_test_add_func("/confedit/reverse-udp-lines", test_reverse_udp_lines);
 	g_test_add_func("/confedit/save", test_save);
 	rc = g_test_run();
 	g_free(id1);
