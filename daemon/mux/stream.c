@@ -36,6 +36,12 @@ static void on_idle_timeout(struct ev_loop *loop, ev_timer *w, int revents);
 
 static bool is_datagram(const struct stream *st) { return st->syn_flags & TT_FRAME_FLAG_UDP; }
 
+/* Connected at both ends: a cut from now on loses data. */
+static bool stream_established(const struct stream *st)
+{
+	return st->from_client_side ? st->synack : st->state == STREAM_OPEN;
+}
+
 static struct stream *stream_alloc(struct session *s)
 {
 	struct stream *st = calloc(1, sizeof(*st));
@@ -160,8 +166,13 @@ void stream_abort(struct stream *st, uint8_t reason, bool send_rst, const char *
 		describe(st, desc, sizeof(desc));
 		log_info("%s closed: %s", desc, why);
 	}
-	/* A reset on the far side becomes a reset here: linger 0 sends RST. */
-	if (st->fd >= 0 && (reason == TT_REASON_RESET || reason == TT_REASON_PROTOCOL)) {
+	/* A connection cut short must not look complete: an established stream
+	 * that ends for any reason but a normal close is reset (linger 0 sends
+	 * RST), as is any stream on a reset or protocol error. A connection the
+	 * server refused before it was established just closes. */
+	if (st->fd >= 0 && !is_datagram(st) &&
+	    (reason == TT_REASON_RESET || reason == TT_REASON_PROTOCOL ||
+	     (reason != TT_REASON_NONE && stream_established(st)))) {
 		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 
 		setsockopt(st->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
@@ -502,7 +513,9 @@ bool stream_on_frame(struct stream *st, const struct tt_frame *f)
 		} else {
 			log_info("%s reset by peer: %s", desc, tt_reason_str(r.reason));
 		}
-		stream_abort(st, r.reason == TT_REASON_RESET ? TT_REASON_RESET : TT_REASON_NONE, false, NULL);
+		stream_abort(st, r.reason == TT_REASON_RESET || stream_established(st) ? TT_REASON_RESET
+		                                                                       : TT_REASON_NONE,
+		             false, NULL);
 		return true;
 	default:
 		return false;
