@@ -14,11 +14,18 @@ every SYN beyond the cap) and prints one line per case.
 Here we check each case against the server's log, and that the server never
 crashes, that a legitimate client's tunnel keeps working during and after the
 attack, and that the server exits cleanly (no sanitizer report).
+
+The legitimate client also asks for destinations by name: the server's permit
+lines hold addresses (CIDR), so a name is judged by what it resolves to.
+"localhost" resolves into 127.0.0.0/8, permitted for one port; for another
+port only 10.0.0.0/8 is permitted, so the same name is refused there and no
+byte reaches the listening destination.
 """
 
 import re
 
 import toxnet
+from test_refused import expect_refused
 
 MAX_STREAMS = 64
 STREAM_WINDOW = 65536
@@ -56,11 +63,18 @@ def body(sc):
     # has written, and so granted, nothing when DATA beyond the window comes.
     sink = sc.add(toxnet.StallPort())
     hung = sc.add(toxnet.HungPort())
-    server = sc.node("server", "server", tox + "[server]\n[link]\nmax_streams = %d\n"
-                     "stream_window = %d\n" % (MAX_STREAMS, STREAM_WINDOW))
-    port = toxnet.free_port()
-    client = sc.node("client", "client", tox + "[client]\n"
-                     + toxnet.client_line("echo", port, echo.port, server.tox_id()) + "\n")
+    by_name = sc.add(toxnet.EchoServer())
+    smuggled = sc.add(toxnet.SinkServer())  # listening, reachable only by a forbidden address
+    server = sc.node("server", "server", tox + "[server]\n" + "".join(
+        "permit = 127.0.0.1:%d\n" % p for p in (echo.port, sink.port, hung.port))
+        + "permit = 127.0.0.0/8:%d\npermit = 10.0.0.0/8:%d\n" % (by_name.port, smuggled.port)
+        + "[link]\nmax_streams = %d\nstream_window = %d\n" % (MAX_STREAMS, STREAM_WINDOW))
+    port, name_port, smuggle_port = toxnet.free_port(), toxnet.free_port(), toxnet.free_port()
+    client = sc.node("client", "client", tox + "[client]\n" + "\n".join([
+        toxnet.client_line("echo", port, echo.port, server.tox_id()),
+        toxnet.client_line("byname", name_port, by_name.port, server.tox_id(), "localhost"),
+        toxnet.client_line("smuggle", smuggle_port, smuggled.port, server.tox_id(), "localhost"),
+    ]) + "\n")
     # The rogue's identity: a [tox]-only ini, its key from `tunnel id`.
     rogue = sc.node("rogue", "client", tox)
     key = rogue.public_key
@@ -69,6 +83,11 @@ def body(sc):
     client.start()
     sc.step("session up on both sides", toxnet.wait_tunnel_up, server, client)
     check_echo(sc, port, "the legitimate client's tunnel works", 1)
+    check_echo(sc, name_port, "a name resolving to a permitted address is served", 4)
+    expect_refused(sc, client, server, "smuggle", smuggle_port, "not permitted",
+                   "a name resolving only to forbidden addresses")
+    sc.check("nothing reached the destination behind the forbidden address",
+             smuggled.accepted == 0, "%d connections" % smuggled.accepted)
 
     proc = toxnet.spawn([rogue_bin, rogue.ini_path, server.tox_id(), "frames", str(sink.port),
                          str(hung.port)],
