@@ -25,7 +25,7 @@ struct TtEditor {
 	GtkWidget *path_label;
 	GtkWidget *server_frame, *client_frame;
 	GtkWidget *name_entry, *name_error;
-	ListPart lists[2];      /* permits, allows */
+	ListPart lists[CE_TUNNELS]; /* the server's lists, by CeList (the tunnels come last) */
 	GtkListStore *tunnels;
 	GtkTreeView *tunnel_view;
 	GtkWidget *status;      /* the result of the last save */
@@ -87,6 +87,12 @@ static void fill_list(ListPart *p)
 	}
 }
 
+static void fill_lists(TtEditor *e)
+{
+	for (int l = 0; l < CE_TUNNELS; l++)
+		fill_list(&e->lists[l]);
+}
+
 static void fill_tunnels(TtEditor *e)
 {
 	GPtrArray *items = e->ce->lists[CE_TUNNELS];
@@ -98,15 +104,7 @@ static void fill_tunnels(TtEditor *e)
 		char *listen = NULL, *dest = NULL, *server = NULL;
 
 		if (f) {
-			listen = g_strdup_printf("%s%s%s:%s", strchr(f[TF_LISTEN_HOST], ':') ? "[" : "",
-			                         *f[TF_LISTEN_HOST] ? f[TF_LISTEN_HOST] : "127.0.0.1",
-			                         strchr(f[TF_LISTEN_HOST], ':') ? "]" : "", f[TF_LISTEN_PORT]);
-			if (*f[TF_KIND])
-				dest = g_strdup("any (SOCKS5 / HTTP proxy)");
-			else
-				dest = g_strdup_printf("%s%s%s:%s", strchr(f[TF_REMOTE_HOST], ':') ? "[" : "",
-				                       f[TF_REMOTE_HOST], strchr(f[TF_REMOTE_HOST], ':') ? "]" : "",
-				                       f[TF_REMOTE_PORT]);
+			tt_tunnel_describe((const char *const *)f, &listen, &dest);
 			server = tt_format_key(f[TF_SERVER_ID]);
 		} else {
 			dest = g_strdup(it->value);
@@ -132,8 +130,7 @@ static void fill(TtEditor *e)
 	gtk_entry_set_text(GTK_ENTRY(e->name_entry), e->ce && e->ce->server_name ? e->ce->server_name : "");
 	set_error(e->name_error, e->ce ? e->ce->name_error : NULL);
 	if (e->ce) {
-		fill_list(&e->lists[0]);
-		fill_list(&e->lists[1]);
+		fill_lists(e);
 		fill_tunnels(e);
 	}
 	server = e->d && (strcmp(e->d->role, "client") != 0 || ini_doc_has_section(e->ce->doc, "server"));
@@ -206,7 +203,8 @@ static void on_list_edited(GtkCellRendererText *cell, char *path, char *text, gp
 			value = g_strstrip(g_strdup(text));
 	} else {
 		value = g_strstrip(g_strdup(text));
-		ok = tt_validate_permit(value, &err);
+		ok = p->which == CE_PERMIT_LISTENS ? tt_validate_permit_listen(value, &err)
+		                                   : tt_validate_permit(value, &err);
 	}
 	confedit_item_set(item, NULL, value);
 	g_free(item->error);
@@ -288,7 +286,9 @@ static GtkWidget *list_part(TtEditor *e, ListPart *p, CeList which, const char *
 	p->cell = gtk_cell_renderer_text_new();
 	g_object_set(p->cell, "editable", TRUE, NULL);
 	g_signal_connect(p->cell, "edited", G_CALLBACK(on_list_edited), p);
-	add_text_column(p->view, which == CE_PERMITS ? "HOST:PORT" : "public key", COL_VALUE, COL_FG, p->cell);
+	add_text_column(p->view,
+	                which == CE_PERMITS ? "HOST:PORT" : which == CE_PERMIT_LISTENS ? "[IP:]PORT" : "public key",
+	                COL_VALUE, COL_FG, p->cell);
 	add_text_column(p->view, "problem", COL_ERROR, COL_FG, NULL);
 
 	gtk_label_set_markup(GTK_LABEL(label), markup);
@@ -316,10 +316,12 @@ static void edit_tunnel(TtEditor *e, int index)
 	if (item) {
 		fields = tt_tunnel_split(item->key, item->value, &err);
 		if (!fields) {
-			/* Unparseable in the file: start from what it says. */
+			/* Unparseable in the file: start from its name and kind. */
 			fields = g_new0(char *, TF_COUNT + 1);
 			for (int i = 0; i < TF_COUNT; i++)
 				fields[i] = g_strdup(i == TF_NAME ? item->key : "");
+			g_free(fields[TF_KIND]);
+			fields[TF_KIND] = g_strdup(tt_tunnel_kind_of_value(item->value));
 		}
 	} else {
 		/* A new tunnel: the server of the tunnels already there is the
@@ -397,6 +399,9 @@ static GtkWidget *tunnel_part(TtEditor *e)
 {
 	GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 4);
 	GtkWidget *buttons = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
+	GtkWidget *hint = gtk_label_new_with_mnemonic("_Forwards (ssh -L), SOCKS5 / HTTP proxies (ssh -D), "
+	                                              "reverse forwards (ssh -R) and UDP forwards. "
+	                                              "Double-click one to edit it.");
 
 	e->tunnels = gtk_list_store_new(N_TCOLS, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING,
 	                                G_TYPE_STRING, G_TYPE_STRING);
@@ -407,6 +412,12 @@ static GtkWidget *tunnel_part(TtEditor *e)
 	add_text_column(e->tunnel_view, "server", TCOL_SERVER, TCOL_FG, NULL);
 	add_text_column(e->tunnel_view, "problem", TCOL_ERROR, TCOL_FG, NULL);
 	g_signal_connect(e->tunnel_view, "row-activated", G_CALLBACK(on_tunnel_activated), e);
+	/* Its mnemonic moves the focus into the list (and selects a row). */
+	gtk_label_set_mnemonic_widget(GTK_LABEL(hint), GTK_WIDGET(e->tunnel_view));
+	gtk_label_set_xalign(GTK_LABEL(hint), 0);
+	gtk_label_set_line_wrap(GTK_LABEL(hint), TRUE);
+	gtk_style_context_add_class(gtk_widget_get_style_context(hint), "dim-label");
+	gtk_box_pack_start(GTK_BOX(box), hint, FALSE, FALSE, 0);
 	gtk_box_pack_start(GTK_BOX(box), scrolled(GTK_WIDGET(e->tunnel_view), 140), TRUE, TRUE, 0);
 	gtk_box_pack_start(GTK_BOX(buttons), button("_Add tunnel…", G_CALLBACK(on_tunnel_add), e), FALSE, FALSE, 0);
 	gtk_box_pack_start(GTK_BOX(buttons), button("_Edit…", G_CALLBACK(on_tunnel_edit), e), FALSE, FALSE, 0);
@@ -451,8 +462,7 @@ static void on_save(GtkButton *b, gpointer data)
 		g_free(msg);
 		g_error_free(error);
 		set_error(e->name_error, e->ce->name_error);
-		fill_list(&e->lists[0]);
-		fill_list(&e->lists[1]);
+		fill_lists(e);
 		fill_tunnels(e);
 		return;
 	}
@@ -511,16 +521,22 @@ TtEditor *tt_editor_new(void)
 	e->name_error = error_label();
 	gtk_box_pack_start(GTK_BOX(server), e->name_error, FALSE, FALSE, 0);
 	gtk_box_pack_start(GTK_BOX(server),
-	                   list_part(e, &e->lists[0], CE_PERMITS, "Destinations clients may reach (permit)",
+	                   list_part(e, &e->lists[CE_PERMITS], CE_PERMITS, "Destinations clients may reach (permit)",
 	                             "Add _permit",
 	                             "HOST:PORT; * for any host or port; IPs, CIDR networks ([fd00::]/8), "
 	                             "[IPv6] or names. Without any, only loopback destinations."),
 	                   TRUE, TRUE, 0);
 	gtk_box_pack_start(GTK_BOX(server),
-	                   list_part(e, &e->lists[1], CE_ALLOWS, "Clients allowed to connect (allow)",
+	                   list_part(e, &e->lists[CE_ALLOWS], CE_ALLOWS, "Clients allowed to connect (allow)",
 	                             "Add a_llowed client",
 	                             "The client's public key (the first 64 digits of its Tox ID; a whole "
 	                             "ID is shortened). Without any, anyone holding this server's Tox ID."),
+	                   TRUE, TRUE, 0);
+	gtk_box_pack_start(GTK_BOX(server),
+	                   list_part(e, &e->lists[CE_PERMIT_LISTENS], CE_PERMIT_LISTENS,
+	                             "Where clients' reverse tunnels may listen (permit_listen)", "Add listen a_ddress",
+	                             "[IP:]PORT on this server; without IP, loopback addresses only; * for any "
+	                             "address or any port. Without any, reverse tunnels are refused."),
 	                   TRUE, TRUE, 0);
 	e->server_frame = frame("Server", server);
 	gtk_box_pack_start(GTK_BOX(box), e->server_frame, TRUE, TRUE, 0);
@@ -551,8 +567,8 @@ void tt_editor_free(TtEditor *e)
 		return;
 	confedit_free(e->ce);
 	g_object_unref(e->root);
-	g_object_unref(e->lists[0].store);
-	g_object_unref(e->lists[1].store);
+	for (int l = 0; l < CE_TUNNELS; l++)
+		g_object_unref(e->lists[l].store);
 	g_object_unref(e->tunnels);
 	g_free(e);
 }
