@@ -46,6 +46,22 @@ def need(*programs):
                            % ", ".join(missing))
 
 
+def private_user_dirs(workdir):
+    """Everything the tray and the daemons it starts keep per user goes into
+    the test's directory: control sockets, daemon logs, the tray's list.
+    Returns the runtime directory (XDG_RUNTIME_DIR)."""
+    runtime = os.path.join(workdir, "run")
+    os.makedirs(runtime, mode=0o700)
+    os.environ.update({
+        "XDG_RUNTIME_DIR": runtime,
+        "XDG_STATE_HOME": os.path.join(workdir, "state"),
+        "XDG_CONFIG_HOME": os.path.join(workdir, "config"),
+        # No systemd user manager here: always launch `tunnel` directly.
+        "TOXTUN_TRAY_NO_SYSTEMD": "1",
+    })
+    return runtime
+
+
 class Desktop:
     """Xvfb + trayer. env() is the environment for X clients."""
 
@@ -211,13 +227,18 @@ class Desktop:
 
     def window_has_colour(self, wid, colour, tolerance=10, count=20):
         """Does the window show at least count pixels of about this colour?"""
+        return self.colour_count(wid, colour, tolerance, count) >= count
+
+    def colour_count(self, wid, colour, tolerance=10, most=None):
+        """How many pixels of about this colour the window shows (counting
+        stops at most)."""
         hits = 0
         for px in self.window_pixels(wid):
             if all(abs(a - b) <= tolerance for a, b in zip(px, colour)):
                 hits += 1
-                if hits >= count:
-                    return True
-        return False
+                if most is not None and hits >= most:
+                    break
+        return hits
 
     def wait_colour(self, wid, colour, timeout=UI_TIMEOUT):
         wait_until(lambda: self.window_has_colour(wid, colour), timeout,
@@ -254,6 +275,8 @@ STATE_COLOURS = {
 # Colours the window uses (gui/graph.c, the CSS of gui/app.c).
 GRAPH_UP_COLOUR = (28, 115, 232)
 ERROR_TEXT_COLOUR = (0xc0, 0x1c, 0x28)
+# The selected row of a list (Adwaita, GTK's default theme).
+SELECTED_ROW_COLOUR = (0x35, 0x84, 0xe4)
 
 
 def dominant_state(pixels, tolerance=40):

@@ -21,14 +21,7 @@ from toxnet import wait_until
 
 
 def body(sc):
-    runtime = os.path.join(sc.dir, "run")
-    os.makedirs(runtime, mode=0o700)
-    os.environ.update({
-        "XDG_RUNTIME_DIR": runtime,
-        "XDG_STATE_HOME": os.path.join(sc.dir, "state"),
-        "XDG_CONFIG_HOME": os.path.join(sc.dir, "config"),
-        "TOXTUN_TRAY_NO_SYSTEMD": "1",
-    })
+    guitest.private_user_dirs(sc.dir)
     good_id = None
     node = sc.node("idsource", "server", "[tox]\nlocal_discovery = no\n[server]\n")
     good_id = node.tox_id()
