@@ -1342,11 +1342,15 @@ def end_pair(sc, server, client):
         sc.step("%s exits 0 on SIGTERM, without sanitizer reports" % node.name, node.stop)
 
 
+# The sanitizer build (set by tests/CMakeLists.txt).
+SANITIZED = os.environ.get("TOXTUN_SANITIZED") == "1"
+
+
 def check_memory(sc, what, ok, detail=""):
     """sc.check() for a bound on a daemon's memory, in the plain build only:
-    under ASan (TOXTUN_SANITIZED=1) freed memory sits in its quarantine and
-    the RSS measures the sanitizer, so the figure is only reported."""
-    if os.environ.get("TOXTUN_SANITIZED") == "1":
+    under ASan (SANITIZED) freed memory sits in its quarantine and the RSS
+    measures the sanitizer, so the figure is only reported."""
+    if SANITIZED:
         sc.note("not judged in the sanitizer build: %s (%s)" % (what, detail))
         return True
     return sc.check(what, ok, detail)
