@@ -28,6 +28,7 @@ struct listener {
 	ev_io io;
 	ev_timer backoff;
 	struct udpfwd *udp; /* a udp line: the forward does it all */
+	bool starved;       /* out of descriptors: pausing */
 };
 
 static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
@@ -43,12 +44,24 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-				log_warn("tunnel %s: cannot accept: %s; pausing for %.0f s", l->t.name,
-				         strerror(errno), EMFILE_BACKOFF);
+				/* Once per episode: it may last as long as the
+				 * connections holding the descriptors. */
+				if (!l->starved)
+					log_warn("tunnel %s: cannot accept: %s; pausing for %.0f s at a time "
+					         "until it can", l->t.name, strerror(errno), EMFILE_BACKOFF);
+				else
+					log_debug("tunnel %s: cannot accept: %s; pausing again", l->t.name,
+					          strerror(errno));
+				l->starved = true;
 				ev_io_stop(loop, &l->io);
+				ev_timer_set(&l->backoff, EMFILE_BACKOFF, 0); /* a fired one-shot is spent */
 				ev_timer_start(loop, &l->backoff);
 			}
 			return;
+		}
+		if (l->starved) {
+			log_info("tunnel %s: accepting again", l->t.name);
+			l->starved = false;
 		}
 		sock_endpoint_str((struct sockaddr *)&ss, origin, sizeof(origin));
 		if (!s) {
