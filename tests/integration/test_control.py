@@ -253,7 +253,13 @@ def body(sc):
     sc.check("status with no daemon: exit 1 and a message",
              cli.returncode == 1 and "no tunnel daemon is running" in cli.stderr, cli.stderr)
 
-    # --- a stale socket (the daemon was killed) is replaced
+    # --- a stale socket (the daemon was killed) is replaced. The instance
+    # that carried the traffic stops cleanly first (its exit is judged and
+    # LeakSanitizer runs); a fresh one is the one killed.
+    server.stop()
+    server.start()
+    server.wait_started()
+    toxnet.wait_until(lambda: server.log_has("control socket:"), 30, "the fresh server's socket")
     server.kill()
     sc.check("the killed daemon left its socket file", os.path.exists(server_sock))
     server.start()

@@ -1233,6 +1233,13 @@ class Scenario:
                 except Exception as exc:
                     print("      cleanup of %r: %s" % (item, exc), flush=True)
             _kill_leftovers()
+        # Daemons the body left running were ended by close() above without
+        # judging them: their sanitizer reports (LeakSanitizer's come at
+        # exit) still fail the scenario.
+        for label, log in self._logs:
+            reports = log.sanitizer_reports() if os.path.exists(log.path) else []
+            if reports:
+                self.check("no sanitizer report in the log of %s" % label, False, reports[0])
         if self.failed:
             for label, log in self._logs:
                 print("---- log of %s (%s)\n%s" % (label, log.path, indent(log.excerpt())))
