@@ -18,6 +18,8 @@ struct TtTray {
 #endif
 };
 
+/* Each backend: its name, creating the icon for t's state, and setting
+ * the icon and the title. The rest is shared below. */
 #ifdef TOXTUN_HAVE_APPINDICATOR
 
 const char *tt_tray_backend(void)
@@ -25,41 +27,28 @@ const char *tt_tray_backend(void)
 	return "appindicator";
 }
 
-TtTray *tt_tray_new(GtkMenu *menu)
+static void backend_create(TtTray *t)
 {
-	TtTray *t = g_new0(TtTray, 1);
-
-	t->menu = g_object_ref_sink(menu);
-	t->state = TT_STATE_STOPPED;
 	t->indicator = app_indicator_new_with_path("toxtun-tray", tt_icon_name(t->state),
 	                                           APP_INDICATOR_CATEGORY_COMMUNICATIONS, tt_icons_root());
 	app_indicator_set_title(t->indicator, "toxtun");
-	app_indicator_set_menu(t->indicator, menu);
+	app_indicator_set_menu(t->indicator, t->menu);
 	app_indicator_set_status(t->indicator, APP_INDICATOR_STATUS_ACTIVE);
-	return t;
 }
 
-void tt_tray_free(TtTray *t)
+static void backend_set_state(TtTray *t)
 {
-	if (!t)
-		return;
-	g_object_unref(t->indicator);
-	g_object_unref(t->menu);
-	g_free(t->title);
-	g_free(t);
+	app_indicator_set_icon_full(t->indicator, tt_icon_name(t->state), tt_state_label(t->state));
 }
 
-void tt_tray_update(TtTray *t, TtState state, const char *title)
+static void backend_set_title(TtTray *t)
 {
-	if (state != t->state) {
-		t->state = state;
-		app_indicator_set_icon_full(t->indicator, tt_icon_name(state), tt_state_label(state));
-	}
-	if (g_strcmp0(title, t->title) != 0) {
-		g_free(t->title);
-		t->title = g_strdup(title);
-		app_indicator_set_title(t->indicator, title);
-	}
+	app_indicator_set_title(t->indicator, t->title);
+}
+
+static GObject *backend_object(TtTray *t)
+{
+	return G_OBJECT(t->indicator);
 }
 
 #else /* GtkStatusIcon */
@@ -83,12 +72,8 @@ static void on_activate(GtkStatusIcon *icon, gpointer data)
 	popup(icon, 1, gtk_get_current_event_time(), data);
 }
 
-TtTray *tt_tray_new(GtkMenu *menu)
+static void backend_create(TtTray *t)
 {
-	TtTray *t = g_new0(TtTray, 1);
-
-	t->menu = g_object_ref_sink(menu);
-	t->state = TT_STATE_STOPPED;
 	t->icon = gtk_status_icon_new_from_icon_name(tt_icon_name(t->state));
 	gtk_status_icon_set_name(t->icon, "toxtun-tray");
 	gtk_status_icon_set_title(t->icon, "toxtun");
@@ -96,6 +81,35 @@ TtTray *tt_tray_new(GtkMenu *menu)
 	g_signal_connect(t->icon, "activate", G_CALLBACK(on_activate), t);
 	g_signal_connect(t->icon, "popup-menu", G_CALLBACK(popup), t);
 	gtk_status_icon_set_visible(t->icon, TRUE);
+}
+
+static void backend_set_state(TtTray *t)
+{
+	gtk_status_icon_set_from_icon_name(t->icon, tt_icon_name(t->state));
+}
+
+static void backend_set_title(TtTray *t)
+{
+	gtk_status_icon_set_title(t->icon, t->title);
+	gtk_status_icon_set_tooltip_text(t->icon, t->title);
+}
+
+static GObject *backend_object(TtTray *t)
+{
+	return G_OBJECT(t->icon);
+}
+
+G_GNUC_END_IGNORE_DEPRECATIONS
+
+#endif
+
+TtTray *tt_tray_new(GtkMenu *menu)
+{
+	TtTray *t = g_new0(TtTray, 1);
+
+	t->menu = g_object_ref_sink(menu);
+	t->state = TT_STATE_STOPPED;
+	backend_create(t);
 	return t;
 }
 
@@ -103,7 +117,7 @@ void tt_tray_free(TtTray *t)
 {
 	if (!t)
 		return;
-	g_object_unref(t->icon);
+	g_object_unref(backend_object(t));
 	g_object_unref(t->menu);
 	g_free(t->title);
 	g_free(t);
@@ -113,16 +127,11 @@ void tt_tray_update(TtTray *t, TtState state, const char *title)
 {
 	if (state != t->state) {
 		t->state = state;
-		gtk_status_icon_set_from_icon_name(t->icon, tt_icon_name(state));
+		backend_set_state(t);
 	}
 	if (g_strcmp0(title, t->title) != 0) {
 		g_free(t->title);
 		t->title = g_strdup(title);
-		gtk_status_icon_set_title(t->icon, title);
-		gtk_status_icon_set_tooltip_text(t->icon, title);
+		backend_set_title(t);
 	}
 }
-
-G_GNUC_END_IGNORE_DEPRECATIONS
-
-#endif
