@@ -7,6 +7,7 @@
 #include "control/snapshot.h"
 #include "core/daemon.h"
 #include "core/tunnels.h"
+#include "forward/sockutil.h"
 #include "link/link.h"
 #include "mux/session.h"
 #include "mux/stream.h"
@@ -100,8 +101,7 @@ static void collect_stream(struct daemon *d, struct session *s, const struct str
 	snprintf(o->peer, sizeof(o->peer), "%s", session_name(s));
 	snprintf(o->tunnel, sizeof(o->tunnel), "%s", st->ts ? st->ts->name : st->tunnel);
 	snprintf(o->client, sizeof(o->client), "%s", st->origin);
-	snprintf(o->destination, sizeof(o->destination), strchr(st->dest_host, ':') ? "[%s]:%u" : "%s:%u",
-	         st->dest_host, (unsigned)st->dest_port);
+	sock_host_port_str(st->dest_host, st->dest_port, o->destination, sizeof(o->destination));
 	o->age_s = ev_now(d->loop) - st->opened;
 	o->bytes_up = st->bytes_up;
 	o->bytes_down = st->bytes_down;

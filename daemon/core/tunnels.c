@@ -4,17 +4,13 @@
 
 #include "core/daemon.h"
 #include "core/tunnels.h"
+#include "forward/sockutil.h"
 #include "mux/session.h"
 #include "mux/stream.h"
 
 /* A server keeps at most this many per-destination entries; beyond it, idle
  * ones are recycled (a client may ask for any number of destinations). */
 #define SERVER_ENTRIES_MAX 1024
-
-static void endpoint(char *out, size_t n, const char *host, uint16_t port)
-{
-	snprintf(out, n, strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, (unsigned)port);
-}
 
 static struct tunnel_stats *append(struct daemon *d)
 {
@@ -50,7 +46,7 @@ struct tunnel_stats *tunnels_add_client(struct daemon *d, const struct tt_client
 	if (!ts)
 		return NULL;
 	snprintf(ts->name, sizeof(ts->name), "%s", t->name);
-	endpoint(ts->listen, sizeof(ts->listen), t->listen_host, t->listen_port);
+	sock_host_port_str(t->listen_host, t->listen_port, ts->listen, sizeof(ts->listen));
 	if (t->kind == TT_TUNNEL_UDP)
 		strncat(ts->listen, " (udp)", sizeof(ts->listen) - strlen(ts->listen) - 1);
 	else if (t->kind == TT_TUNNEL_REVERSE)
@@ -58,7 +54,7 @@ struct tunnel_stats *tunnels_add_client(struct daemon *d, const struct tt_client
 	if (t->kind == TT_TUNNEL_SOCKS)
 		snprintf(ts->destination, sizeof(ts->destination), "socks5 (any permitted)");
 	else
-		endpoint(ts->destination, sizeof(ts->destination), t->remote_host, t->remote_port);
+		sock_host_port_str(t->remote_host, t->remote_port, ts->destination, sizeof(ts->destination));
 	memcpy(ts->peer, t->server_id, TT_PUBKEY_SIZE);
 	return ts;
 }
@@ -70,7 +66,7 @@ struct tunnel_stats *tunnels_server(struct daemon *d, const uint8_t peer[TT_PUBK
 	struct tunnel_stats *ts = NULL;
 	size_t n_server = 0;
 
-	endpoint(dest, sizeof(dest), host, port);
+	sock_host_port_str(host, port, dest, sizeof(dest));
 	for (size_t i = 0; i < d->n_tunnels; i++) {
 		struct tunnel_stats *t = d->tunnels[i];
 

@@ -6,6 +6,7 @@
 #include "core/tunnels.h"
 #include "forward/listener.h"
 #include "forward/reverse.h"
+#include "forward/sockutil.h"
 #include "mux/session.h"
 #include "toxtun/log.h"
 
@@ -19,11 +20,6 @@ struct rlisten {
 };
 
 static const struct tt_client_tunnel *line_of(const struct rlisten *r) { return listener_tunnel(r->l); }
-
-static void endpoint(char *out, size_t n, const char *host, uint16_t port)
-{
-	snprintf(out, n, strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, (unsigned)port);
-}
 
 static void send_frame(struct session *s, uint8_t type, uint32_t value, const char *host, uint16_t port)
 {
@@ -81,7 +77,7 @@ void reverse_on_reply(struct daemon *d, struct session *s, const struct tt_syn *
 
 	if (!t)
 		return; /* the line went away meanwhile */
-	endpoint(where, sizeof(where), reply->host, reply->port);
+	sock_host_port_str(reply->host, reply->port, where, sizeof(where));
 	if (reply->window == TT_REASON_NONE) {
 		log_info("tunnel %s: the server listens on %s", t->name, where);
 		if (ts)
@@ -109,7 +105,7 @@ static void close_listener(struct daemon *d, struct rlisten **pp, const char *wh
 	char where[TT_HOST_MAX + 8];
 	bool more = false;
 
-	endpoint(where, sizeof(where), line_of(r)->listen_host, line_of(r)->listen_port);
+	sock_host_port_str(line_of(r)->listen_host, line_of(r)->listen_port, where, sizeof(where));
 	log_info("peer %s: no longer listening on %s for it: %s", s ? session_name(s) : "?", where, why);
 	*pp = r->next;
 	listener_free(r->l);
@@ -148,8 +144,7 @@ static uint8_t start_listener(struct daemon *d, struct session *s, const char *h
 	t.kind = TT_TUNNEL_REVERSE;
 	snprintf(t.name, sizeof(t.name), "reverse %.60s", where);
 	snprintf(t.listen_host, sizeof(t.listen_host), "%s", host);
-	snprintf(t.remote_host, sizeof(t.remote_host), "%s", host);
-	t.listen_port = t.remote_port = port;
+	t.listen_port = port;
 	memcpy(t.server_id, session_pubkey(s), TT_PUBKEY_SIZE); /* the peer it carries to */
 	r = calloc(1, sizeof(*r));
 	if (!r)
@@ -173,7 +168,7 @@ void reverse_on_listen(struct daemon *d, struct session *s, const struct tt_syn 
 	char where[TT_HOST_MAX + 8];
 	uint8_t reason;
 
-	endpoint(where, sizeof(where), req->host, req->port);
+	sock_host_port_str(req->host, req->port, where, sizeof(where));
 	if (req->window == 0) {
 		for (struct rlisten **pp = &d->reverse; *pp; pp = &(*pp)->next) {
 			if (!memcmp((*pp)->pk, session_pubkey(s), TT_PUBKEY_SIZE) &&

@@ -39,7 +39,12 @@ void sock_endpoint_str(const struct sockaddr *sa, char *out, size_t n)
 		port = ntohs(((const struct sockaddr_in *)sa)->sin_port);
 	else if (sa->sa_family == AF_INET6)
 		port = ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
-	snprintf(out, n, sa->sa_family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
+	sock_host_port_str(a, (uint16_t)port, out, n);
+}
+
+void sock_host_port_str(const char *host, uint16_t port, char *out, size_t n)
+{
+	snprintf(out, n, strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, (unsigned)port);
 }
 
 static int listen_on(const struct sockaddr *sa, socklen_t len, int type, bool dual, int *err_out)

@@ -12,6 +12,8 @@ void sock_set_nodelay(int fd);
 bool sock_addr_str(const struct sockaddr *sa, char *out, size_t n);
 /* "addr:port" or "[addr]:port". */
 void sock_endpoint_str(const struct sockaddr *sa, char *out, size_t n);
+/* The same for a host as written (IPv6 literals get brackets) and a port. */
+void sock_host_port_str(const char *host, uint16_t port, char *out, size_t n);
 /* A non-blocking listening TCP socket on host ("*" = every interface, IPv6
  * and IPv4 alike) and port. Returns the fd, or -1 with err set. */
 int sock_listen(const char *host, uint16_t port, char *err, size_t errlen);

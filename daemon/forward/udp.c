@@ -62,7 +62,7 @@ static struct stream *new_flow(struct udpfwd *u, struct session *s, const struct
 {
 	char origin[80];
 	struct stream_open o = {
-		.tunnel = u->t.name, .ts = NULL, .origin = origin,
+		.tunnel = u->t.name, .ts = tunnels_find_client(u->d, u->t.name), .origin = origin,
 		.host = u->t.remote_host, .port = u->t.remote_port, .syn_flags = TT_FRAME_FLAG_UDP,
 	};
 	struct stream *st;
@@ -76,7 +76,6 @@ static struct stream *new_flow(struct udpfwd *u, struct session *s, const struct
 	}
 	u->warned_full = false;
 	sock_endpoint_str((const struct sockaddr *)src, origin, sizeof(origin));
-	o.ts = tunnels_find_client(u->d, u->t.name);
 	st = stream_open_local(s, -1, &o);
 	if (!st)
 		return NULL;
@@ -158,9 +157,9 @@ void udpfwd_forget(struct udpfwd *u, struct stream *st)
 	}
 }
 
-ssize_t udpfwd_send(struct udpfwd *u, const struct sockaddr_storage *to, const void *data, size_t len)
+void udpfwd_send(struct udpfwd *u, const struct sockaddr_storage *to, const void *data, size_t len)
 {
 	socklen_t tl = to->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
 
-	return sendto(u->fd, data, len, MSG_DONTWAIT, (const struct sockaddr *)to, tl);
+	sendto(u->fd, data, len, MSG_DONTWAIT, (const struct sockaddr *)to, tl);
 }

@@ -20,7 +20,7 @@ struct udpfwd *udpfwd_new(struct daemon *d, const struct tt_client_tunnel *t, ch
 void udpfwd_free(struct udpfwd *u);
 /* A stream of this forward is being freed. */
 void udpfwd_forget(struct udpfwd *u, struct stream *st);
-/* One datagram back to a source address; -1 when the socket refuses it. */
-ssize_t udpfwd_send(struct udpfwd *u, const struct sockaddr_storage *to, const void *data, size_t len);
+/* One datagram back to a source address; dropped when the socket is full. */
+void udpfwd_send(struct udpfwd *u, const struct sockaddr_storage *to, const void *data, size_t len);
 
 #endif

@@ -447,12 +447,13 @@ void session_on_friend_status(struct session *s, TOX_CONNECTION c)
 
 void session_on_remote_boot(struct session *s, uint64_t boot_id)
 {
-	if (s->remote_boot && s->remote_boot != boot_id)
+	if (s->remote_boot && s->remote_boot != boot_id) {
 		reverse_drop_peer(s->d, s->pk, "the peer restarted");
-	if (s->remote_boot && s->remote_boot != boot_id && s->state != SESSION_DOWN) {
-		log_warn("peer %s restarted: resetting its streams", s->name);
-		abort_streams(s, TT_REASON_RESTARTED, false);
-		drop_peer(s);
+		if (s->state != SESSION_DOWN) {
+			log_warn("peer %s restarted: resetting its streams", s->name);
+			abort_streams(s, TT_REASON_RESTARTED, false);
+			drop_peer(s);
+		}
 	}
 	s->remote_boot = boot_id;
 	if (want_connection(s))

@@ -216,16 +216,12 @@ void stream_send_datagram(struct stream *st, const uint8_t *data, size_t len)
 		if (!st->early && (st->early = malloc(len))) {
 			memcpy(st->early, data, len);
 			st->early_len = len;
-		} else {
-			st->dropped++;
 		}
 		return;
 	}
 	if (!session_can_send(s) || flow_tx_credit(&st->flow) < len ||
-	    !(p = session_reserve(s, st->channel, TT_FRAME_HEADER + 2 + COMPRESS_BOUND(len)))) {
-		st->dropped++;
-		return;
-	}
+	    !(p = session_reserve(s, st->channel, TT_FRAME_HEADER + 2 + COMPRESS_BOUND(len))))
+		return; /* dropped, as UDP may */
 	memcpy(p + TT_FRAME_HEADER, data, len);
 	session_commit(s, st->channel, compress_data_frame(st, p, len));
 	flow_on_sent(&st->flow, len);
@@ -258,15 +254,11 @@ static void read_datagrams(struct stream *st)
  * socket buffer drops it, as UDP would. */
 static void send_local_datagram(struct stream *st, const uint8_t *data, size_t len)
 {
-	ssize_t n;
-
 	st->last_active = ev_now(loop_of(st));
 	if (st->udp)
-		n = udpfwd_send(st->udp, &st->udp_source, data, len);
+		udpfwd_send(st->udp, &st->udp_source, data, len);
 	else
-		n = send(st->fd, data, len, MSG_DONTWAIT);
-	if (n < 0)
-		st->dropped++;
+		send(st->fd, data, len, MSG_DONTWAIT);
 	written(st, len); /* the credit comes back, sent or not */
 }
 

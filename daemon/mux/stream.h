@@ -73,7 +73,6 @@ struct stream {
 	struct stream *udp_next;
 	struct sockaddr_storage udp_source;
 	double last_active;
-	uint64_t dropped;                  /* datagrams dropped: no credit or no room */
 	ev_io rio, wio;
 	ev_timer timer;                    /* WAITING: wait timeout; datagrams: idle timeout */
 };
