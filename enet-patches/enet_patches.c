@@ -17,7 +17,6 @@ void enetp_host_setup(ENetHost *host)
 	/* Our packets never exceed one datagram's payload; refuse to reassemble
 	 * anything much larger from a peer (upstream allows 32 MiB). */
 	host->maximumPacketSize = 64 * 1024;
-	host->maximumWaitingData = 16 * 1024 * 1024;
 }
 
 void enetp_peer_setup(ENetPeer *peer, uint32_t outage_timeout_ms)

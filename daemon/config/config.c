@@ -232,7 +232,7 @@ static void set_defaults(struct tt_config *cfg)
 	cfg->linger_s = 60;
 	cfg->wait_timeout_s = 60;
 	cfg->connect_timeout_s = 10;
-	cfg->stream_window = 1048576;
+	cfg->stream_window = 4194304;
 	cfg->max_streams = 4096;
 	cfg->max_waiting = 256;
 	cfg->udp_timeout_s = 60;

@@ -56,7 +56,10 @@ static void collect_peer(struct daemon *d, struct session *s, struct snap_peer *
 	p->rx_bytes = ls.rx_bytes;
 	p->tx_packets = ls.tx_packets;
 	p->rx_packets = ls.rx_packets;
-	p->pacing_pps = ls.rate_pps;
+	p->cc_state = info.cc_state;
+	p->pacing_bytes_s = (uint64_t)ls.pacing_bytes_s;
+	p->delivery_bytes_s = (uint64_t)info.delivery_bytes_s;
+	p->min_rtt_ms = info.min_rtt_ms;
 	p->sendq = ls.sendq;
 	wire = info.stats.tx_wire + info.stats.rx_wire;
 	p->compression_ratio = wire ? (double)(info.stats.tx_bytes + info.stats.rx_bytes) / (double)wire : 1.0;

@@ -87,7 +87,10 @@ static json_object *peer_json(struct builder *b, const struct snap_peer *p)
 	add_u64(b, o, "rx_packets", p->rx_packets);
 	add_num(b, o, "compression_ratio", p->compression_ratio, 2);
 	add_u64(b, o, "streams", p->streams);
-	add_u64(b, o, "pacing_pps", p->pacing_pps);
+	add_str(b, o, "cc", p->cc_state);
+	add_num(b, o, "min_rtt_ms", p->min_rtt_ms, 1);
+	add_u64(b, o, "delivery_bytes_s", p->delivery_bytes_s);
+	add_u64(b, o, "pacing_bytes_s", p->pacing_bytes_s);
 	add_u64(b, o, "sendq", p->sendq);
 	return o;
 }

@@ -35,7 +35,9 @@ struct snap_peer {
 	uint64_t tx_bytes, rx_bytes, tx_packets, rx_packets;
 	double compression_ratio;
 	uint32_t streams;
-	uint32_t pacing_pps;
+	const char *cc_state;
+	uint64_t pacing_bytes_s, delivery_bytes_s;
+	double min_rtt_ms;
 	uint64_t sendq;
 };
 

@@ -13,17 +13,22 @@
 #include "toxtun/enet_patches.h"
 #include "toxtun/log.h"
 
-/* Pacing profiles in Tox packets per second. Direct UDP is limited by the
- * ENet window and by CPU (~30 000 clean packets/s on this machine); a TCP
- * relay collapses somewhere above 8 000 (DESIGN.md), so it starts low,
- * grows while no SENDQ is seen, and backs off multiplicatively on SENDQ. */
-#define UDP_RATE_MAX 60000
-#define TCP_RATE_START 1500
-#define TCP_RATE_MAX 7000
-#define RATE_MIN 200
+/* Pacing, in bytes per second on the wire (a datagram costs its size plus
+ * WIRE_OVERHEAD: Tox's encryption and the UDP/IP headers). The session's
+ * congestion control (cc.c) sets the rate for each peer. A TCP relay also
+ * collapses somewhere above 8 000 packets/s (DESIGN.md) and tells us only
+ * through SENDQ, so on that path a second limit starts low, grows while no
+ * SENDQ is seen, and backs off multiplicatively on SENDQ. */
+#define WIRE_OVERHEAD 60
+#define WIRE_PACKET (ENETP_MTU + 1 + WIRE_OVERHEAD)
+#define RATE_UNPACED (60000.0 * WIRE_PACKET)
+#define TCP_RATE_START (1500.0 * WIRE_PACKET)
+#define TCP_RATE_MAX (7000.0 * WIRE_PACKET)
+#define RATE_MIN (200.0 * WIRE_PACKET)
 #define RATE_STEP_MS 100
-#define RATE_STEP 150
+#define RATE_STEP (150.0 * WIRE_PACKET)
 #define BURST_MS 4 /* tokens accumulate for at most this long */
+#define SMALL_DATAGRAM 256
 #define ALIAS_BUFFER (2 * 1024 * 1024)
 #define HOST_BUFFER (8 * 1024 * 1024)
 
@@ -38,8 +43,10 @@ struct alias {
 	ev_timer refill;
 	struct link *link;
 	/* pacing */
-	double tokens;
-	uint32_t rate;
+	double tokens;              /* bytes */
+	double cc_rate;             /* from congestion control; 0: none yet */
+	double tcp_rate;            /* the relay's SENDQ-driven limit */
+	double rate;                /* what applies now */
 	ev_tstamp last_refill, last_step;
 	bool held;                  /* a datagram refused by SENDQ waits in buf */
 	size_t held_len;
@@ -101,23 +108,31 @@ static int ENET_CALLBACK intercept(ENetHost *host, ENetEvent *event)
 
 static void send_pending(struct alias *a);
 
+static void alias_set_rate(struct alias *a)
+{
+	a->rate = a->cc_rate > 0 ? a->cc_rate : RATE_UNPACED;
+	if (a->path == TOX_CONNECTION_TCP && a->tcp_rate < a->rate)
+		a->rate = a->tcp_rate;
+}
+
 static void alias_refill(struct alias *a)
 {
 	ev_tstamp now = ev_now(a->link->loop);
 	double cap = a->rate * (BURST_MS / 1000.0);
 
-	if (cap < 2)
-		cap = 2;
+	if (cap < 2 * WIRE_PACKET)
+		cap = 2 * WIRE_PACKET;
 	a->tokens += (now - a->last_refill) * a->rate;
 	if (a->tokens > cap)
 		a->tokens = cap;
 	a->last_refill = now;
 	/* Additive increase on the relay path while no SENDQ was seen. */
 	if (a->path == TOX_CONNECTION_TCP && now - a->last_step >= RATE_STEP_MS / 1000.0) {
-		a->rate += RATE_STEP;
-		if (a->rate > TCP_RATE_MAX)
-			a->rate = TCP_RATE_MAX;
+		a->tcp_rate += RATE_STEP;
+		if (a->tcp_rate > TCP_RATE_MAX)
+			a->tcp_rate = TCP_RATE_MAX;
 		a->last_step = now;
+		alias_set_rate(a);
 	}
 }
 
@@ -128,48 +143,56 @@ static void alias_pause(struct alias *a, double seconds)
 	ev_timer_start(a->link->loop, &a->refill);
 }
 
-/* Forward what ENet sent to this alias, as fast as the pacing allows. */
+/* Forward what ENet sent to this alias, as fast as the pacing allows.
+ * Small datagrams (acknowledgements, pings, window updates) never wait for
+ * tokens, only pay for them: the side that mostly acknowledges has learnt a
+ * low rate, and holding its acknowledgements back would stretch the other
+ * side's round trip. */
 static void send_pending(struct alias *a)
 {
 	struct link *link = a->link;
 
 	alias_refill(a);
 	for (;;) {
-		ssize_t n;
+		double cost, cap;
 		int r;
 
-		if (a->tokens < 1) {
-			alias_pause(a, (1 - a->tokens) / a->rate);
-			return;
-		}
-		if (a->held) {
-			n = (ssize_t)a->held_len;
-		} else {
-			n = recv(a->fd, a->buf + 1, sizeof(a->buf) - 1, MSG_DONTWAIT);
+		if (!a->held) {
+			ssize_t n = recv(a->fd, a->buf + 1, sizeof(a->buf) - 1, MSG_DONTWAIT);
+
 			if (n < 0) {
 				if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 					log_debug("link: alias recv: %s", strerror(errno));
 				break;
 			}
+			a->held = true;
+			a->held_len = (size_t)n;
 		}
-		r = toxnode_send_lossy(link->node, a->fnum, a->buf, (size_t)n + 1);
+		cost = (double)a->held_len + 1 + WIRE_OVERHEAD;
+		if (a->held_len > SMALL_DATAGRAM && a->tokens < cost) {
+			alias_pause(a, (cost - a->tokens) / a->rate);
+			return;
+		}
+		r = toxnode_send_lossy(link->node, a->fnum, a->buf, a->held_len + 1);
 		if (r == -EAGAIN) {
 			/* Tox's queue is full: congestion. Keep the datagram, slow
 			 * down, and try again shortly. */
-			a->held = true;
-			a->held_len = (size_t)n;
 			a->stats.sendq++;
-			a->rate = a->rate * 3 / 4 < RATE_MIN ? RATE_MIN : a->rate * 3 / 4;
+			a->tcp_rate = a->tcp_rate * 3 / 4 < RATE_MIN ? RATE_MIN : a->tcp_rate * 3 / 4;
 			a->last_step = ev_now(link->loop);
+			alias_set_rate(a);
 			a->tokens = 0;
 			alias_pause(a, 0.002);
 			return;
 		}
 		a->held = false;
-		a->tokens -= 1;
+		a->tokens -= cost;
+		cap = a->rate * (BURST_MS / 1000.0);
+		if (a->tokens < -cap)
+			a->tokens = -cap;
 		if (r == 0) {
 			a->stats.tx_packets++;
-			a->stats.tx_bytes += (uint64_t)n;
+			a->stats.tx_bytes += a->held_len;
 		}
 		/* -ENOTCONN: the friend is offline; ENet retransmits later. */
 	}
@@ -193,8 +216,9 @@ static void on_alias_refill(struct ev_loop *loop, ev_timer *w, int revents)
 
 static void rate_for_path(struct alias *a)
 {
-	a->rate = a->path == TOX_CONNECTION_TCP ? TCP_RATE_START : UDP_RATE_MAX;
+	a->tcp_rate = TCP_RATE_START;
 	a->last_step = ev_now(a->link->loop);
+	alias_set_rate(a);
 }
 
 static struct alias *alias_get(struct link *link, uint32_t fnum)
@@ -408,6 +432,16 @@ void link_set_window(struct link *link, uint32_t fnum, uint32_t bytes)
 		a->window = bytes;
 }
 
+void link_set_pacing(struct link *link, uint32_t fnum, double bytes_per_s)
+{
+	struct alias *a = alias_by_fnum(link, fnum);
+
+	if (a) {
+		a->cc_rate = bytes_per_s;
+		alias_set_rate(a);
+	}
+}
+
 void link_get_stats(struct link *link, uint32_t fnum, struct link_stats *out)
 {
 	struct alias *a = alias_by_fnum(link, fnum);
@@ -415,7 +449,7 @@ void link_get_stats(struct link *link, uint32_t fnum, struct link_stats *out)
 	memset(out, 0, sizeof(*out));
 	if (a) {
 		*out = a->stats;
-		out->rate_pps = a->rate;
+		out->pacing_bytes_s = a->rate;
 	}
 }
 

@@ -5,6 +5,7 @@
 
 #include "core/daemon.h"
 #include "core/tunnels.h"
+#include "link/cc.h"
 #include "forward/reverse.h"
 #include "link/link.h"
 #include "mux/session.h"
@@ -19,8 +20,10 @@
 /* What may wait in ENet beyond the window: bounded so that ENet's O(n)
  * queue scans stay cheap and memory is bounded (DESIGN.md). */
 #define BACKLOG_EXTRA (256 * 1024)
-/* Delivery-rate samples: one per tick, the window follows their maximum. */
-#define RATE_SAMPLES 20
+/* The pacing bucket holds at most this long's worth (seconds), or BURST_MIN
+ * bytes: a stream reads up to 32 KiB at once. */
+#define PACE_BURST 0.004
+#define PACE_BURST_MIN (16 * 1024)
 
 struct chanbuf {
 	uint8_t *buf;
@@ -53,15 +56,33 @@ struct session {
 	/* ENet backlog and window sizing */
 	uint64_t enet_queued;
 	bool blocked;
-	uint64_t acked_total, acked_mark;
-	double mark_time, idle_since;
-	double rate_samples[RATE_SAMPLES];
-	unsigned rate_pos;
+	uint64_t acked_total;
+	bool window_full;           /* ENet had a full window at some point this tick */
+	double idle_since;
+	struct cc cc;
 	uint32_t window;
+	/* pacing of what enters ENet: a token bucket of payload bytes */
+	double pace_tokens, pace_last;
+	bool paced;                 /* out of tokens: streams wait for pace_timer */
+	ev_timer pace_timer;
 	struct session_stats stats;
 };
 
 static double now(struct session *s) { return ev_now(s->d->loop); }
+
+static void resume_streams(struct session *s)
+{
+	for (struct stream *st = s->streams; st; st = st->next)
+		stream_update_read(st);
+}
+
+static void on_pace_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct session *s = w->data;
+
+	s->paced = false;
+	resume_streams(s);
+}
 
 struct session *session_new(struct daemon *d, const uint8_t pubkey[TT_PUBKEY_SIZE])
 {
@@ -81,7 +102,10 @@ struct session *session_new(struct daemon *d, const uint8_t pubkey[TT_PUBKEY_SIZ
 	}
 	s->window = ENETP_MIN_WINDOW;
 	s->idle_since = now(s);
-	s->mark_time = now(s);
+	cc_init(&s->cc, now(s));
+	ev_init(&s->pace_timer, on_pace_timer);
+	s->pace_timer.data = s;
+	s->pace_last = now(s);
 	return s;
 }
 
@@ -104,6 +128,10 @@ void session_get_info(const struct session *s, struct session_info *out)
 	out->idle = s->state == SESSION_DOWN && s->lingered;
 	out->friend_status = s->friend_status;
 	out->window = s->window;
+	out->pacing_bytes_s = cc_pacing_rate(&s->cc);
+	out->delivery_bytes_s = s->cc.btlbw;
+	out->min_rtt_ms = s->cc.min_rtt * 1000;
+	out->cc_state = cc_state_name(s->cc.state);
 	out->streams = s->n_streams;
 	out->stats = s->stats;
 	if (s->peer && s->state >= SESSION_HELLO) {
@@ -267,8 +295,32 @@ static void on_packet_free(ENetPacket *p)
 		s->acked_total += p->dataLength;
 	if (s->blocked && s->enet_queued < (s->window + BACKLOG_EXTRA) / 2) {
 		s->blocked = false;
-		for (struct stream *st = s->streams; st; st = st->next)
-			stream_update_read(st);
+		resume_streams(s);
+	}
+}
+
+/* Pacing happens before ENet: data enters it no faster than congestion
+ * control says, so ENet sends as soon as it gets it and no queue of ours
+ * adds to the round trip it measures. Frames are never held here; a
+ * stream just does not read again until the bucket is back above zero. */
+static void pace(struct session *s, size_t len)
+{
+	double rate = cc_pacing_rate(&s->cc), t = now(s), cap;
+
+	if (rate <= 0)
+		return;
+	cap = rate * PACE_BURST;
+	if (cap < PACE_BURST_MIN)
+		cap = PACE_BURST_MIN;
+	s->pace_tokens += (t - s->pace_last) * rate;
+	if (s->pace_tokens > cap)
+		s->pace_tokens = cap;
+	s->pace_last = t;
+	s->pace_tokens -= (double)len;
+	if (s->pace_tokens < 0 && !s->paced) {
+		s->paced = true;
+		ev_timer_set(&s->pace_timer, -s->pace_tokens / rate, 0);
+		ev_timer_start(s->d->loop, &s->pace_timer);
 	}
 }
 
@@ -284,9 +336,12 @@ static void emit(struct session *s, uint8_t ch, const uint8_t *data, size_t len)
 	p->userData = s;
 	p->freeCallback = on_packet_free;
 	s->enet_queued += len;
+	if (s->enet_queued >= s->window)
+		s->window_full = true;
 	s->stats.tx_wire += len;
 	if (enet_peer_send(s->peer, ch, p) < 0)
 		enet_packet_destroy(p);
+	pace(s, len);
 }
 
 uint8_t *session_reserve(struct session *s, uint8_t channel, size_t n)
@@ -340,7 +395,7 @@ void session_flush(struct session *s)
 
 bool session_can_send(const struct session *s)
 {
-	return s->state == SESSION_UP && !s->blocked;
+	return s->state == SESSION_UP && !s->blocked && !s->paced;
 }
 
 void session_count_payload(struct session *s, bool tx, size_t n)
@@ -430,6 +485,7 @@ void session_free(struct session *s, uint8_t reason)
 	}
 	/* Resetting the peer frees its packets, whose callbacks still use s. */
 	drop_peer(s);
+	ev_timer_stop(s->d->loop, &s->pace_timer);
 	for (int ch = 0; ch < SESSION_CHANNELS; ch++) {
 		free(s->tx[ch].buf);
 		free(s->rx[ch].buf);
@@ -440,6 +496,10 @@ void session_free(struct session *s, uint8_t reason)
 
 void session_on_friend_status(struct session *s, TOX_CONNECTION c)
 {
+	/* A new path (direct UDP <-> TCP relay) has a new rate and RTT: learn
+	 * them again. An outage keeps what was known. */
+	if (c != TOX_CONNECTION_NONE && s->friend_status != TOX_CONNECTION_NONE && c != s->friend_status)
+		cc_init(&s->cc, now(s));
 	s->friend_status = c;
 	if (want_connection(s))
 		connect_peer(s);
@@ -516,7 +576,7 @@ bool session_on_connect(struct session *s, ENetPeer *peer)
 	peer->data = s;
 	s->state = SESSION_HELLO;
 	s->window = ENETP_MIN_WINDOW;
-	memset(s->rate_samples, 0, sizeof(s->rate_samples));
+	cc_init(&s->cc, now(s));
 	send_hello(s);
 	return true;
 }
@@ -750,30 +810,36 @@ void session_on_receive(struct session *s, uint8_t channel, ENetPacket *packet)
 
 /* ---- periodic work ---- */
 
+/* ENet doubles a command's timeout each time it is retransmitted, with no
+ * limit. While the peer keeps acknowledging other packets, a packet that
+ * timed out was lost, not delayed by congestion (pacing guards against
+ * that): retransmitting it after 8, 16, 32 round trips would stall its
+ * channel for seconds. Cap it at twice the base timeout then (at least 100 ms
+ * more than it: on a short path a late packet is a busy CPU); when nothing
+ * comes back, at 2 s plus two round trips (enough for an outage, which the
+ * resume kick ends early). */
+static uint32_t backoff_cap(struct session *s)
+{
+	ENetPeer *p = s->peer;
+	uint32_t rto = p->roundTripTime + 4 * p->roundTripTimeVariance;
+
+	if (ENET_TIME_DIFFERENCE(p->host->serviceTime, p->lastReceiveTime) < 2 * rto + 100)
+		return rto > 100 ? 2 * rto : rto + 100;
+	return 2000 + 2 * p->roundTripTime;
+}
+
+/* Congestion control: what was acknowledged since the last tick sets the
+ * pace and the window (cc.h). */
 static void size_window(struct session *s)
 {
-	double t = now(s), dt = t - s->mark_time, best = 0, rtt;
-	uint64_t w;
-
-	if (dt <= 0)
-		return;
-	s->rate_samples[s->rate_pos++ % RATE_SAMPLES] = (double)(s->acked_total - s->acked_mark) / dt;
-	s->acked_mark = s->acked_total;
-	s->mark_time = t;
-	for (int i = 0; i < RATE_SAMPLES; i++)
-		if (s->rate_samples[i] > best)
-			best = s->rate_samples[i];
-	/* Twice the bandwidth-delay product: room to grow (the window roughly
-	 * doubles per round trip while the path keeps up), bounded so that an
-	 * overfull bottleneck does not turn into mass retransmission. */
-	rtt = s->peer->lowestRoundTripTime ? s->peer->lowestRoundTripTime : s->peer->roundTripTime;
-	if (rtt < 5)
-		rtt = 5;
-	w = (uint64_t)(2.0 * best * rtt / 1000.0) + ENETP_MIN_WINDOW;
-	if (w > ENETP_MAX_WINDOW)
-		w = ENETP_MAX_WINDOW;
-	s->window = (uint32_t)w;
+	cc_update(&s->cc, now(s), s->acked_total, s->peer->roundTripTime / 1000.0,
+	          s->peer->reliableDataInTransit, !s->window_full && s->enet_queued < s->window);
+	s->window_full = false;
+	s->window = cc_window(&s->cc);
 	link_set_window(s->d->link, s->fnum, s->window);
+	/* The link paces too, loosely: it smooths bursts (retransmissions
+	 * after a timeout) without building a queue of its own. */
+	link_set_pacing(s->d->link, s->fnum, 2 * cc_pacing_rate(&s->cc));
 }
 
 void session_tick(struct session *s)
@@ -785,7 +851,7 @@ void session_tick(struct session *s)
 	if (s->state == SESSION_UP) {
 		size_window(s);
 		if (s->friend_status != TOX_CONNECTION_NONE)
-			enetp_peer_cap_backoff(s->peer, 2000 + 2 * s->peer->roundTripTime);
+			enetp_peer_cap_backoff(s->peer, backoff_cap(s));
 	}
 	if (s->opener && s->state == SESSION_UP && s->n_streams == 0 && s->d->cfg->linger_s &&
 	    now(s) - s->idle_since >= s->d->cfg->linger_s) {

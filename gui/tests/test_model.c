@@ -25,7 +25,7 @@ static char *peer(const char *key, gboolean online, const char *path)
 	return g_strdup_printf("{\"public_key\":\"%s\",\"name\":\"friend\",\"online\":%s,\"path\":\"%s\","
 	                       "\"session\":\"up\",\"rtt_ms\":1.2,\"rtt_var_ms\":0.4,\"loss\":0.01,"
 	                       "\"window_bytes\":65536,\"tx_bytes\":100,\"rx_bytes\":200,\"tx_packets\":1,"
-	                       "\"rx_packets\":2,\"compression_ratio\":1.5,\"streams\":3,\"pacing_pps\":60000,"
+	                       "\"rx_packets\":2,\"compression_ratio\":1.5,\"streams\":3,\"pacing_bytes_s\":80000000,"
 	                       "\"sendq\":0}",
 	                       key, online ? "true" : "false", path);
 }

@@ -501,7 +501,7 @@ static void test_defaults(void)
 	CHECK(cfg->n_permits == 0 && cfg->n_allow == 0 && cfg->n_tunnels == 0);
 	CHECK(cfg->control_socket == NULL);
 	CHECK(cfg->outage_timeout_s == 600 && cfg->linger_s == 60 && cfg->wait_timeout_s == 60);
-	CHECK(cfg->connect_timeout_s == 10 && cfg->stream_window == 1048576);
+	CHECK(cfg->connect_timeout_s == 10 && cfg->stream_window == 4194304);
 	CHECK(cfg->max_streams == 4096 && cfg->max_waiting == 256);
 	tt_config_free(cfg);
 	tt_config_free(NULL);

@@ -24,7 +24,8 @@ static const char *const top_keys[] = { "ok", "node", "peers", "tunnels", "strea
 static const char *const node_keys[] = { "tox_id", "public_key", "name", "role", "dht", "uptime_s", "version", "pid" };
 static const char *const peer_keys[] = {
 	"public_key", "name", "online", "path", "session", "rtt_ms", "rtt_var_ms", "loss", "window_bytes",
-	"tx_bytes", "rx_bytes", "tx_packets", "rx_packets", "compression_ratio", "streams", "pacing_pps", "sendq",
+	"tx_bytes", "rx_bytes", "tx_packets", "rx_packets", "compression_ratio", "streams", "cc", "min_rtt_ms", "delivery_bytes_s",
+	"pacing_bytes_s", "sendq",
 };
 static const char *const tunnel_keys[] = {
 	"name", "listen", "destination", "peer", "state", "streams_active", "streams_total", "refused",
@@ -72,7 +73,10 @@ static void build(struct snapshot *s)
 	peers[0].rx_packets = 404;
 	peers[0].compression_ratio = 1.506;
 	peers[0].streams = 2;
-	peers[0].pacing_pps = 60000;
+	peers[0].cc_state = "probe_bw";
+	peers[0].min_rtt_ms = 101.25;
+	peers[0].delivery_bytes_s = 6250000;
+	peers[0].pacing_bytes_s = 7812500;
 	peers[0].sendq = 7;
 
 	snprintf(peers[1].public_key, sizeof(peers[1].public_key), "%s", KEY_A);
@@ -92,7 +96,10 @@ static void build(struct snapshot *s)
 	peers[1].rx_packets = UINT64_C(9223372036854775808);
 	peers[1].compression_ratio = 1;
 	peers[1].streams = 0;
-	peers[1].pacing_pps = 0;
+	peers[1].cc_state = "startup";
+	peers[1].min_rtt_ms = 0;
+	peers[1].delivery_bytes_s = 0;
+	peers[1].pacing_bytes_s = UINT64_MAX;
 	peers[1].sendq = 0;
 
 	snprintf(tunnels[0].name, sizeof(tunnels[0].name), "web");
@@ -321,7 +328,10 @@ static void check_peer(json_object *built, json_object *o, const struct snap_pee
 	check_u64(o, "rx_packets", p->rx_packets);
 	check_num(built, o, "compression_ratio", p->compression_ratio, 2);
 	check_u64(o, "streams", p->streams);
-	check_u64(o, "pacing_pps", p->pacing_pps);
+	check_str(o, "cc", p->cc_state);
+	check_num(built, o, "min_rtt_ms", p->min_rtt_ms, 1);
+	check_u64(o, "delivery_bytes_s", p->delivery_bytes_s);
+	check_u64(o, "pacing_bytes_s", p->pacing_bytes_s);
 	check_u64(o, "sendq", p->sendq);
 }
 

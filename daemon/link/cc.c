@@ -1,0 +1,185 @@
+#include <math.h>
+#include <string.h>
+
+#include "link/cc.h"
+#include "toxtun/enet_patches.h"
+
+#define HIGH_GAIN 2.885      /* 2/ln 2: doubles the delivery rate per round */
+#define PROBE_CWND_GAIN 2.0
+#define FULL_BW_GROWTH 1.25
+#define FULL_BW_ROUNDS 3
+#define MIN_RTT_LIFETIME 5.0 /* seconds before a higher RTT may replace it */
+#define RTT_FLOOR 0.005       /* below this, timer granularity dominates */
+#define FILTER_ROUNDS 10
+#define WINDOW_SLACK (16 * 1024)
+
+static const double probe_gains[] = { 1.25, 0.75, 1, 1, 1, 1, 1, 1 };
+#define N_PHASES (sizeof(probe_gains) / sizeof(probe_gains[0]))
+
+void cc_init(struct cc *c, double now)
+{
+	memset(c, 0, sizeof(*c));
+	c->state = CC_STARTUP;
+	c->pacing_gain = c->cwnd_gain = HIGH_GAIN;
+	c->round_start = now;
+	c->min_rtt_at = now;
+}
+
+/* The round trip that sizes rounds and the window: the lowest one, unless
+ * the smoothed one is far above it. That happens when the lowest is stale
+ * (the path changed, e.g. from a TCP relay to direct UDP, and ENet's RTT is
+ * still converging on it), and a window sized to a round trip too short
+ * would spiral down: delivery falls to window / real RTT, so the window
+ * falls, and so on. With a standing queue it lets the window keep that
+ * queue, which the pacing still drains. */
+static double path_rtt(const struct cc *c)
+{
+	double r = c->min_rtt > c->srtt * 0.75 ? c->min_rtt : c->srtt * 0.75;
+
+	return r > RTT_FLOOR ? r : RTT_FLOOR;
+}
+
+static double round_time(const struct cc *c)
+{
+	return path_rtt(c) > CC_TICK ? path_rtt(c) : CC_TICK;
+}
+
+/* How many ticks back a rate sample and the max filter reach. */
+static unsigned ticks(double seconds, unsigned lo, unsigned hi)
+{
+	unsigned k = (unsigned)ceil(seconds / CC_TICK - 0.01);
+
+	return k < lo ? lo : k > hi ? hi : k;
+}
+
+static double bdp(const struct cc *c)
+{
+	return c->btlbw * path_rtt(c);
+}
+
+static void update_min_rtt(struct cc *c, double now, double rtt)
+{
+	if (rtt <= 0)
+		return;
+	c->srtt = rtt;
+	if (c->min_rtt == 0 || rtt <= c->min_rtt || now - c->min_rtt_at > MIN_RTT_LIFETIME) {
+		c->min_rtt = rtt;
+		c->min_rtt_at = now;
+	}
+}
+
+static void update_btlbw(struct cc *c, double now, uint64_t delivered, bool app_limited)
+{
+	unsigned idx = c->n % CC_SAMPLES, span, window;
+	double best = 0;
+	bool any = false;
+
+	c->delivered[idx] = delivered;
+	c->at[idx] = now;
+	c->rate[idx] = -1; /* no sample */
+	c->n++;
+	/* The rate over about one round trip: shorter spans see ack bursts. */
+	span = ticks(path_rtt(c), 1, CC_SAMPLES / 4);
+	if (c->n > span) {
+		unsigned from = (c->n - 1 - span) % CC_SAMPLES;
+		double dt = now - c->at[from];
+
+		if (dt > 0) {
+			double r = (double)(delivered - c->delivered[from]) / dt;
+
+			/* A sender with nothing to send says nothing about the
+			 * path, unless it still beat the estimate. */
+			if (!app_limited || r > c->btlbw)
+				c->rate[idx] = r;
+		}
+	}
+	window = ticks(FILTER_ROUNDS * round_time(c), 10, CC_SAMPLES);
+	if (window > c->n)
+		window = c->n;
+	for (unsigned i = 0; i < window; i++) {
+		double r = c->rate[(c->n - 1 - i) % CC_SAMPLES];
+
+		if (r >= 0) {
+			any = true;
+			if (r > best)
+				best = r;
+		}
+	}
+	/* Only application-limited ticks lately: keep what we knew. */
+	if (any)
+		c->btlbw = best;
+}
+
+static void next_round(struct cc *c, uint64_t inflight, bool app_limited)
+{
+	switch (c->state) {
+	case CC_STARTUP:
+		if (c->btlbw >= c->full_bw * FULL_BW_GROWTH) {
+			c->full_bw = c->btlbw;
+			c->full_bw_rounds = 0;
+		} else if (!app_limited && ++c->full_bw_rounds >= FULL_BW_ROUNDS) {
+			c->state = CC_DRAIN;
+			c->pacing_gain = 1 / HIGH_GAIN;
+		}
+		break;
+	case CC_DRAIN:
+		if ((double)inflight <= bdp(c) || ++c->phase >= 2) {
+			c->state = CC_PROBE_BW;
+			c->phase = 2; /* cruise first: the queue is just drained */
+			c->pacing_gain = probe_gains[c->phase];
+			c->cwnd_gain = PROBE_CWND_GAIN;
+		}
+		break;
+	case CC_PROBE_BW:
+		c->phase = (c->phase + 1) % N_PHASES;
+		c->pacing_gain = probe_gains[c->phase];
+		break;
+	}
+}
+
+void cc_update(struct cc *c, double now, uint64_t delivered, double rtt, uint64_t inflight,
+               bool app_limited)
+{
+	update_min_rtt(c, now, rtt);
+	update_btlbw(c, now, delivered, app_limited);
+	/* Ticks come every CC_TICK and a round is at least that: allow a
+	 * little lateness or a 100 ms round would take two ticks. */
+	if (now - c->round_start >= round_time(c) * 0.9) {
+		c->round_start = now;
+		next_round(c, inflight, app_limited);
+	}
+}
+
+double cc_pacing_rate(const struct cc *c)
+{
+	double floor, rtt = path_rtt(c);
+
+	if (c->btlbw <= 0)
+		return 0;
+	/* Never slower than the smallest window per round trip: that much is
+	 * in flight anyway, and a tunnel that was idle must not crawl when a
+	 * transfer starts. */
+	floor = ENETP_MIN_WINDOW / rtt;
+	return c->pacing_gain * c->btlbw > floor ? c->pacing_gain * c->btlbw : floor;
+}
+
+uint32_t cc_window(const struct cc *c)
+{
+	double w = c->cwnd_gain * bdp(c) + WINDOW_SLACK;
+
+	if (w < ENETP_MIN_WINDOW)
+		w = ENETP_MIN_WINDOW;
+	if (w > ENETP_MAX_WINDOW)
+		w = ENETP_MAX_WINDOW;
+	return (uint32_t)w;
+}
+
+const char *cc_state_name(enum cc_state s)
+{
+	switch (s) {
+	case CC_STARTUP: return "startup";
+	case CC_DRAIN: return "drain";
+	case CC_PROBE_BW: return "probe_bw";
+	}
+	return "?";
+}

@@ -1,0 +1,67 @@
+/* Congestion control for one peer: how fast the link may send to it and how
+ * much ENet may have in flight. Pure logic, fed once per housekeeping tick,
+ * unit-tested.
+ *
+ * ENet has a fixed window and no congestion control (DESIGN.md); Tox adds
+ * none to lossy packets. Loss on these paths is mostly not congestion (a
+ * wireless hop, a 1 % lossy WAN), so a loss-driven controller would crawl.
+ * This is model-based in the manner of BBR: it measures the delivery rate
+ * (bytes ENet saw acknowledged) and the lowest round-trip time, and
+ *
+ *  - paces at gain x the best recent delivery rate, the gain cycling
+ *    1.25, 0.75, 1, 1, 1, 1, 1, 1 per round trip so that it probes for more
+ *    and then drains the queue the probe built;
+ *  - lets ENet have 1.5 x the bandwidth-delay product in flight. The pacer
+ *    sits behind ENet (at the alias), so whatever the window allows beyond
+ *    what the path holds waits in our own queue and adds to every round trip:
+ *    the window is kept close to the path's capacity, not twice it.
+ *
+ * It starts by doubling-plus (2.89 x per round trip, as BBR) until the
+ * delivery rate stops growing by a quarter for three rounds, then drains the
+ * queue that start-up built.
+ */
+#ifndef TOXTUN_CC_H
+#define TOXTUN_CC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CC_SAMPLES 40         /* ticks of delivery history */
+#define CC_TICK 0.1           /* seconds: how often cc_update runs */
+
+enum cc_state { CC_STARTUP, CC_DRAIN, CC_PROBE_BW };
+
+struct cc {
+	enum cc_state state;
+	/* cumulative delivered bytes at each of the last CC_SAMPLES ticks */
+	uint64_t delivered[CC_SAMPLES];
+	double at[CC_SAMPLES];
+	unsigned n;                 /* ticks seen (ring position) */
+	/* delivery-rate samples (bytes/s) and whether each was limited by us */
+	double rate[CC_SAMPLES];
+	double btlbw;               /* best recent delivery rate, bytes/s */
+	double min_rtt;             /* seconds */
+	double srtt;                /* the latest smoothed RTT */
+	double min_rtt_at;          /* when it was last lowered or refreshed */
+	double round_start;         /* start of the current round (phase) */
+	double full_bw;             /* start-up: rate to beat by 25 % */
+	unsigned full_bw_rounds;    /* rounds without that growth */
+	unsigned phase;             /* PROBE_BW gain cycle position */
+	double pacing_gain, cwnd_gain;
+};
+
+void cc_init(struct cc *c, double now);
+/* Once per tick. delivered: bytes acknowledged so far (cumulative).
+ * rtt: the current smoothed round-trip time in seconds (0: unknown).
+ * inflight: bytes sent and not acknowledged. app_limited: the sender had
+ * less to send than the window and pacing allowed, so this tick's rate says
+ * nothing about the path unless it is a new best. */
+void cc_update(struct cc *c, double now, uint64_t delivered, double rtt, uint64_t inflight,
+               bool app_limited);
+/* Bytes per second to pace at; 0 while nothing is known (do not pace). */
+double cc_pacing_rate(const struct cc *c);
+/* Bytes ENet may have in flight. */
+uint32_t cc_window(const struct cc *c);
+const char *cc_state_name(enum cc_state s);
+
+#endif
