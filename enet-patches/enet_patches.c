@@ -46,13 +46,20 @@ void enetp_peer_setup(ENetPeer *peer, uint32_t outage_timeout_ms)
 
 void enetp_peer_set_window(ENetPeer *peer, uint32_t bytes)
 {
-	if (bytes < ENETP_MIN_WINDOW)
-		bytes = ENETP_MIN_WINDOW;
+	if (bytes < ENET_PROTOCOL_MINIMUM_WINDOW_SIZE)
+		bytes = ENET_PROTOCOL_MINIMUM_WINDOW_SIZE;
 	if (bytes > ENETP_MAX_WINDOW)
 		bytes = ENETP_MAX_WINDOW;
 	/* The send window check is sender-side only (protocol.c:1429-1431); the
 	 * receiver accepts whatever arrives within its reliable windows. */
 	peer->windowSize = bytes;
+	/* ENet times a command out after RTT + 4 x its variance, and on Tox
+	 * the variance ENet measures between ack bursts is a few ms while the
+	 * RTT itself swings by a quarter as queues come and go: most timeouts
+	 * would be spurious retransmissions of packets still on their way.
+	 * Keep the variance at least RTT / 8, so the timeout is >= 1.5 RTT. */
+	if (peer->roundTripTimeVariance < peer->roundTripTime / 8)
+		peer->roundTripTimeVariance = peer->roundTripTime / 8;
 	peer->packetThrottle = ENET_PEER_PACKET_THROTTLE_SCALE;
 	if (peer->packetThrottleLimit < ENET_PEER_PACKET_THROTTLE_SCALE)
 		peer->packetThrottleLimit = ENET_PEER_PACKET_THROTTLE_SCALE;
@@ -99,4 +106,12 @@ void enetp_peer_cap_backoff(ENetPeer *peer, uint32_t cap_ms)
 	}
 	if (capped)
 		peer->nextTimeout = peer->host->serviceTime;
+}
+
+void enetp_peer_reset_rtt(ENetPeer *peer)
+{
+	peer->roundTripTime = ENET_PEER_DEFAULT_ROUND_TRIP_TIME;
+	peer->roundTripTimeVariance = 0;
+	peer->lowestRoundTripTime = ENET_PEER_DEFAULT_ROUND_TRIP_TIME;
+	peer->lastRoundTripTime = ENET_PEER_DEFAULT_ROUND_TRIP_TIME;
 }

@@ -8,35 +8,35 @@
 #define PROBE_CWND_GAIN 2.0
 #define FULL_BW_GROWTH 1.25
 #define FULL_BW_ROUNDS 3
-#define MIN_RTT_LIFETIME 5.0 /* seconds before a higher RTT may replace it */
+#define QUEUE_RTT_RATIO 1.25
+#define MIN_RTT_LIFETIME 10.0 /* seconds before PROBE_RTT measures it again */
 #define RTT_FLOOR 0.005       /* below this, timer granularity dominates */
 #define FILTER_ROUNDS 10
-#define WINDOW_SLACK (16 * 1024)
+#define WINDOW_SLACK (16 * 1024) /* also the smallest window */
+#define PROBE_RTT_WINDOW (4 * ENETP_PACKET_PAYLOAD)
 
 static const double probe_gains[] = { 1.25, 0.75, 1, 1, 1, 1, 1, 1 };
 #define N_PHASES (sizeof(probe_gains) / sizeof(probe_gains[0]))
 
+static void enter_startup(struct cc *c)
+{
+	c->state = CC_STARTUP;
+	c->pacing_gain = c->cwnd_gain = HIGH_GAIN;
+	c->full_bw = 0;
+	c->full_bw_rounds = 0;
+}
+
 void cc_init(struct cc *c, double now)
 {
 	memset(c, 0, sizeof(*c));
-	c->state = CC_STARTUP;
-	c->pacing_gain = c->cwnd_gain = HIGH_GAIN;
+	enter_startup(c);
 	c->round_start = now;
 	c->min_rtt_at = now;
 }
 
-/* The round trip that sizes rounds and the window: the lowest one, unless
- * the smoothed one is far above it. That happens when the lowest is stale
- * (the path changed, e.g. from a TCP relay to direct UDP, and ENet's RTT is
- * still converging on it), and a window sized to a round trip too short
- * would spiral down: delivery falls to window / real RTT, so the window
- * falls, and so on. With a standing queue it lets the window keep that
- * queue, which the pacing still drains. */
 static double path_rtt(const struct cc *c)
 {
-	double r = c->min_rtt > c->srtt * 0.75 ? c->min_rtt : c->srtt * 0.75;
-
-	return r > RTT_FLOOR ? r : RTT_FLOOR;
+	return c->min_rtt > RTT_FLOOR ? c->min_rtt : RTT_FLOOR;
 }
 
 static double round_time(const struct cc *c)
@@ -57,14 +57,31 @@ static double bdp(const struct cc *c)
 	return c->btlbw * path_rtt(c);
 }
 
+/* The lowest RTT of the last MIN_RTT_LIFETIME seconds (ENet's smoothed RTT,
+ * sampled each tick). When it is that old, PROBE_RTT measures it again. */
 static void update_min_rtt(struct cc *c, double now, double rtt)
 {
 	if (rtt <= 0)
 		return;
 	c->srtt = rtt;
-	if (c->min_rtt == 0 || rtt <= c->min_rtt || now - c->min_rtt_at > MIN_RTT_LIFETIME) {
+	if (c->state == CC_PROBE_RTT) {
+		if (rtt < c->probe_rtt_low)
+			c->probe_rtt_low = rtt;
+		return;
+	}
+	if (c->min_rtt == 0 || rtt <= c->min_rtt) {
 		c->min_rtt = rtt;
 		c->min_rtt_at = now;
+	} else if (now - c->min_rtt_at > MIN_RTT_LIFETIME) {
+		if (c->state == CC_PROBE_BW) {
+			c->state = CC_PROBE_RTT;
+			c->probe_rtt_low = rtt;
+			c->phase = 0;
+			c->round_start = now;
+		} else {
+			c->min_rtt = rtt;
+			c->min_rtt_at = now;
+		}
 	}
 }
 
@@ -117,13 +134,19 @@ static void next_round(struct cc *c, uint64_t inflight, bool app_limited)
 		if (c->btlbw >= c->full_bw * FULL_BW_GROWTH) {
 			c->full_bw = c->btlbw;
 			c->full_bw_rounds = 0;
-		} else if (!app_limited && ++c->full_bw_rounds >= FULL_BW_ROUNDS) {
+		} else if ((!app_limited || c->srtt > QUEUE_RTT_RATIO * c->min_rtt) &&
+		           ++c->full_bw_rounds >= FULL_BW_ROUNDS) {
+			/* Three rounds without growth while sending all we may,
+			 * or while a queue builds (then the path, not the
+			 * application, holds the rate back). */
 			c->state = CC_DRAIN;
 			c->pacing_gain = 1 / HIGH_GAIN;
 		}
 		break;
 	case CC_DRAIN:
-		if ((double)inflight <= bdp(c) || ++c->phase >= 2) {
+		/* Until the queue start-up built is gone (or, should the
+		 * estimate be off, for at most a few rounds). */
+		if ((double)inflight <= bdp(c) || ++c->phase >= 8) {
 			c->state = CC_PROBE_BW;
 			c->phase = 2; /* cruise first: the queue is just drained */
 			c->pacing_gain = probe_gains[c->phase];
@@ -133,6 +156,23 @@ static void next_round(struct cc *c, uint64_t inflight, bool app_limited)
 	case CC_PROBE_BW:
 		c->phase = (c->phase + 1) % N_PHASES;
 		c->pacing_gain = probe_gains[c->phase];
+		break;
+	case CC_PROBE_RTT:
+		/* With the smallest window: drain what we have queued, then see
+		 * the round trip of an empty path for a round. */
+		if ((++c->phase >= 2 && inflight <= PROBE_RTT_WINDOW) || c->phase >= 4) {
+			bool longer = c->probe_rtt_low > 1.5 * c->min_rtt;
+
+			c->min_rtt = c->probe_rtt_low;
+			c->min_rtt_at = c->round_start;
+			c->state = CC_PROBE_BW;
+			c->phase = 2;
+			c->pacing_gain = probe_gains[c->phase];
+			/* A longer path (a new route): the window was too small
+			 * for it, so the rate it let through says little. */
+			if (longer)
+				enter_startup(c);
+		}
 		break;
 	}
 }
@@ -156,8 +196,10 @@ double cc_pacing_rate(const struct cc *c)
 
 	if (c->btlbw <= 0)
 		return 0;
-	/* Never slower than the smallest window per round trip: that much is
-	 * in flight anyway, and a tunnel that was idle must not crawl when a
+	if (c->state != CC_STARTUP)
+		return c->pacing_gain * c->btlbw;
+	/* Starting up, never slower than the smallest window per round trip:
+	 * a tunnel that so far carried only keystrokes must not crawl when a
 	 * transfer starts. */
 	floor = ENETP_MIN_WINDOW / rtt;
 	return c->pacing_gain * c->btlbw > floor ? c->pacing_gain * c->btlbw : floor;
@@ -167,8 +209,10 @@ uint32_t cc_window(const struct cc *c)
 {
 	double w = c->cwnd_gain * bdp(c) + WINDOW_SLACK;
 
-	if (w < ENETP_MIN_WINDOW)
-		w = ENETP_MIN_WINDOW;
+	if (c->btlbw <= 0)
+		return ENETP_MIN_WINDOW; /* ENet's own, until something is known */
+	if (c->state == CC_PROBE_RTT)
+		return PROBE_RTT_WINDOW;
 	if (w > ENETP_MAX_WINDOW)
 		w = ENETP_MAX_WINDOW;
 	return (uint32_t)w;
@@ -180,6 +224,7 @@ const char *cc_state_name(enum cc_state s)
 	case CC_STARTUP: return "startup";
 	case CC_DRAIN: return "drain";
 	case CC_PROBE_BW: return "probe_bw";
+	case CC_PROBE_RTT: return "probe_rtt";
 	}
 	return "?";
 }

@@ -18,7 +18,10 @@
  *
  * It starts by doubling-plus (2.89 x per round trip, as BBR) until the
  * delivery rate stops growing by a quarter for three rounds, then drains the
- * queue that start-up built.
+ * queue that start-up built. When the lowest RTT is 10 s old, it shrinks
+ * the window to the minimum for two rounds or so (PROBE_RTT) and takes the
+ * lowest RTT seen then: a queue left standing must not become the path's
+ * RTT for good. That costs about 2 % of the throughput.
  */
 #ifndef TOXTUN_CC_H
 #define TOXTUN_CC_H
@@ -29,7 +32,7 @@
 #define CC_SAMPLES 40         /* ticks of delivery history */
 #define CC_TICK 0.1           /* seconds: how often cc_update runs */
 
-enum cc_state { CC_STARTUP, CC_DRAIN, CC_PROBE_BW };
+enum cc_state { CC_STARTUP, CC_DRAIN, CC_PROBE_BW, CC_PROBE_RTT };
 
 struct cc {
 	enum cc_state state;
@@ -42,6 +45,7 @@ struct cc {
 	double btlbw;               /* best recent delivery rate, bytes/s */
 	double min_rtt;             /* seconds */
 	double srtt;                /* the latest smoothed RTT */
+	double probe_rtt_low;       /* PROBE_RTT: the lowest srtt seen in it */
 	double min_rtt_at;          /* when it was last lowered or refreshed */
 	double round_start;         /* start of the current round (phase) */
 	double full_bw;             /* start-up: rate to beat by 25 % */

@@ -498,8 +498,11 @@ void session_on_friend_status(struct session *s, TOX_CONNECTION c)
 {
 	/* A new path (direct UDP <-> TCP relay) has a new rate and RTT: learn
 	 * them again. An outage keeps what was known. */
-	if (c != TOX_CONNECTION_NONE && s->friend_status != TOX_CONNECTION_NONE && c != s->friend_status)
+	if (c != TOX_CONNECTION_NONE && s->friend_status != TOX_CONNECTION_NONE && c != s->friend_status) {
 		cc_init(&s->cc, now(s));
+		if (s->peer)
+			enetp_peer_reset_rtt(s->peer);
+	}
 	s->friend_status = c;
 	if (want_connection(s))
 		connect_peer(s);

@@ -40,6 +40,11 @@ void enetp_peer_set_window(ENetPeer *peer, uint32_t bytes);
  * next service instead of after up to minutes of back-off. */
 void enetp_peer_resume(ENetPeer *peer);
 
+/* The path changed (TCP relay <-> direct UDP): forget the round trip ENet
+ * measured on the old one. It restarts from ENet's initial 500 ms and
+ * converges down to the new path's, so nothing below that is ever seen. */
+void enetp_peer_reset_rtt(ENetPeer *peer);
+
 /* Cap the retransmission back-off of unacknowledged commands at cap_ms
  * (upstream doubles it without bound). Cheap enough to call a few times a
  * second: it walks the in-flight commands once. */

@@ -1,0 +1,182 @@
+/* Unit tests for the congestion control model (daemon/link/cc.c), driven by
+ * a small fluid model of a path: a bottleneck of a given rate with a FIFO
+ * in front of it and a base round trip. Each tick the sender sends as fast
+ * as the pacing rate and the window allow; the bottleneck delivers at most
+ * its rate; the excess queues and lengthens the round trip. */
+#include <math.h>
+
+#include "check.h"
+#include "link/cc.h"
+#include "toxtun/enet_patches.h"
+
+struct path {
+	double rate;     /* bottleneck, bytes/s */
+	double base_rtt; /* seconds */
+	double queue;    /* bytes waiting at the bottleneck */
+	double t;
+	uint64_t delivered;
+	bool app_limited;
+	double app_rate; /* what the application offers when app_limited */
+};
+
+static double path_rtt(const struct path *p) { return p->base_rtt + p->queue / p->rate; }
+
+/* One tick of CC_TICK seconds; returns the rate delivered in it. */
+static double step(struct cc *c, struct path *p)
+{
+	double pacing = cc_pacing_rate(c), rtt = path_rtt(p), send, out, inflight;
+
+	send = (double)cc_window(c) / rtt; /* window-limited rate */
+	if (pacing > 0 && pacing < send)
+		send = pacing;
+	if (p->app_limited && p->app_rate < send)
+		send = p->app_rate;
+	p->queue += send * CC_TICK;
+	out = p->queue < p->rate * CC_TICK ? p->queue : p->rate * CC_TICK;
+	p->queue -= out;
+	p->delivered += (uint64_t)out;
+	p->t += CC_TICK;
+	/* In flight: what waits at the bottleneck and what is on the wire. */
+	inflight = p->queue + (send < p->rate ? send : p->rate) * p->base_rtt;
+	cc_update(c, p->t, p->delivered, path_rtt(p), (uint64_t)inflight, p->app_limited);
+	return out / CC_TICK;
+}
+
+/* A new peer: the handshake measured the round trip of the empty path. */
+static void start(struct cc *c, struct path *p)
+{
+	cc_init(c, p->t);
+	cc_update(c, p->t, p->delivered, path_rtt(p), 0, true);
+}
+
+static double run(struct cc *c, struct path *p, double seconds)
+{
+	double sum = 0;
+	int n = 0;
+
+	for (double end = p->t + seconds; p->t < end - 1e-9; n++)
+		sum += step(c, p);
+	return n ? sum / n : 0;
+}
+
+static bool near(double v, double want, double tolerance)
+{
+	return fabs(v - want) <= want * tolerance;
+}
+
+static void test_nothing_known(void)
+{
+	struct cc c;
+
+	cc_init(&c, 100);
+	CHECK(cc_pacing_rate(&c) == 0); /* unpaced until something was delivered */
+	CHECK_EQ_U(cc_window(&c), ENETP_MIN_WINDOW);
+	CHECK(c.state == CC_STARTUP);
+	CHECK_STR(cc_state_name(c.state), "startup");
+}
+
+/* 50 Mbit/s, 100 ms: start-up finds the rate within a few seconds, then the
+ * model cruises at it with a window of about twice the BDP and no standing
+ * queue. */
+static void test_converges(void)
+{
+	struct path p = { .rate = 6.25e6, .base_rtt = 0.1 };
+	struct cc c;
+	double got;
+
+	start(&c, &p);
+	run(&c, &p, 3);
+	CHECK(c.state == CC_PROBE_BW);
+	CHECK(near(c.btlbw, p.rate, 0.1));
+	got = run(&c, &p, 10);
+	CHECK(near(got, p.rate, 0.05));
+	CHECK(cc_window(&c) >= 1.5 * p.rate * p.base_rtt && cc_window(&c) <= 3 * p.rate * p.base_rtt);
+	CHECK(c.min_rtt < 0.11);
+	/* The queue the probes build is drained again: a round trip well under
+	 * twice the base one. */
+	CHECK(path_rtt(&p) < 1.5 * p.base_rtt);
+}
+
+/* A long fat path (200 ms) and a slow one (1 Mbit/s, 50 ms): both
+ * converge, and the slow one keeps no standing queue. */
+static void test_other_paths(void)
+{
+	struct path far = { .rate = 2.5e6, .base_rtt = 0.2 };
+	struct path slow = { .rate = 125e3, .base_rtt = 0.05 };
+	struct cc c;
+
+	start(&c, &far);
+	run(&c, &far, 5);
+	CHECK(near(run(&c, &far, 10), far.rate, 0.05));
+	start(&c, &slow);
+	run(&c, &slow, 5);
+	CHECK(near(run(&c, &slow, 10), slow.rate, 0.05));
+	/* Below ENet's default 64 KiB, which alone would queue half a second. */
+	CHECK(cc_window(&c) < 32 * 1024);
+	CHECK(path_rtt(&slow) < 2 * slow.base_rtt);
+}
+
+/* A sender with little to send says nothing about the path: the estimate
+ * survives an interactive lull and a bulk transfer after it starts at the
+ * known rate. */
+static void test_app_limited(void)
+{
+	struct path p = { .rate = 6.25e6, .base_rtt = 0.1 };
+	struct cc c;
+	double known;
+
+	start(&c, &p);
+	run(&c, &p, 5);
+	known = c.btlbw;
+	p.app_limited = true;
+	p.app_rate = 10e3;
+	run(&c, &p, 30);
+	CHECK(near(c.btlbw, known, 0.01));
+	CHECK(cc_pacing_rate(&c) >= 0.7 * known);
+	p.app_limited = false;
+	CHECK(near(step(&c, &p), p.rate, 0.2));
+}
+
+/* The bottleneck slows down (another user, a worse route): the estimate
+ * follows within a couple of seconds, and the queue does not run away. */
+static void test_rate_drops(void)
+{
+	struct path p = { .rate = 6.25e6, .base_rtt = 0.1 };
+	struct cc c;
+
+	start(&c, &p);
+	run(&c, &p, 5);
+	p.rate /= 4;
+	run(&c, &p, 3);
+	CHECK(near(c.btlbw, p.rate, 0.2));
+	CHECK(near(run(&c, &p, 5), p.rate, 0.05));
+	CHECK(path_rtt(&p) < 2 * p.base_rtt);
+}
+
+/* A round trip that grows for good (a longer route): the window sized to
+ * the old one holds the rate down until PROBE_RTT (after 10 s) finds the
+ * new RTT; then the rate is back within a few seconds. */
+static void test_min_rtt_expires(void)
+{
+	struct path p = { .rate = 2.5e6, .base_rtt = 0.05 };
+	struct cc c;
+
+	start(&c, &p);
+	run(&c, &p, 3);
+	CHECK(near(c.min_rtt, 0.05, 0.1));
+	p.base_rtt = 0.3;
+	run(&c, &p, 12);
+	CHECK(c.min_rtt >= 0.29);
+	CHECK(near(run(&c, &p, 5), p.rate, 0.05));
+}
+
+int main(void)
+{
+	RUN(test_nothing_known);
+	RUN(test_converges);
+	RUN(test_other_paths);
+	RUN(test_app_limited);
+	RUN(test_rate_drops);
+	RUN(test_min_rtt_expires);
+	return check_report();
+}
