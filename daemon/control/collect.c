@@ -57,7 +57,8 @@ static void collect_peer(struct daemon *d, struct session *s, struct snap_peer *
 	p->tx_packets = ls.tx_packets;
 	p->rx_packets = ls.rx_packets;
 	p->cc_state = info.cc_state;
-	p->pacing_bytes_s = (uint64_t)ls.pacing_bytes_s;
+	p->pacing_bytes_s = (uint64_t)info.pacing_bytes_s;
+	p->relay_limit_bytes_s = (uint64_t)ls.relay_bytes_s;
 	p->delivery_bytes_s = (uint64_t)info.delivery_bytes_s;
 	p->min_rtt_ms = info.min_rtt_ms;
 	p->sendq = ls.sendq;

@@ -91,6 +91,7 @@ static json_object *peer_json(struct builder *b, const struct snap_peer *p)
 	add_num(b, o, "min_rtt_ms", p->min_rtt_ms, 1);
 	add_u64(b, o, "delivery_bytes_s", p->delivery_bytes_s);
 	add_u64(b, o, "pacing_bytes_s", p->pacing_bytes_s);
+	add_u64(b, o, "relay_limit_bytes_s", p->relay_limit_bytes_s);
 	add_u64(b, o, "sendq", p->sendq);
 	return o;
 }

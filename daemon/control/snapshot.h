@@ -36,7 +36,7 @@ struct snap_peer {
 	double compression_ratio;
 	uint32_t streams;
 	const char *cc_state;
-	uint64_t pacing_bytes_s, delivery_bytes_s;
+	uint64_t pacing_bytes_s, delivery_bytes_s, relay_limit_bytes_s;
 	double min_rtt_ms;
 	uint64_t sendq;
 };

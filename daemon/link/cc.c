@@ -14,6 +14,8 @@
 #define FILTER_ROUNDS 10
 #define WINDOW_SLACK (16 * 1024) /* also the smallest window */
 #define PROBE_RTT_WINDOW (4 * ENETP_PACKET_PAYLOAD)
+#define PROBE_RTT_MIN 0.02    /* shorter paths: a "queue" is a busy CPU */
+#define SRTT_WINDOW_MAX 3.0   /* the window follows the RTT up to this x the lowest */
 
 static const double probe_gains[] = { 1.25, 0.75, 1, 1, 1, 1, 1, 1 };
 #define N_PHASES (sizeof(probe_gains) / sizeof(probe_gains[0]))
@@ -73,7 +75,7 @@ static void update_min_rtt(struct cc *c, double now, double rtt)
 		c->min_rtt = rtt;
 		c->min_rtt_at = now;
 	} else if (now - c->min_rtt_at > MIN_RTT_LIFETIME) {
-		if (c->state == CC_PROBE_BW) {
+		if (c->state == CC_PROBE_BW && c->min_rtt >= PROBE_RTT_MIN) {
 			c->state = CC_PROBE_RTT;
 			c->probe_rtt_low = rtt;
 			c->phase = 0;
@@ -134,11 +136,15 @@ static void next_round(struct cc *c, uint64_t inflight, bool app_limited)
 		if (c->btlbw >= c->full_bw * FULL_BW_GROWTH) {
 			c->full_bw = c->btlbw;
 			c->full_bw_rounds = 0;
-		} else if ((!app_limited || c->srtt > QUEUE_RTT_RATIO * c->min_rtt) &&
+		} else if ((!app_limited ||
+		            (c->srtt > QUEUE_RTT_RATIO * c->min_rtt && (double)inflight >= bdp(c) &&
+		             inflight >= ENETP_MIN_WINDOW)) &&
 		           ++c->full_bw_rounds >= FULL_BW_ROUNDS) {
 			/* Three rounds without growth while sending all we may,
-			 * or while a queue builds (then the path, not the
-			 * application, holds the rate back). */
+			 * or while a path's worth of our data is out and a queue
+			 * builds (then the path, not the application, holds the
+			 * rate back; a side that mostly acknowledges sees the
+			 * other direction's queue and must not count it). */
 			c->state = CC_DRAIN;
 			c->pacing_gain = 1 / HIGH_GAIN;
 		}
@@ -158,9 +164,10 @@ static void next_round(struct cc *c, uint64_t inflight, bool app_limited)
 		c->pacing_gain = probe_gains[c->phase];
 		break;
 	case CC_PROBE_RTT:
-		/* With the smallest window: drain what we have queued, then see
-		 * the round trip of an empty path for a round. */
-		if ((++c->phase >= 2 && inflight <= PROBE_RTT_WINDOW) || c->phase >= 4) {
+		/* With half the window: drain what we have queued, then see the
+		 * round trip of an empty path for a round. */
+		if ((++c->phase >= 2 && (double)inflight <= bdp(c) * 0.5 + PROBE_RTT_WINDOW) ||
+		    c->phase >= 4) {
 			bool longer = c->probe_rtt_low > 1.5 * c->min_rtt;
 
 			c->min_rtt = c->probe_rtt_low;
@@ -211,8 +218,20 @@ uint32_t cc_window(const struct cc *c)
 
 	if (c->btlbw <= 0)
 		return ENETP_MIN_WINDOW; /* ENet's own, until something is known */
-	if (c->state == CC_PROBE_RTT)
-		return PROBE_RTT_WINDOW;
+	if (c->state == CC_PROBE_RTT) {
+		/* Half the BDP: the path's queue drains, half the rate goes on. */
+		w = 0.5 * bdp(c);
+		return w > PROBE_RTT_WINDOW ? (uint32_t)w : PROBE_RTT_WINDOW;
+	}
+	/* Cruising, the pacing sets the rate and the window is only a cap: size
+	 * it to the RTT we see now if that is longer. A window sized to the
+	 * lowest RTT alone holds the rate to window / RTT whenever the RTT grows
+	 * (a busy CPU on a short path, a new route on a long one), and the rate
+	 * measured then shrinks the window further. Up to three times the
+	 * lowest RTT, so that a queue cannot keep itself; starting up, not at
+	 * all: the window must not grow with the queue start-up builds. */
+	if (c->state == CC_PROBE_BW && c->srtt > path_rtt(c))
+		w = c->cwnd_gain * c->btlbw * fmin(c->srtt, SRTT_WINDOW_MAX * path_rtt(c)) + WINDOW_SLACK;
 	if (w > ENETP_MAX_WINDOW)
 		w = ENETP_MAX_WINDOW;
 	return (uint32_t)w;

@@ -18,10 +18,10 @@
  *
  * It starts by doubling-plus (2.89 x per round trip, as BBR) until the
  * delivery rate stops growing by a quarter for three rounds, then drains the
- * queue that start-up built. When the lowest RTT is 10 s old, it shrinks
- * the window to the minimum for two rounds or so (PROBE_RTT) and takes the
- * lowest RTT seen then: a queue left standing must not become the path's
- * RTT for good. That costs about 2 % of the throughput.
+ * queue that start-up built. When the lowest RTT is 10 s old (on paths of
+ * 20 ms and more), it halves the window for two rounds or so (PROBE_RTT) and
+ * takes the lowest RTT seen then: a queue left standing must not become the
+ * path's RTT for good. That costs about 1 % of the throughput.
  */
 #ifndef TOXTUN_CC_H
 #define TOXTUN_CC_H

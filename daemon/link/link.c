@@ -13,12 +13,13 @@
 #include "toxtun/enet_patches.h"
 #include "toxtun/log.h"
 
-/* Pacing, in bytes per second on the wire (a datagram costs its size plus
- * WIRE_OVERHEAD: Tox's encryption and the UDP/IP headers). The session's
- * congestion control (cc.c) sets the rate for each peer. A TCP relay also
- * collapses somewhere above 8 000 packets/s (DESIGN.md) and tells us only
- * through SENDQ, so on that path a second limit starts low, grows while no
- * SENDQ is seen, and backs off multiplicatively on SENDQ. */
+/* Pacing on a TCP relay, in bytes per second on the wire (a datagram costs
+ * its size plus WIRE_OVERHEAD: Tox's encryption and the UDP/IP headers).
+ * The session's congestion control (cc.c) paces data before it reaches
+ * ENet; a relay also collapses somewhere above 8 000 packets/s (DESIGN.md)
+ * and tells us only through SENDQ, so on that path a second limit starts
+ * low, grows while no SENDQ is seen, and backs off multiplicatively on
+ * SENDQ. Direct UDP is not paced here. */
 #define WIRE_OVERHEAD 60
 #define WIRE_PACKET (ENETP_MTU + 1 + WIRE_OVERHEAD)
 #define RATE_UNPACED (60000.0 * WIRE_PACKET)
@@ -44,7 +45,6 @@ struct alias {
 	struct link *link;
 	/* pacing */
 	double tokens;              /* bytes */
-	double cc_rate;             /* from congestion control; 0: none yet */
 	double tcp_rate;            /* the relay's SENDQ-driven limit */
 	double rate;                /* what applies now */
 	ev_tstamp last_refill, last_step;
@@ -110,9 +110,7 @@ static void send_pending(struct alias *a);
 
 static void alias_set_rate(struct alias *a)
 {
-	a->rate = a->cc_rate > 0 ? a->cc_rate : RATE_UNPACED;
-	if (a->path == TOX_CONNECTION_TCP && a->tcp_rate < a->rate)
-		a->rate = a->tcp_rate;
+	a->rate = a->path == TOX_CONNECTION_TCP ? a->tcp_rate : RATE_UNPACED;
 }
 
 static void alias_refill(struct alias *a)
@@ -432,16 +430,6 @@ void link_set_window(struct link *link, uint32_t fnum, uint32_t bytes)
 		a->window = bytes;
 }
 
-void link_set_pacing(struct link *link, uint32_t fnum, double bytes_per_s)
-{
-	struct alias *a = alias_by_fnum(link, fnum);
-
-	if (a) {
-		a->cc_rate = bytes_per_s;
-		alias_set_rate(a);
-	}
-}
-
 void link_get_stats(struct link *link, uint32_t fnum, struct link_stats *out)
 {
 	struct alias *a = alias_by_fnum(link, fnum);
@@ -449,7 +437,7 @@ void link_get_stats(struct link *link, uint32_t fnum, struct link_stats *out)
 	memset(out, 0, sizeof(*out));
 	if (a) {
 		*out = a->stats;
-		out->pacing_bytes_s = a->rate;
+		out->relay_bytes_s = a->path == TOX_CONNECTION_TCP ? a->rate : 0;
 	}
 }
 

@@ -6,10 +6,10 @@
  * the friend sends comes out of the alias into the host. Datagrams from any
  * other local sender are dropped before ENet parses them.
  *
- * The alias is also where sending is paced: it is read only as fast as the
- * session's congestion control (cc.h) allows, and on a TCP relay a full Tox
- * send queue (SENDQ) slows it down further (a relay pushed past its limit
- * collapses; see DESIGN.md).
+ * On a TCP relay the alias is also where sending is paced: it is read only as
+ * fast as a limit allows that a full Tox send queue (SENDQ) lowers (a relay
+ * pushed past its limit collapses; see DESIGN.md). The session's congestion
+ * control (cc.h) paces data before it reaches ENet.
  */
 #ifndef TOXTUN_LINK_H
 #define TOXTUN_LINK_H
@@ -37,7 +37,7 @@ struct link_stats {
 	uint64_t tx_packets, rx_packets; /* Tox lossy packets */
 	uint64_t tx_bytes, rx_bytes;
 	uint64_t sendq;                  /* sends refused by a full Tox queue */
-	double pacing_bytes_s;           /* current pacing rate, on the wire */
+	double relay_bytes_s;            /* the TCP relay's limit, on the wire (0: direct) */
 };
 
 struct link *link_new(struct ev_loop *loop, struct toxnode *node, size_t max_peers, size_t channels,
@@ -62,8 +62,6 @@ void link_forget_friend(struct link *link, uint32_t fnum);
 
 /* The window to keep asserting on the friend's peer. */
 void link_set_window(struct link *link, uint32_t fnum, uint32_t bytes);
-/* Pace what goes to this friend at bytes_per_s on the wire (0: unpaced). */
-void link_set_pacing(struct link *link, uint32_t fnum, double bytes_per_s);
 void link_get_stats(struct link *link, uint32_t fnum, struct link_stats *out);
 
 /* Run ENet: receive, dispatch events, send. Call when its socket is readable,

@@ -63,7 +63,8 @@ struct session {
 	uint32_t window;
 	/* pacing of what enters ENet: a token bucket of payload bytes */
 	double pace_tokens, pace_last;
-	bool paced;                 /* out of tokens: streams wait for pace_timer */
+	bool paced;                 /* out of tokens until pace_timer */
+	unsigned pace_epoch;        /* one more each time the bucket is refilled */
 	ev_timer pace_timer;
 	struct session_stats stats;
 };
@@ -81,6 +82,7 @@ static void on_pace_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	struct session *s = w->data;
 
 	s->paced = false;
+	s->pace_epoch++;
 	resume_streams(s);
 }
 
@@ -106,6 +108,7 @@ struct session *session_new(struct daemon *d, const uint8_t pubkey[TT_PUBKEY_SIZ
 	ev_init(&s->pace_timer, on_pace_timer);
 	s->pace_timer.data = s;
 	s->pace_last = now(s);
+	s->pace_epoch = 1;
 	return s;
 }
 
@@ -301,8 +304,11 @@ static void on_packet_free(ENetPacket *p)
 
 /* Pacing happens before ENet: data enters it no faster than congestion
  * control says, so ENet sends as soon as it gets it and no queue of ours
- * adds to the round trip it measures. Frames are never held here; a
- * stream just does not read again until the bucket is back above zero. */
+ * adds to the round trip it measures. Frames are never held here. While
+ * the bucket is in debt, each stream may read once (session_may_read): a
+ * bulk transfer that ran it dry waits for the refill, an interactive stream
+ * that had not read since still goes at once, instead of losing every race
+ * for the refilled bucket to the bulk. */
 static void pace(struct session *s, size_t len)
 {
 	double rate = cc_pacing_rate(&s->cc), t = now(s), cap;
@@ -395,8 +401,15 @@ void session_flush(struct session *s)
 
 bool session_can_send(const struct session *s)
 {
-	return s->state == SESSION_UP && !s->blocked && !s->paced;
+	return s->state == SESSION_UP && !s->blocked;
 }
+
+bool session_may_read(const struct session *s, unsigned *epoch)
+{
+	return session_can_send(s) && (!s->paced || *epoch != s->pace_epoch);
+}
+
+void session_did_read(const struct session *s, unsigned *epoch) { *epoch = s->pace_epoch; }
 
 void session_count_payload(struct session *s, bool tx, size_t n)
 {
@@ -840,9 +853,6 @@ static void size_window(struct session *s)
 	s->window_full = false;
 	s->window = cc_window(&s->cc);
 	link_set_window(s->d->link, s->fnum, s->window);
-	/* The link paces too, loosely: it smooths bursts (retransmissions
-	 * after a timeout) without building a queue of its own. */
-	link_set_pacing(s->d->link, s->fnum, 2 * cc_pacing_rate(&s->cc));
 }
 
 void session_tick(struct session *s)

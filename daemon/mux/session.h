@@ -97,6 +97,10 @@ uint8_t *session_reserve(struct session *s, uint8_t channel, size_t n);
 void session_commit(struct session *s, uint8_t channel, size_t n);
 /* May streams read more from their sockets (ENet's backlog is bounded)? */
 bool session_can_send(const struct session *s);
+/* A stream may read its local socket now: the session can send and the
+ * pacing allows this stream (epoch: the stream's own, see session.c). */
+bool session_may_read(const struct session *s, unsigned *epoch);
+void session_did_read(const struct session *s, unsigned *epoch);
 void session_count_payload(struct session *s, bool tx, size_t n);
 void session_count_refused(struct session *s);
 

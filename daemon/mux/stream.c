@@ -193,7 +193,7 @@ static bool maybe_finish(struct stream *st)
 void stream_update_read(struct stream *st)
 {
 	bool want = st->state == STREAM_OPEN && st->fd >= 0 && !st->flow.local_eof &&
-	            flow_tx_credit(&st->flow) > 0 && session_can_send(st->session);
+	            flow_tx_credit(&st->flow) > 0 && session_may_read(st->session, &st->pace_epoch);
 
 	if (want && !ev_is_active(&st->rio))
 		ev_io_start(loop_of(st), &st->rio);
@@ -296,11 +296,16 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 	uint8_t *p;
 	ssize_t n;
 
+	if (!session_may_read(s, &st->pace_epoch)) {
+		stream_update_read(st);
+		return;
+	}
+	session_did_read(s, &st->pace_epoch);
 	if (is_datagram(st)) {
 		read_datagrams(st);
 		return;
 	}
-	if (!session_can_send(s) || want == 0) {
+	if (want == 0) {
 		stream_update_read(st);
 		return;
 	}

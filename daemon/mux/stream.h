@@ -46,6 +46,7 @@ struct stream {
 	uint32_t id;                       /* 0 while WAITING */
 	int fd;
 	uint8_t channel;
+	unsigned pace_epoch;        /* the session's pacing epoch of our last read */
 	enum stream_state state;
 	bool from_client_side;             /* we accepted it locally (we sent SYN) */
 	bool synack;                       /* client: the destination answered */

@@ -112,7 +112,7 @@ static void test_other_paths(void)
 	run(&c, &slow, 5);
 	CHECK(near(run(&c, &slow, 10), slow.rate, 0.05));
 	/* Below ENet's default 64 KiB, which alone would queue half a second. */
-	CHECK(cc_window(&c) < 32 * 1024);
+	CHECK(cc_window(&c) < ENETP_MIN_WINDOW);
 	CHECK(path_rtt(&slow) < 2 * slow.base_rtt);
 }
 
@@ -135,6 +135,28 @@ static void test_app_limited(void)
 	CHECK(cc_pacing_rate(&c) >= 0.7 * known);
 	p.app_limited = false;
 	CHECK(near(step(&c, &p), p.rate, 0.2));
+}
+
+/* The side that only acknowledges (the other side's bulk transfer) sees
+ * that transfer's queue in its RTT, sends little and is app-limited: it
+ * must stay in start-up, so that when it has a transfer of its own it
+ * ramps up at start-up's pace, not at the probe's 25 % per eight rounds. */
+static void test_receiver_stays_in_startup(void)
+{
+	struct path p = { .rate = 6.25e6, .base_rtt = 0.01, .app_limited = true, .app_rate = 300e3 };
+	struct cc c;
+	double rtt_seen = 0.03; /* the other direction's queue */
+
+	start(&c, &p);
+	for (int i = 0; i < 50; i++) {
+		p.t += CC_TICK;
+		p.delivered += (uint64_t)(p.app_rate * CC_TICK);
+		cc_update(&c, p.t, p.delivered, rtt_seen, 8000, true);
+	}
+	CHECK(c.state == CC_STARTUP);
+	p.app_limited = false;
+	run(&c, &p, 1);
+	CHECK(near(run(&c, &p, 1), p.rate, 0.05));
 }
 
 /* The bottleneck slows down (another user, a worse route): the estimate
@@ -176,6 +198,7 @@ int main(void)
 	RUN(test_converges);
 	RUN(test_other_paths);
 	RUN(test_app_limited);
+	RUN(test_receiver_stays_in_startup);
 	RUN(test_rate_drops);
 	RUN(test_min_rtt_expires);
 	return check_report();

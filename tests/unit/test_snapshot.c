@@ -25,7 +25,7 @@ static const char *const node_keys[] = { "tox_id", "public_key", "name", "role",
 static const char *const peer_keys[] = {
 	"public_key", "name", "online", "path", "session", "rtt_ms", "rtt_var_ms", "loss", "window_bytes",
 	"tx_bytes", "rx_bytes", "tx_packets", "rx_packets", "compression_ratio", "streams", "cc", "min_rtt_ms", "delivery_bytes_s",
-	"pacing_bytes_s", "sendq",
+	"pacing_bytes_s", "relay_limit_bytes_s", "sendq",
 };
 static const char *const tunnel_keys[] = {
 	"name", "listen", "destination", "peer", "state", "streams_active", "streams_total", "refused",
@@ -77,6 +77,7 @@ static void build(struct snapshot *s)
 	peers[0].min_rtt_ms = 101.25;
 	peers[0].delivery_bytes_s = 6250000;
 	peers[0].pacing_bytes_s = 7812500;
+	peers[0].relay_limit_bytes_s = 0;
 	peers[0].sendq = 7;
 
 	snprintf(peers[1].public_key, sizeof(peers[1].public_key), "%s", KEY_A);
@@ -100,6 +101,7 @@ static void build(struct snapshot *s)
 	peers[1].min_rtt_ms = 0;
 	peers[1].delivery_bytes_s = 0;
 	peers[1].pacing_bytes_s = UINT64_MAX;
+	peers[1].relay_limit_bytes_s = 9324000;
 	peers[1].sendq = 0;
 
 	snprintf(tunnels[0].name, sizeof(tunnels[0].name), "web");
@@ -332,6 +334,7 @@ static void check_peer(json_object *built, json_object *o, const struct snap_pee
 	check_num(built, o, "min_rtt_ms", p->min_rtt_ms, 1);
 	check_u64(o, "delivery_bytes_s", p->delivery_bytes_s);
 	check_u64(o, "pacing_bytes_s", p->pacing_bytes_s);
+	check_u64(o, "relay_limit_bytes_s", p->relay_limit_bytes_s);
 	check_u64(o, "sendq", p->sendq);
 }
 
