@@ -5,8 +5,8 @@
 
 #include "core/daemon.h"
 #include "core/tunnels.h"
-#include "link/cc.h"
 #include "forward/reverse.h"
+#include "link/cc.h"
 #include "link/link.h"
 #include "mux/session.h"
 #include "mux/stream.h"
@@ -77,10 +77,32 @@ static void resume_streams(struct session *s)
 		stream_update_read(st);
 }
 
+static void pace_refill(struct session *s, double rate)
+{
+	double t = now(s), cap = rate * PACE_BURST;
+
+	if (cap < PACE_BURST_MIN)
+		cap = PACE_BURST_MIN;
+	s->pace_tokens += (t - s->pace_last) * rate;
+	if (s->pace_tokens > cap)
+		s->pace_tokens = cap;
+	s->pace_last = t;
+}
+
+/* The bucket is out of debt again (or, while paced, re-armed until it is). */
 static void on_pace_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct session *s = w->data;
+	double rate = cc_pacing_rate(&s->cc);
 
+	if (rate > 0) {
+		pace_refill(s, rate);
+		if (s->pace_tokens < 0) {
+			ev_timer_set(w, -s->pace_tokens / rate, 0);
+			ev_timer_start(loop, w);
+			return;
+		}
+	}
 	s->paced = false;
 	s->pace_epoch++;
 	resume_streams(s);
@@ -305,23 +327,18 @@ static void on_packet_free(ENetPacket *p)
 /* Pacing happens before ENet: data enters it no faster than congestion
  * control says, so ENet sends as soon as it gets it and no queue of ours
  * adds to the round trip it measures. Frames are never held here. While
- * the bucket is in debt, each stream may read once (session_may_read): a
- * bulk transfer that ran it dry waits for the refill, an interactive stream
- * that had not read since still goes at once, instead of losing every race
- * for the refilled bucket to the bulk. */
+ * the bucket is in debt, each stream may read once (session_may_read), as
+ * long as the debt is less than the bucket holds: a bulk transfer that ran
+ * it dry waits for the refill, an interactive stream that had not read
+ * since still goes at once, instead of losing every race for the refilled
+ * bucket to the bulk; a thousand streams cannot dig a deep hole. */
 static void pace(struct session *s, size_t len)
 {
-	double rate = cc_pacing_rate(&s->cc), t = now(s), cap;
+	double rate = cc_pacing_rate(&s->cc);
 
 	if (rate <= 0)
 		return;
-	cap = rate * PACE_BURST;
-	if (cap < PACE_BURST_MIN)
-		cap = PACE_BURST_MIN;
-	s->pace_tokens += (t - s->pace_last) * rate;
-	if (s->pace_tokens > cap)
-		s->pace_tokens = cap;
-	s->pace_last = t;
+	pace_refill(s, rate);
 	s->pace_tokens -= (double)len;
 	if (s->pace_tokens < 0 && !s->paced) {
 		s->paced = true;
@@ -406,7 +423,12 @@ bool session_can_send(const struct session *s)
 
 bool session_may_read(const struct session *s, unsigned *epoch)
 {
-	return session_can_send(s) && (!s->paced || *epoch != s->pace_epoch);
+	double rate = cc_pacing_rate(&s->cc), debt_max = rate * PACE_BURST;
+
+	if (debt_max < PACE_BURST_MIN)
+		debt_max = PACE_BURST_MIN;
+	return session_can_send(s) &&
+	       (!s->paced || (*epoch != s->pace_epoch && s->pace_tokens > -debt_max));
 }
 
 void session_did_read(const struct session *s, unsigned *epoch) { *epoch = s->pace_epoch; }
