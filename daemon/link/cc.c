@@ -9,6 +9,7 @@
 #define FULL_BW_GROWTH 1.25
 #define FULL_BW_ROUNDS 3
 #define QUEUE_RTT_RATIO 1.25
+#define DRAINED_RTT_RATIO 1.1
 #define MIN_RTT_LIFETIME 10.0 /* seconds before PROBE_RTT measures it again */
 #define RTT_FLOOR 0.005       /* below this, timer granularity dominates */
 #define FILTER_ROUNDS 10
@@ -150,9 +151,11 @@ static void next_round(struct cc *c, uint64_t inflight, bool app_limited)
 		}
 		break;
 	case CC_DRAIN:
-		/* Until the queue start-up built is gone (or, should the
-		 * estimate be off, for at most a few rounds). */
-		if ((double)inflight <= bdp(c) || ++c->phase >= 8) {
+		/* Until the queue start-up built is gone: in flight no more
+		 * than the path holds, or the RTT back near its lowest (or,
+		 * should the estimate be off, for at most a few rounds). */
+		if ((double)inflight <= bdp(c) || c->srtt <= DRAINED_RTT_RATIO * c->min_rtt ||
+		    ++c->phase >= 8) {
 			c->state = CC_PROBE_BW;
 			c->phase = 2; /* cruise first: the queue is just drained */
 			c->pacing_gain = probe_gains[c->phase];
@@ -188,7 +191,11 @@ void cc_update(struct cc *c, double now, uint64_t delivered, double rtt, uint64_
                bool app_limited)
 {
 	update_min_rtt(c, now, rtt);
-	update_btlbw(c, now, delivered, app_limited);
+	/* Draining, or re-measuring the RTT, we send less than the path takes
+	 * on purpose: like an idle application's, those rates only count if
+	 * they beat the estimate. */
+	update_btlbw(c, now, delivered,
+	             app_limited || c->state == CC_DRAIN || c->state == CC_PROBE_RTT);
 	/* Ticks come every CC_TICK and a round is at least that: allow a
 	 * little lateness or a 100 ms round would take two ticks. */
 	if (now - c->round_start >= round_time(c) * 0.9) {
