@@ -19,10 +19,14 @@
 #include "toxtun/log.h"
 #include "toxtun/version.h"
 
-/* tox_iterate cadence while data flows: a packet waits on average half of it. */
-#define FAST_INTERVAL 0.001
-/* ENet service cadence while data is in flight (retransmits, acks). */
-#define LINK_FAST_INTERVAL 0.002
+/* tox_iterate cadence while data flows. Packets on the UDP socket wake us
+ * at once (tox_io); those from a TCP relay wait for the next iterate, on
+ * average half of it. Lossy packets leave without one. */
+#define FAST_INTERVAL_TCP 0.001
+#define FAST_INTERVAL_UDP 0.01
+/* ENet service cadence while data is in flight (retransmits: their timeout
+ * is at least 1.5 RTT). Arriving acknowledgements wake ENet at once. */
+#define LINK_FAST_INTERVAL 0.005
 #define LINK_IDLE_INTERVAL 0.05
 /* After any packet, stay fast at least this long. */
 #define FAST_LINGER 0.2
@@ -70,11 +74,34 @@ static struct session *session_of_friend(struct daemon *d, uint32_t fnum, bool c
 	return daemon_session(d, pk, create && (d->roles & ROLE_SERVER));
 }
 
+/* Is anything reaching us through a TCP relay (whose sockets we do not
+ * watch), or is there no UDP socket to watch at all? */
+static bool relayed(struct daemon *d)
+{
+	if (!ev_is_active(&d->tox_io))
+		return true;
+	for (size_t i = 0; i < d->n_sessions; i++) {
+		struct session_info info;
+
+		session_get_info(d->sessions[i], &info);
+		if (info.friend_status == TOX_CONNECTION_TCP)
+			return true;
+	}
+	return false;
+}
+
+static double fast_interval(struct daemon *d)
+{
+	return relayed(d) ? FAST_INTERVAL_TCP : FAST_INTERVAL_UDP;
+}
+
 void daemon_kick(struct daemon *d)
 {
+	double interval = fast_interval(d);
+
 	fast_until = ev_now(d->loop) + FAST_LINGER;
-	if (d->tox_timer.repeat > FAST_INTERVAL) {
-		d->tox_timer.repeat = FAST_INTERVAL;
+	if (d->tox_timer.repeat > interval) {
+		d->tox_timer.repeat = interval;
 		ev_timer_again(d->loop, &d->tox_timer);
 	}
 	if (d->link_timer.repeat > LINK_FAST_INTERVAL) {
@@ -223,7 +250,10 @@ static void on_tox_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	struct daemon *d = w->data;
 
 	toxnode_iterate(d->node);
-	w->repeat = fast(d) ? FAST_INTERVAL : toxnode_interval(d->node) / 1000.0;
+	if (fast(d))
+		w->repeat = fast_interval(d);
+	else
+		w->repeat = toxnode_interval(d->node) / 1000.0;
 	ev_timer_again(loop, w);
 }
 

@@ -191,11 +191,7 @@ void cc_update(struct cc *c, double now, uint64_t delivered, double rtt, uint64_
                bool app_limited)
 {
 	update_min_rtt(c, now, rtt);
-	/* Draining, or re-measuring the RTT, we send less than the path takes
-	 * on purpose: like an idle application's, those rates only count if
-	 * they beat the estimate. */
-	update_btlbw(c, now, delivered,
-	             app_limited || c->state == CC_DRAIN || c->state == CC_PROBE_RTT);
+	update_btlbw(c, now, delivered, app_limited);
 	/* Ticks come every CC_TICK and a round is at least that: allow a
 	 * little lateness or a 100 ms round would take two ticks. */
 	if (now - c->round_start >= round_time(c) * 0.9) {

@@ -18,12 +18,20 @@
 /* Frames are cut into ENet packets of exactly one datagram's payload. */
 #define PACKET_SIZE ENETP_PACKET_PAYLOAD
 /* What may wait in ENet beyond the window: bounded so that ENet's O(n)
- * queue scans stay cheap and memory is bounded (DESIGN.md). */
-#define BACKLOG_EXTRA (256 * 1024)
+ * queue scans stay cheap and memory is bounded (DESIGN.md), and because a
+ * frame of another stream (a keystroke) waits behind all of it. A quarter
+ * of the window keeps ENet fed between acknowledgements. */
+#define BACKLOG_MIN (64 * 1024)
+#define BACKLOG_MAX (256 * 1024)
 /* The pacing bucket holds at most this long's worth (seconds), or BURST_MIN
  * bytes: a stream reads up to 32 KiB at once. */
 #define PACE_BURST 0.004
 #define PACE_BURST_MIN (16 * 1024)
+/* How deep in debt streams may still take their one read per refill: deep
+ * enough that a bulk stream's 32 KiB reads never lock out a keystroke, not
+ * so deep that a thousand streams' reads become a long burst (50 ms). */
+#define PACE_DEBT 0.05
+#define PACE_DEBT_MIN (256 * 1024)
 
 struct chanbuf {
 	uint8_t *buf;
@@ -70,6 +78,13 @@ struct session {
 };
 
 static double now(struct session *s) { return ev_now(s->d->loop); }
+
+static uint64_t backlog(const struct session *s)
+{
+	uint64_t b = s->window / 4;
+
+	return b < BACKLOG_MIN ? BACKLOG_MIN : b > BACKLOG_MAX ? BACKLOG_MAX : b;
+}
 
 static void resume_streams(struct session *s)
 {
@@ -318,7 +333,7 @@ static void on_packet_free(ENetPacket *p)
 	s->enet_queued -= p->dataLength;
 	if (p->flags & ENET_PACKET_FLAG_SENT)
 		s->acked_total += p->dataLength;
-	if (s->blocked && s->enet_queued < (s->window + BACKLOG_EXTRA) / 2) {
+	if (s->blocked && s->enet_queued < (s->window + backlog(s)) / 2) {
 		s->blocked = false;
 		resume_streams(s);
 	}
@@ -328,7 +343,7 @@ static void on_packet_free(ENetPacket *p)
  * control says, so ENet sends as soon as it gets it and no queue of ours
  * adds to the round trip it measures. Frames are never held here. While
  * the bucket is in debt, each stream may read once (session_may_read), as
- * long as the debt is less than the bucket holds: a bulk transfer that ran
+ * long as the debt is within PACE_DEBT: a bulk transfer that ran
  * it dry waits for the refill, an interactive stream that had not read
  * since still goes at once, instead of losing every race for the refilled
  * bucket to the bulk; a thousand streams cannot dig a deep hole. */
@@ -400,7 +415,7 @@ void session_commit(struct session *s, uint8_t channel, size_t n)
 		memmove(c->buf, c->buf + off, c->len - off);
 		c->len -= off;
 	}
-	if (s->enet_queued >= s->window + BACKLOG_EXTRA)
+	if (s->enet_queued >= s->window + backlog(s))
 		s->blocked = true;
 }
 
@@ -423,10 +438,10 @@ bool session_can_send(const struct session *s)
 
 bool session_may_read(const struct session *s, unsigned *epoch)
 {
-	double rate = cc_pacing_rate(&s->cc), debt_max = rate * PACE_BURST;
+	double debt_max = cc_pacing_rate(&s->cc) * PACE_DEBT;
 
-	if (debt_max < PACE_BURST_MIN)
-		debt_max = PACE_BURST_MIN;
+	if (debt_max < PACE_DEBT_MIN)
+		debt_max = PACE_DEBT_MIN;
 	return session_can_send(s) &&
 	       (!s->paced || (*epoch != s->pace_epoch && s->pace_tokens > -debt_max));
 }
