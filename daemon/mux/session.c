@@ -867,8 +867,10 @@ void session_on_receive(struct session *s, uint8_t channel, ENetPacket *packet)
  * limit. While the peer keeps acknowledging other packets, a packet that
  * timed out was lost, not delayed by congestion (pacing guards against
  * that): retransmitting it after 8, 16, 32 round trips would stall its
- * channel for seconds. Cap it at twice the base timeout then (at least 100 ms
- * more than it: on a short path a late packet is a busy CPU); when nothing
+ * channel for seconds (on a 200 ms path, a packet lost in the queue that
+ * start-up overflowed and lost again held its stream for 2-3 s). Do not
+ * double it then (on a short path, add 100 ms: a late packet there is a
+ * busy CPU); when nothing
  * comes back, at 2 s plus two round trips (enough for an outage, which the
  * resume kick ends early). */
 static uint32_t backoff_cap(struct session *s)
@@ -877,7 +879,7 @@ static uint32_t backoff_cap(struct session *s)
 	uint32_t rto = p->roundTripTime + 4 * p->roundTripTimeVariance;
 
 	if (ENET_TIME_DIFFERENCE(p->host->serviceTime, p->lastReceiveTime) < 2 * rto + 100)
-		return rto > 100 ? 2 * rto : rto + 100;
+		return rto > 100 ? rto : rto + 100;
 	return 2000 + 2 * p->roundTripTime;
 }
 
