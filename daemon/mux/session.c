@@ -870,9 +870,8 @@ void session_on_receive(struct session *s, uint8_t channel, ENetPacket *packet)
  * channel for seconds (on a 200 ms path, a packet lost in the queue that
  * start-up overflowed and lost again held its stream for 2-3 s). Do not
  * double it then (on a short path, add 100 ms: a late packet there is a
- * busy CPU); when nothing
- * comes back, at 2 s plus two round trips (enough for an outage, which the
- * resume kick ends early). */
+ * busy CPU). When nothing comes back, cap it at 2 s plus two round trips:
+ * enough for an outage, which the resume kick ends early. */
 static uint32_t backoff_cap(struct session *s)
 {
 	ENetPeer *p = s->peer;
