@@ -877,8 +877,13 @@ static uint32_t backoff_cap(struct session *s)
 	ENetPeer *p = s->peer;
 	uint32_t rto = p->roundTripTime + 4 * p->roundTripTimeVariance;
 
-	if (ENET_TIME_DIFFERENCE(p->host->serviceTime, p->lastReceiveTime) < 2 * rto + 100)
+	if (ENET_TIME_DIFFERENCE(p->host->serviceTime, p->lastReceiveTime) < 2 * rto + 100) {
+		/* A TCP relay delays rather than loses: there, retransmitting
+		 * without back-off only adds load to a relay already behind. */
+		if (s->friend_status == TOX_CONNECTION_TCP)
+			rto *= 2;
 		return rto > 100 ? rto : rto + 100;
+	}
 	return 2000 + 2 * p->roundTripTime;
 }
 
