@@ -53,6 +53,13 @@ void enetp_peer_set_window(ENetPeer *peer, uint32_t bytes)
 	/* The send window check is sender-side only (protocol.c:1429-1431); the
 	 * receiver accepts whatever arrives within its reliable windows. */
 	peer->windowSize = bytes;
+	peer->packetThrottle = ENET_PEER_PACKET_THROTTLE_SCALE;
+	if (peer->packetThrottleLimit < ENET_PEER_PACKET_THROTTLE_SCALE)
+		peer->packetThrottleLimit = ENET_PEER_PACKET_THROTTLE_SCALE;
+}
+
+void enetp_peer_floor_timeout(ENetPeer *peer)
+{
 	/* ENet times a command out after RTT + 4 x its variance, and on Tox
 	 * the variance ENet measures between ack bursts is a few ms while the
 	 * RTT itself swings by a quarter as queues come and go: most timeouts
@@ -60,9 +67,6 @@ void enetp_peer_set_window(ENetPeer *peer, uint32_t bytes)
 	 * Keep the variance at least RTT / 8, so the timeout is >= 1.5 RTT. */
 	if (peer->roundTripTimeVariance < peer->roundTripTime / 8)
 		peer->roundTripTimeVariance = peer->roundTripTime / 8;
-	peer->packetThrottle = ENET_PEER_PACKET_THROTTLE_SCALE;
-	if (peer->packetThrottleLimit < ENET_PEER_PACKET_THROTTLE_SCALE)
-		peer->packetThrottleLimit = ENET_PEER_PACKET_THROTTLE_SCALE;
 }
 
 /* The initial retransmission timeout ENet gives a command (protocol.c:1471). */

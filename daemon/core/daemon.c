@@ -78,16 +78,7 @@ static struct session *session_of_friend(struct daemon *d, uint32_t fnum, bool c
  * watch), or is there no UDP socket to watch at all? */
 static bool relayed(struct daemon *d)
 {
-	if (!ev_is_active(&d->tox_io))
-		return true;
-	for (size_t i = 0; i < d->n_sessions; i++) {
-		struct session_info info;
-
-		session_get_info(d->sessions[i], &info);
-		if (info.friend_status == TOX_CONNECTION_TCP)
-			return true;
-	}
-	return false;
+	return !ev_is_active(&d->tox_io) || link_relayed(d->link);
 }
 
 static double fast_interval(struct daemon *d)

@@ -29,6 +29,15 @@ static void enter_startup(struct cc *c)
 	c->full_bw_rounds = 0;
 }
 
+/* Cruise first: the queue is just drained. */
+static void enter_probe_bw(struct cc *c)
+{
+	c->state = CC_PROBE_BW;
+	c->phase = 2;
+	c->pacing_gain = probe_gains[c->phase];
+	c->cwnd_gain = PROBE_CWND_GAIN;
+}
+
 void cc_init(struct cc *c, double now)
 {
 	memset(c, 0, sizeof(*c));
@@ -155,12 +164,8 @@ static void next_round(struct cc *c, uint64_t inflight, bool app_limited)
 		 * than the path holds, or the RTT back near its lowest (or,
 		 * should the estimate be off, for at most a few rounds). */
 		if ((double)inflight <= bdp(c) || c->srtt <= DRAINED_RTT_RATIO * c->min_rtt ||
-		    ++c->phase >= 8) {
-			c->state = CC_PROBE_BW;
-			c->phase = 2; /* cruise first: the queue is just drained */
-			c->pacing_gain = probe_gains[c->phase];
-			c->cwnd_gain = PROBE_CWND_GAIN;
-		}
+		    ++c->phase >= 8)
+			enter_probe_bw(c);
 		break;
 	case CC_PROBE_BW:
 		c->phase = (c->phase + 1) % N_PHASES;
@@ -175,9 +180,7 @@ static void next_round(struct cc *c, uint64_t inflight, bool app_limited)
 
 			c->min_rtt = c->probe_rtt_low;
 			c->min_rtt_at = c->round_start;
-			c->state = CC_PROBE_BW;
-			c->phase = 2;
-			c->pacing_gain = probe_gains[c->phase];
+			enter_probe_bw(c);
 			/* A longer path (a new route): the window was too small
 			 * for it, so the rate it let through says little. */
 			if (longer)

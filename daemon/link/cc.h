@@ -8,13 +8,12 @@
  * This is model-based in the manner of BBR: it measures the delivery rate
  * (bytes ENet saw acknowledged) and the lowest round-trip time, and
  *
- *  - paces at gain x the best recent delivery rate, the gain cycling
- *    1.25, 0.75, 1, 1, 1, 1, 1, 1 per round trip so that it probes for more
- *    and then drains the queue the probe built;
- *  - lets ENet have 1.5 x the bandwidth-delay product in flight. The pacer
- *    sits behind ENet (at the alias), so whatever the window allows beyond
- *    what the path holds waits in our own queue and adds to every round trip:
- *    the window is kept close to the path's capacity, not twice it.
+ *  - paces what enters ENet at gain x the best recent delivery rate, the
+ *    gain cycling 1.25, 0.75, 1, 1, 1, 1, 1, 1 per round trip so that it
+ *    probes for more and then drains the queue the probe built;
+ *  - lets ENet have twice the bandwidth-delay product in flight (sized to
+ *    the current RTT, up to 3 x the lowest, while cruising). The pacing,
+ *    not the window, sets the rate; the window is a cap.
  *
  * It starts by doubling-plus (2.89 x per round trip, as BBR) until the
  * delivery rate stops growing by a quarter for three rounds, then drains the
@@ -40,7 +39,7 @@ struct cc {
 	uint64_t delivered[CC_SAMPLES];
 	double at[CC_SAMPLES];
 	unsigned n;                 /* ticks seen (ring position) */
-	/* delivery-rate samples (bytes/s) and whether each was limited by us */
+	/* delivery-rate samples (bytes/s); -1: none that tick */
 	double rate[CC_SAMPLES];
 	double btlbw;               /* best recent delivery rate, bytes/s */
 	double min_rtt;             /* seconds */
@@ -50,7 +49,7 @@ struct cc {
 	double round_start;         /* start of the current round (phase) */
 	double full_bw;             /* start-up: rate to beat by 25 % */
 	unsigned full_bw_rounds;    /* rounds without that growth */
-	unsigned phase;             /* PROBE_BW gain cycle position */
+	unsigned phase;             /* PROBE_BW gain cycle position; rounds in DRAIN, PROBE_RTT */
 	double pacing_gain, cwnd_gain;
 };
 

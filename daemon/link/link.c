@@ -46,7 +46,6 @@ struct alias {
 	/* pacing */
 	double tokens;              /* bytes */
 	double tcp_rate;            /* the relay's SENDQ-driven limit */
-	double rate;                /* what applies now */
 	ev_tstamp last_refill, last_step;
 	bool held;                  /* a datagram refused by SENDQ waits in buf */
 	size_t held_len;
@@ -108,19 +107,25 @@ static int ENET_CALLBACK intercept(ENetHost *host, ENetEvent *event)
 
 static void send_pending(struct alias *a);
 
-static void alias_set_rate(struct alias *a)
+static double alias_rate(const struct alias *a)
 {
-	a->rate = a->path == TOX_CONNECTION_TCP ? a->tcp_rate : RATE_UNPACED;
+	return a->path == TOX_CONNECTION_TCP ? a->tcp_rate : RATE_UNPACED;
+}
+
+/* How many tokens may gather, and how deep small datagrams may dig. */
+static double alias_burst(const struct alias *a)
+{
+	double cap = alias_rate(a) * (BURST_MS / 1000.0);
+
+	return cap < 2 * WIRE_PACKET ? 2 * WIRE_PACKET : cap;
 }
 
 static void alias_refill(struct alias *a)
 {
 	ev_tstamp now = ev_now(a->link->loop);
-	double cap = a->rate * (BURST_MS / 1000.0);
+	double cap = alias_burst(a);
 
-	if (cap < 2 * WIRE_PACKET)
-		cap = 2 * WIRE_PACKET;
-	a->tokens += (now - a->last_refill) * a->rate;
+	a->tokens += (now - a->last_refill) * alias_rate(a);
 	if (a->tokens > cap)
 		a->tokens = cap;
 	a->last_refill = now;
@@ -130,7 +135,6 @@ static void alias_refill(struct alias *a)
 		if (a->tcp_rate > TCP_RATE_MAX)
 			a->tcp_rate = TCP_RATE_MAX;
 		a->last_step = now;
-		alias_set_rate(a);
 	}
 }
 
@@ -152,7 +156,7 @@ static void send_pending(struct alias *a)
 
 	alias_refill(a);
 	for (;;) {
-		double cost, cap;
+		double cost;
 		int r;
 
 		if (!a->held) {
@@ -168,7 +172,7 @@ static void send_pending(struct alias *a)
 		}
 		cost = (double)a->held_len + 1 + WIRE_OVERHEAD;
 		if (a->held_len > SMALL_DATAGRAM && a->tokens < cost) {
-			alias_pause(a, (cost - a->tokens) / a->rate);
+			alias_pause(a, (cost - a->tokens) / alias_rate(a));
 			return;
 		}
 		r = toxnode_send_lossy(link->node, a->fnum, a->buf, a->held_len + 1);
@@ -178,16 +182,14 @@ static void send_pending(struct alias *a)
 			a->stats.sendq++;
 			a->tcp_rate = a->tcp_rate * 3 / 4 < RATE_MIN ? RATE_MIN : a->tcp_rate * 3 / 4;
 			a->last_step = ev_now(link->loop);
-			alias_set_rate(a);
 			a->tokens = 0;
 			alias_pause(a, 0.002);
 			return;
 		}
 		a->held = false;
 		a->tokens -= cost;
-		cap = a->rate * (BURST_MS / 1000.0);
-		if (a->tokens < -cap)
-			a->tokens = -cap;
+		if (a->tokens < -alias_burst(a))
+			a->tokens = -alias_burst(a);
 		if (r == 0) {
 			a->stats.tx_packets++;
 			a->stats.tx_bytes += a->held_len;
@@ -212,11 +214,10 @@ static void on_alias_refill(struct ev_loop *loop, ev_timer *w, int revents)
 		ev_io_start(loop, &a->io);
 }
 
-static void rate_for_path(struct alias *a)
+static void relay_limit_reset(struct alias *a)
 {
 	a->tcp_rate = TCP_RATE_START;
 	a->last_step = ev_now(a->link->loop);
-	alias_set_rate(a);
 }
 
 static struct alias *alias_get(struct link *link, uint32_t fnum)
@@ -259,7 +260,7 @@ static struct alias *alias_get(struct link *link, uint32_t fnum)
 	a->link = link;
 	a->window = ENETP_MIN_WINDOW;
 	a->path = toxnode_friend_status(link->node, fnum);
-	rate_for_path(a);
+	relay_limit_reset(a);
 	a->last_refill = ev_now(link->loop);
 	ev_io_init(&a->io, on_alias_readable, a->fd, EV_READ);
 	a->io.data = a;
@@ -400,7 +401,7 @@ void link_friend_status(struct link *link, uint32_t fnum, TOX_CONNECTION status)
 	a->path = status;
 	if (status == TOX_CONNECTION_NONE)
 		return;
-	rate_for_path(a);
+	relay_limit_reset(a);
 	if (a->peer) {
 		enetp_peer_resume(a->peer);
 		link_service(link);
@@ -437,7 +438,7 @@ void link_get_stats(struct link *link, uint32_t fnum, struct link_stats *out)
 	memset(out, 0, sizeof(*out));
 	if (a) {
 		*out = a->stats;
-		out->relay_bytes_s = a->path == TOX_CONNECTION_TCP ? a->rate : 0;
+		out->relay_bytes_s = a->path == TOX_CONNECTION_TCP ? a->tcp_rate : 0;
 	}
 }
 
@@ -486,16 +487,23 @@ static void dispatch(struct link *link, ENetEvent *e)
 	}
 }
 
-static void assert_windows(struct link *link)
+/* ENet's bandwidth throttle rewrites the window, and its RTT estimator the
+ * variance: put ours back before every service and flush. */
+static void reassert_peers(struct link *link)
 {
-	for (size_t i = 0; i < link->n_aliases; i++)
-		if (link->aliases[i]->peer)
-			enetp_peer_set_window(link->aliases[i]->peer, link->aliases[i]->window);
+	for (size_t i = 0; i < link->n_aliases; i++) {
+		ENetPeer *peer = link->aliases[i]->peer;
+
+		if (peer) {
+			enetp_peer_set_window(peer, link->aliases[i]->window);
+			enetp_peer_floor_timeout(peer);
+		}
+	}
 }
 
 void link_flush(struct link *link)
 {
-	assert_windows(link);
+	reassert_peers(link);
 	enet_host_flush(link->host);
 }
 
@@ -515,12 +523,20 @@ void link_service(struct link *link)
 	ENetEvent e;
 	int r;
 
-	assert_windows(link);
+	reassert_peers(link);
 	while ((r = enet_host_service(link->host, &e, 0)) > 0)
 		dispatch(link, &e);
 	if (r < 0)
 		log_warn("link: enet_host_service failed");
 	enet_host_flush(link->host);
+}
+
+bool link_relayed(struct link *link)
+{
+	for (size_t i = 0; i < link->n_aliases; i++)
+		if (link->aliases[i]->path == TOX_CONNECTION_TCP)
+			return true;
+	return false;
 }
 
 bool link_busy(struct link *link)

@@ -72,6 +72,8 @@ void link_flush(struct link *link);
 /* Forward whatever ENet has written to the aliases now, ignoring pacing
  * (at shutdown, so that goodbyes leave before the process does). */
 void link_drain(struct link *link);
+/* True while any friend is reached through a TCP relay. */
+bool link_relayed(struct link *link);
 /* True while any peer has data in flight or queued: iterate fast. */
 bool link_busy(struct link *link);
 

@@ -40,7 +40,7 @@ struct session_info {
 	double rtt_ms, rtt_var_ms, loss; /* loss: fraction of reliable packets */
 	uint32_t window;
 	double pacing_bytes_s, delivery_bytes_s, min_rtt_ms;
-	const char *cc_state;            /* congestion control: startup, drain, probe_bw */
+	const char *cc_state;            /* congestion control: startup, drain, probe_bw, probe_rtt */
 	size_t streams;
 	struct session_stats stats;
 };

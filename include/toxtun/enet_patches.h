@@ -34,6 +34,9 @@ void enetp_peer_setup(ENetPeer *peer, uint32_t outage_timeout_ms);
  * rewrites peer->windowSize on connects and disconnects, so call this before
  * every enet_host_service / enet_host_flush. */
 void enetp_peer_set_window(ENetPeer *peer, uint32_t bytes);
+/* Keep ENet's retransmission timeout at 1.5 RTT or more (see the .c); like
+ * the window, re-assert it before every service and flush. */
+void enetp_peer_floor_timeout(ENetPeer *peer);
 
 /* The path came back (Tox reports the friend online again): forget the
  * exponential back-off of every unacknowledged command and retransmit at the
