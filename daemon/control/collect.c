@@ -83,6 +83,7 @@ static void collect_tunnel(struct daemon *d, const struct tunnel_stats *ts, stru
 	t->streams_active = ts->streams_active;
 	t->streams_total = ts->streams_total;
 	t->refused = ts->refused;
+	t->datagrams_dropped = ts->datagrams_dropped;
 	t->bytes_up = ts->bytes_up;
 	t->bytes_down = ts->bytes_down;
 	t->rate_up = ts->rate_up;

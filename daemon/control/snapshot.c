@@ -114,6 +114,7 @@ static json_object *tunnel_json(struct builder *b, const struct snap_tunnel *t)
 	add_u64(b, o, "streams_active", t->streams_active);
 	add_u64(b, o, "streams_total", t->streams_total);
 	add_u64(b, o, "refused", t->refused);
+	add_u64(b, o, "datagrams_dropped", t->datagrams_dropped);
 	add_u64(b, o, "bytes_up", t->bytes_up);
 	add_u64(b, o, "bytes_down", t->bytes_down);
 	add_num(b, o, "rate_up", t->rate_up, 0);

@@ -49,6 +49,7 @@ struct snap_tunnel {
 	const char *state;       /* "up", "waiting", "error" */
 	char error[256];
 	uint64_t streams_active, streams_total, refused, bytes_up, bytes_down;
+	uint64_t datagrams_dropped;
 	double rate_up, rate_down;
 };
 

@@ -21,6 +21,7 @@ struct tunnel_stats {
 	bool server_side;
 	char error[256];               /* client: the listener could not be opened */
 	uint64_t streams_active, streams_total, refused;
+	uint64_t datagrams_dropped;    /* udp: dropped for want of room on the link */
 	uint64_t bytes_up, bytes_down; /* up = from the client's local side */
 	uint64_t samples_up[TUNNEL_RATE_SAMPLES], samples_down[TUNNEL_RATE_SAMPLES];
 	unsigned sample_pos, n_samples;

@@ -436,6 +436,15 @@ bool session_can_send(const struct session *s)
 	return s->state == SESSION_UP && !s->blocked;
 }
 
+/* A datagram cannot wait for the queue to drain, so it is not held to the
+ * point where streams stop reading: a burst of large datagrams on a quiet
+ * session (whose window congestion control has shrunk) goes through. Past
+ * a second backlog it is dropped, as a full router queue drops it. */
+bool session_can_send_datagram(const struct session *s, size_t len)
+{
+	return s->state == SESSION_UP && s->enet_queued + len <= s->window + 2 * (uint64_t)BACKLOG_MAX;
+}
+
 bool session_may_read(const struct session *s, unsigned *epoch)
 {
 	double debt_max = cc_pacing_rate(&s->cc) * PACE_DEBT;

@@ -97,6 +97,8 @@ uint8_t *session_reserve(struct session *s, uint8_t channel, size_t n);
 void session_commit(struct session *s, uint8_t channel, size_t n);
 /* May streams read more from their sockets (ENet's backlog is bounded)? */
 bool session_can_send(const struct session *s);
+/* May a datagram of len bytes go now, or must it be dropped? */
+bool session_can_send_datagram(const struct session *s, size_t len);
 /* A stream may read its local socket now: the session can send and the
  * pacing allows this stream (epoch: the stream's own, see session.c). */
 bool session_may_read(const struct session *s, unsigned *epoch);

@@ -219,9 +219,12 @@ void stream_send_datagram(struct stream *st, const uint8_t *data, size_t len)
 		}
 		return;
 	}
-	if (!session_can_send(s) || flow_tx_credit(&st->flow) < len ||
-	    !(p = session_reserve(s, st->channel, TT_FRAME_HEADER + 2 + COMPRESS_BOUND(len))))
-		return; /* dropped, as UDP may */
+	if (!session_can_send_datagram(s, len) || flow_tx_credit(&st->flow) < len ||
+	    !(p = session_reserve(s, st->channel, TT_FRAME_HEADER + 2 + COMPRESS_BOUND(len)))) {
+		if (st->ts) /* dropped, as UDP may */
+			st->ts->datagrams_dropped++;
+		return;
+	}
 	memcpy(p + TT_FRAME_HEADER, data, len);
 	session_commit(s, st->channel, compress_data_frame(st, p, len));
 	flow_on_sent(&st->flow, len);

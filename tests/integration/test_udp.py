@@ -70,7 +70,9 @@ def dns_query(port, name, qid):
     question = b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\0"
     query = struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0) + question + struct.pack(">HH", 1, 1)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.settimeout(2.0)
+        # Well under the idle timeout: a datagram lost and sent again must
+        # not leave the stream idle long enough to expire.
+        sock.settimeout(IDLE_TIMEOUT / 4)
         for _ in range(20):  # UDP: ask again if the answer or the query was lost
             sock.sendto(query, ("127.0.0.1", port))
             try:
@@ -107,7 +109,9 @@ def echo_datagrams(port, sizes, seed):
     rng = random.Random(seed)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
-        sock.settimeout(2.0)
+        # Well under the idle timeout: a datagram lost and sent again must
+        # not leave the stream idle long enough to expire.
+        sock.settimeout(IDLE_TIMEOUT / 4)
         for size in sizes:
             payload = rng.randbytes(size)
             for _ in range(20):
@@ -164,6 +168,9 @@ def body(sc):
     sc.check("the echo server saw one source per client source (one stream each)",
              len(echo.sources) == 3, echo.sources)
     stats = tunnel_stats(client, "echo")
+    dropped = stats.get("datagrams_dropped", -1) + sum(t.get("datagrams_dropped", 0)
+                                                        for t in server.status().get("tunnels", []))
+    sc.check("a quiet tunnel drops none of these datagrams (status datagrams_dropped)", dropped == 0, stats)
     sc.check("the client counts the echo tunnel's streams", stats.get("streams_total", 0) >= 3, stats)
 
     sc.step("the idle streams end on the client", toxnet.wait_until,

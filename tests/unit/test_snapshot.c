@@ -29,7 +29,7 @@ static const char *const peer_keys[] = {
 };
 static const char *const tunnel_keys[] = {
 	"name", "listen", "destination", "peer", "state", "streams_active", "streams_total", "refused",
-	"bytes_up", "bytes_down", "rate_up", "rate_down", /* "error" only in state error */
+	"datagrams_dropped", "bytes_up", "bytes_down", "rate_up", "rate_down", /* "error" only in state error */
 };
 static const char *const stream_keys[] = {
 	"id", "peer", "tunnel", "client", "destination", "age_s", "bytes_up", "bytes_down", "state",
@@ -112,6 +112,7 @@ static void build(struct snapshot *s)
 	tunnels[0].streams_active = 1;
 	tunnels[0].streams_total = 10;
 	tunnels[0].refused = 2;
+	tunnels[0].datagrams_dropped = 7;
 	tunnels[0].bytes_up = 5000;
 	tunnels[0].bytes_down = 600000;
 	tunnels[0].rate_up = 1234.6;
@@ -354,6 +355,7 @@ static void check_tunnel(json_object *built, json_object *o, const struct snap_t
 	check_u64(o, "streams_active", t->streams_active);
 	check_u64(o, "streams_total", t->streams_total);
 	check_u64(o, "refused", t->refused);
+	check_u64(o, "datagrams_dropped", t->datagrams_dropped);
 	check_u64(o, "bytes_up", t->bytes_up);
 	check_u64(o, "bytes_down", t->bytes_down);
 	check_num(built, o, "rate_up", t->rate_up, 0);
