@@ -100,7 +100,7 @@ struct tt_config {
 	unsigned wait_timeout_s;       /* a client connection waits this long for the tunnel:
 	                                  default 60, 1..3600 */
 	unsigned connect_timeout_s;    /* server dial timeout: default 10, 1..300 */
-	uint32_t stream_window;        /* per-stream receive window, bytes: default 1048576,
+	uint32_t stream_window;        /* per-stream receive window, bytes: default 4194304,
 	                                  16384..67108864 */
 	unsigned max_streams;          /* per peer: default 4096, 1..65536 */
 	unsigned max_waiting;          /* client connections waiting per tunnel: default 256, 1..65536 */
