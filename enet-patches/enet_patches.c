@@ -2,6 +2,7 @@
  * upstream behaviour each one replaces. Line references are to upstream
  * protocol.c / peer.c / host.c of v1.3.17. */
 #include <enet/time.h>
+#include <string.h>
 
 #include "toxtun/enet_patches.h"
 
@@ -118,4 +119,40 @@ void enetp_peer_reset_rtt(ENetPeer *peer)
 	peer->roundTripTimeVariance = 0;
 	peer->lowestRoundTripTime = ENET_PEER_DEFAULT_ROUND_TRIP_TIME;
 	peer->lastRoundTripTime = ENET_PEER_DEFAULT_ROUND_TRIP_TIME;
+}
+
+/* The 2-byte header of a datagram without sent time (peer id and session in
+ * network order, flags in the top bits); checksums are not enabled. */
+#define ACK_HEADER 2
+#define ACK_SIZE sizeof(ENetProtocolAcknowledge)
+
+bool enetp_ack_only(const uint8_t *d, size_t len)
+{
+	uint16_t flags = ENET_PROTOCOL_HEADER_FLAG_SENT_TIME | ENET_PROTOCOL_HEADER_FLAG_COMPRESSED;
+
+	if (len < ACK_HEADER + ACK_SIZE || (len - ACK_HEADER) % ACK_SIZE != 0 ||
+	    (((uint16_t)d[0] << 8 | d[1]) & flags))
+		return false;
+	for (size_t i = ACK_HEADER; i < len; i += ACK_SIZE)
+		if ((d[i] & ENET_PROTOCOL_COMMAND_MASK) != ENET_PROTOCOL_COMMAND_ACKNOWLEDGE)
+			return false;
+	return true;
+}
+
+bool enetp_acks_add(struct enetp_acks *acks, const uint8_t *d, size_t len)
+{
+	if (!enetp_ack_only(d, len) || len > sizeof(acks->data))
+		return false;
+	if (acks->len == 0) {
+		memcpy(acks->data, d, len);
+		acks->len = len;
+		acks->count = 1;
+		return true;
+	}
+	if (memcmp(acks->data, d, ACK_HEADER) != 0 || acks->len + len - ACK_HEADER > sizeof(acks->data))
+		return false;
+	memcpy(acks->data + acks->len, d + ACK_HEADER, len - ACK_HEADER);
+	acks->len += len - ACK_HEADER;
+	acks->count++;
+	return true;
 }

@@ -8,6 +8,8 @@
 #define TOXTUN_ENET_PATCHES_H
 
 #include <enet/enet.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* 1272-byte Tox lossy packets minus our one-byte packet id. */
@@ -52,5 +54,29 @@ void enetp_peer_reset_rtt(ENetPeer *peer);
  * (upstream doubles it without bound). Cheap enough to call a few times a
  * second: it walks the in-flight commands once. */
 void enetp_peer_cap_backoff(ENetPeer *peer, uint32_t cap_ms);
+
+/* Acknowledgement merging. ENet answers every flush that follows a received
+ * reliable command with a datagram of its own holding the acknowledgements
+ * queued since the last one (protocol.c: enet_protocol_send_acknowledgements
+ * in every enet_protocol_send_outgoing_commands): while data arrives one
+ * datagram per wake-up, the receiver sends nearly one acknowledgement
+ * datagram per data datagram, and on Tox each costs a full packet
+ * (encryption, a send, the peer's decryption). The link holds such datagrams
+ * for a moment and sends them as one: the concatenation of their commands
+ * behind one header is itself a valid ENet datagram (the receiver walks the
+ * commands to the datagram's end). */
+struct enetp_acks {
+	uint8_t data[ENETP_MTU];
+	size_t len;      /* 0: nothing held */
+	unsigned count;  /* datagrams merged into it */
+};
+
+/* Is this datagram nothing but ACKNOWLEDGE commands (no sent time, not
+ * compressed, no checksum: how ENet sends acknowledgements alone)? */
+bool enetp_ack_only(const uint8_t *datagram, size_t len);
+/* Append an acknowledgement-only datagram to what is held. False if it
+ * cannot join (another peer's header, or the result would exceed the MTU):
+ * send what is held first, then add it to the emptied holder. */
+bool enetp_acks_add(struct enetp_acks *acks, const uint8_t *datagram, size_t len);
 
 #endif

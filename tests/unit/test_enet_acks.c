@@ -1,0 +1,210 @@
+/* Unit tests for acknowledgement merging (enet-patches: enetp_ack_only,
+ * enetp_acks_add): on hand-made datagrams, and on the datagrams a real ENet
+ * host sends, merged and fed back to a real ENet host that must take every
+ * acknowledgement in them. */
+#include <arpa/inet.h>
+#include <time.h>
+
+#include "check.h"
+#include "toxtun/enet_patches.h"
+
+/* One ACKNOWLEDGE command: header (command, channel, reliable sequence
+ * number), the acknowledged sequence number, its sent time. */
+static size_t put_ack(uint8_t *p, uint16_t seq)
+{
+	p[0] = ENET_PROTOCOL_COMMAND_ACKNOWLEDGE;
+	p[1] = 0xff;
+	p[2] = p[3] = 0;
+	p[4] = (uint8_t)(seq >> 8);
+	p[5] = (uint8_t)seq;
+	p[6] = 0x12;
+	p[7] = 0x34;
+	return 8;
+}
+
+static size_t ack_datagram(uint8_t *p, uint16_t peer_id, uint16_t first, unsigned n)
+{
+	size_t len = 2;
+
+	p[0] = (uint8_t)(peer_id >> 8);
+	p[1] = (uint8_t)peer_id;
+	for (unsigned i = 0; i < n; i++)
+		len += put_ack(p + len, (uint16_t)(first + i));
+	return len;
+}
+
+static void test_ack_only(void)
+{
+	uint8_t d[64];
+	size_t len = ack_datagram(d, 3, 1, 2);
+
+	CHECK(enetp_ack_only(d, len));
+	CHECK(!enetp_ack_only(d, 2));           /* a header alone */
+	CHECK(!enetp_ack_only(d, len - 1));     /* a cut command */
+	d[0] |= 0x80;                           /* sent time: something wants an ack */
+	CHECK(!enetp_ack_only(d, len));
+	d[0] = 0x40;                            /* compressed */
+	CHECK(!enetp_ack_only(d, len));
+	d[0] = 0;
+	d[2 + 8] = ENET_PROTOCOL_COMMAND_PING;  /* an acknowledgement and a ping */
+	CHECK(!enetp_ack_only(d, len));
+	d[2 + 8] = ENET_PROTOCOL_COMMAND_ACKNOWLEDGE | 0x80;
+	CHECK(enetp_ack_only(d, len));          /* flags on the command do not matter */
+}
+
+static void test_merge(void)
+{
+	struct enetp_acks acks = { .len = 0 };
+	uint8_t a[64], b[64], other[64], big[ENETP_MTU];
+	size_t la = ack_datagram(a, 3, 1, 2), lb = ack_datagram(b, 3, 3, 3),
+	       lo = ack_datagram(other, 4, 9, 1);
+
+	CHECK(enetp_acks_add(&acks, a, la));
+	CHECK(enetp_acks_add(&acks, b, lb));
+	CHECK_EQ_U(acks.count, 2);
+	CHECK_EQ_U(acks.len, 2 + 5 * 8);
+	CHECK_MEM(acks.data, a, la);
+	CHECK_MEM(acks.data + la, b + 2, lb - 2);
+	CHECK(enetp_ack_only(acks.data, acks.len));
+	/* Another peer's header cannot join; nothing held changes. */
+	CHECK(!enetp_acks_add(&acks, other, lo));
+	CHECK_EQ_U(acks.len, 2 + 5 * 8);
+	/* Nor anything that is not acknowledgements alone. */
+	other[0] = 0x80;
+	CHECK(!enetp_acks_add(&acks, other, lo));
+	/* Up to the MTU and no further. */
+	acks.len = 0;
+	{
+		unsigned fit = (ENETP_MTU - 2) / 8;
+		size_t lbig = ack_datagram(big, 3, 100, fit);
+
+		CHECK(enetp_acks_add(&acks, big, lbig));
+		CHECK(!enetp_acks_add(&acks, a, la));
+		CHECK_EQ_U(acks.len, lbig);
+	}
+}
+
+/* ---- against real ENet hosts on 127.0.0.1 ---- */
+
+#define PACKETS 20
+
+static struct {
+	bool on;
+	uint8_t data[PACKETS * 2][ENETP_MTU];
+	size_t len[PACKETS * 2];
+	unsigned n, other;
+} captured;
+
+/* On the sender: keep the datagrams that only acknowledge instead of
+ * letting ENet process them. */
+static int ENET_CALLBACK capture(ENetHost *host, ENetEvent *event)
+{
+	(void)event;
+	if (!captured.on)
+		return 0;
+	if (!enetp_ack_only(host->receivedData, host->receivedDataLength)) {
+		captured.other++;
+		return 0;
+	}
+	if (captured.n < PACKETS * 2 && host->receivedDataLength <= ENETP_MTU) {
+		memcpy(captured.data[captured.n], host->receivedData, host->receivedDataLength);
+		captured.len[captured.n++] = host->receivedDataLength;
+	}
+	return 1;
+}
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Service both hosts until cond() holds (a generous deadline). */
+static bool pump(ENetHost *a, ENetHost *b, bool (*cond)(void *), void *arg)
+{
+	double deadline = mono() + 20;
+	ENetEvent e;
+
+	while (!cond(arg)) {
+		if (mono() > deadline)
+			return false;
+		while (enet_host_service(a, &e, 1) > 0)
+			if (e.type == ENET_EVENT_TYPE_RECEIVE)
+				enet_packet_destroy(e.packet);
+		while (enet_host_service(b, &e, 1) > 0)
+			if (e.type == ENET_EVENT_TYPE_RECEIVE)
+				enet_packet_destroy(e.packet);
+	}
+	return true;
+}
+
+static bool connected(void *p) { return ((ENetPeer *)p)->state == ENET_PEER_STATE_CONNECTED; }
+static bool got_acks(void *p) { return captured.n >= *(unsigned *)p; }
+static bool all_acked(void *p) { return enet_list_empty(&((ENetPeer *)p)->sentReliableCommands); }
+
+static void test_real_enet(void)
+{
+	ENetAddress any = { .host = htonl(INADDR_LOOPBACK), .port = 0 }, addr_a, addr_b;
+	ENetHost *a = enet_host_create(&any, 1, 1, 0, 0), *b = enet_host_create(&any, 1, 1, 0, 0);
+	ENetPeer *peer;
+	struct enetp_acks acks = { .len = 0 };
+	ENetBuffer buf;
+
+	if (!CHECK(a && b))
+		goto out;
+	enetp_host_setup(a);
+	enetp_host_setup(b);
+	enet_socket_get_address(a->socket, &addr_a);
+	enet_socket_get_address(b->socket, &addr_b);
+	addr_a.host = addr_b.host = htonl(INADDR_LOOPBACK);
+	a->intercept = capture;
+	peer = enet_host_connect(a, &addr_b, 1, 0);
+	if (!CHECK(peer) || !CHECK(pump(a, b, connected, peer)))
+		goto out;
+	for (int i = 0; i < 3 && b->peers[0].state != ENET_PEER_STATE_CONNECTED; i++)
+		pump(a, b, connected, &b->peers[0]);
+
+	/* One packet at a time, so that each comes back with its own
+	 * acknowledgement datagram, which the sender does not see. */
+	captured.on = true;
+	for (unsigned i = 1; i <= PACKETS; i++) {
+		uint8_t payload[100] = { (uint8_t)i };
+
+		enet_peer_send(peer, 0, enet_packet_create(payload, sizeof(payload), ENET_PACKET_FLAG_RELIABLE));
+		enet_host_flush(a);
+		if (!CHECK(pump(a, b, got_acks, &i)))
+			goto out;
+	}
+	captured.on = false;
+	CHECK(captured.n >= PACKETS);
+	CHECK(!enet_list_empty(&peer->sentReliableCommands));
+
+	/* Merged into one datagram, they are all taken. */
+	for (unsigned i = 0; i < captured.n; i++)
+		CHECK(enetp_acks_add(&acks, captured.data[i], captured.len[i]));
+	CHECK_EQ_U(acks.count, captured.n);
+	buf.data = acks.data;
+	buf.dataLength = acks.len;
+	CHECK(enet_socket_send(b->socket, &addr_a, &buf, 1) == (int)acks.len);
+	CHECK(pump(a, b, all_acked, peer));
+	CHECK_EQ_U(peer->reliableDataInTransit, 0);
+	CHECK(peer->state == ENET_PEER_STATE_CONNECTED);
+out:
+	if (a)
+		enet_host_destroy(a);
+	if (b)
+		enet_host_destroy(b);
+}
+
+int main(void)
+{
+	if (enet_initialize() != 0)
+		return 1;
+	RUN(test_ack_only);
+	RUN(test_merge);
+	RUN(test_real_enet);
+	enet_deinitialize();
+	return check_report();
+}
