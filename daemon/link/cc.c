@@ -8,6 +8,8 @@
 #define PROBE_CWND_GAIN 2.0
 #define FULL_BW_GROWTH 1.25
 #define FULL_BW_ROUNDS 3
+#define STARTUP_MAX_LOSS 0.2  /* a round losing more ends start-up */
+#define STARTUP_LOSS_MIN 50   /* datagrams a round needs to judge by */
 #define QUEUE_RTT_RATIO 1.25
 #define DRAINED_RTT_RATIO 1.1
 #define MIN_RTT_LIFETIME 10.0 /* seconds before PROBE_RTT measures it again */
@@ -27,6 +29,13 @@ static void enter_startup(struct cc *c)
 	c->pacing_gain = c->cwnd_gain = HIGH_GAIN;
 	c->full_bw = 0;
 	c->full_bw_rounds = 0;
+}
+
+static void enter_drain(struct cc *c)
+{
+	c->state = CC_DRAIN;
+	c->pacing_gain = 1 / HIGH_GAIN;
+	c->phase = 0;
 }
 
 /* Cruise first: the queue is just drained. */
@@ -139,6 +148,26 @@ static void update_btlbw(struct cc *c, double now, uint64_t delivered, bool app_
 		c->btlbw = best;
 }
 
+void cc_on_loss(struct cc *c, uint64_t sent, uint64_t lost)
+{
+	c->sent = sent;
+	c->lost = lost;
+}
+
+/* Start-up overflowed a buffer: a fifth of the round lost (the rate
+ * estimate lags the overflow, so this ends start-up only once the rate
+ * stops growing). Random loss is
+ * not that high, and behind so much loss the streams stall on their flow
+ * control, so the sender looks application-limited and the plateau alone
+ * would never end start-up (measured on the 200 ms path with a 50 ms
+ * buffer: 2.5 s at 40-50 % loss). */
+static bool startup_overflowed(const struct cc *c)
+{
+	uint64_t sent = c->sent - c->round_sent, lost = c->lost - c->round_lost;
+
+	return sent >= STARTUP_LOSS_MIN && (double)lost > STARTUP_MAX_LOSS * (double)sent;
+}
+
 static void next_round(struct cc *c, uint64_t inflight, bool app_limited)
 {
 	switch (c->state) {
@@ -146,6 +175,9 @@ static void next_round(struct cc *c, uint64_t inflight, bool app_limited)
 		if (c->btlbw >= c->full_bw * FULL_BW_GROWTH) {
 			c->full_bw = c->btlbw;
 			c->full_bw_rounds = 0;
+		} else if (startup_overflowed(c)) {
+			/* No growth, and a buffer overflowing: the path is full. */
+			enter_drain(c);
 		} else if ((!app_limited ||
 		            (c->srtt > QUEUE_RTT_RATIO * c->min_rtt && (double)inflight >= bdp(c) &&
 		             inflight >= ENETP_MIN_WINDOW)) &&
@@ -155,8 +187,7 @@ static void next_round(struct cc *c, uint64_t inflight, bool app_limited)
 			 * builds (then the path, not the application, holds the
 			 * rate back; a side that mostly acknowledges sees the
 			 * other direction's queue and must not count it). */
-			c->state = CC_DRAIN;
-			c->pacing_gain = 1 / HIGH_GAIN;
+			enter_drain(c);
 		}
 		break;
 	case CC_DRAIN:
@@ -200,6 +231,8 @@ void cc_update(struct cc *c, double now, uint64_t delivered, double rtt, uint64_
 	if (now - c->round_start >= round_time(c) * 0.9) {
 		c->round_start = now;
 		next_round(c, inflight, app_limited);
+		c->round_sent = c->sent;
+		c->round_lost = c->lost;
 	}
 }
 

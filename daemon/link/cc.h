@@ -16,8 +16,10 @@
  *    not the window, sets the rate; the window is a cap.
  *
  * It starts by doubling-plus (2.89 x per round trip, as BBR) until the
- * delivery rate stops growing by a quarter for three rounds, then drains the
- * queue that start-up built. When the lowest RTT is 10 s old (on paths of
+ * delivery rate stops growing by a quarter for three rounds, or for one
+ * round that lost a fifth of its packets (a bottleneck's buffer
+ * overflowing: random loss on these paths is a few per cent), then drains
+ * the queue that start-up built. When the lowest RTT is 10 s old (on paths of
  * 20 ms and more), it halves the window for two rounds or so (PROBE_RTT) and
  * takes the lowest RTT seen then: a queue left standing must not become the
  * path's RTT for good. That costs about 1 % of the throughput.
@@ -50,6 +52,8 @@ struct cc {
 	double full_bw;             /* start-up: rate to beat by 25 % */
 	unsigned full_bw_rounds;    /* rounds without that growth */
 	unsigned phase;             /* PROBE_BW gain cycle position; rounds in DRAIN, PROBE_RTT */
+	uint64_t sent, lost;        /* datagrams sent and lost so far (cc_on_loss) */
+	uint64_t round_sent, round_lost; /* the same at the start of the round */
 	double pacing_gain, cwnd_gain;
 };
 
@@ -61,6 +65,8 @@ void cc_init(struct cc *c, double now);
  * nothing about the path unless it is a new best. */
 void cc_update(struct cc *c, double now, uint64_t delivered, double rtt, uint64_t inflight,
                bool app_limited);
+/* Before cc_update: datagrams sent and found lost so far (cumulative). */
+void cc_on_loss(struct cc *c, uint64_t sent, uint64_t lost);
 /* Bytes per second to pace at; 0 while nothing is known (do not pace). */
 double cc_pacing_rate(const struct cc *c);
 /* Bytes ENet may have in flight. */

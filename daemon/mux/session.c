@@ -65,6 +65,11 @@ struct session {
 	uint64_t enet_queued;
 	bool blocked;
 	uint64_t acked_total;
+	/* ENet's count of commands sent and timed out, which it zeroes every
+	 * 10 s (ENET_PEER_PACKET_LOSS_INTERVAL, protocol.c:1621-1637): the
+	 * values last seen and the running totals */
+	uint32_t enet_sent_seen, enet_lost_seen;
+	uint64_t enet_sent, enet_lost;
 	bool window_full;           /* ENet had a full window at some point this tick */
 	double idle_since;
 	struct cc cc;
@@ -898,8 +903,32 @@ static uint32_t backoff_cap(struct session *s)
 
 /* Congestion control: what was acknowledged since the last tick sets the
  * pace and the window (cc.h). */
+static uint64_t counter_delta(uint32_t now, uint32_t *seen)
+{
+	uint32_t d = now >= *seen ? now - *seen : now; /* zeroed since */
+
+	*seen = now;
+	return d;
+}
+
 static void size_window(struct session *s)
 {
+	uint64_t lost = counter_delta(s->peer->packetsLost, &s->enet_lost_seen);
+
+	s->enet_sent += counter_delta(s->peer->packetsSent, &s->enet_sent_seen);
+	s->enet_lost += lost;
+	cc_on_loss(&s->cc, s->enet_sent, s->enet_lost);
+	/* ENet resends what timed out without asking us: charge it to the
+	 * pacing, or new data at the full rate plus the retransmissions
+	 * overflow the bottleneck, which loses more, which is resent... Up to
+	 * a quarter of the pace: after start-up overflowed, the hundreds that
+	 * time out at once leave over several ticks (ENet's window holds them
+	 * too), and charging them all at once left the link idle for 0.5 s. */
+	if (lost) {
+		double charge = (double)lost * PACKET_SIZE, cap = cc_pacing_rate(&s->cc) * CC_TICK / 4;
+
+		pace(s, (size_t)(charge < cap ? charge : cap));
+	}
 	cc_update(&s->cc, now(s), s->acked_total, s->peer->roundTripTime / 1000.0,
 	          s->peer->reliableDataInTransit, !s->window_full && s->enet_queued < s->window);
 	s->window_full = false;
