@@ -139,6 +139,12 @@ bool enetp_ack_only(const uint8_t *d, size_t len)
 	return true;
 }
 
+bool enetp_wants_ack(const uint8_t *d, size_t len)
+{
+	return len >= sizeof(ENetProtocolHeader) + sizeof(ENetProtocolCommandHeader) &&
+	       (((uint16_t)d[0] << 8 | d[1]) & ENET_PROTOCOL_HEADER_FLAG_SENT_TIME);
+}
+
 bool enetp_acks_add(struct enetp_acks *acks, const uint8_t *d, size_t len)
 {
 	if (!enetp_ack_only(d, len) || len > sizeof(acks->data))

@@ -1,7 +1,9 @@
 /* Unit tests for acknowledgement merging (enet-patches: enetp_ack_only,
- * enetp_acks_add): on hand-made datagrams, and on the datagrams a real ENet
- * host sends, merged and fed back to a real ENet host that must take every
- * acknowledgement in them. */
+ * enetp_acks_add) and for telling which datagrams the link sends twice
+ * (enetp_wants_ack): on hand-made datagrams, and on the datagrams a real
+ * ENet host sends, merged or doubled and fed back to a real ENet host that
+ * must take every acknowledgement in them and deliver a doubled packet
+ * once. */
 #include <arpa/inet.h>
 #include <time.h>
 
@@ -41,8 +43,11 @@ static void test_ack_only(void)
 	CHECK(enetp_ack_only(d, len));
 	CHECK(!enetp_ack_only(d, 2));           /* a header alone */
 	CHECK(!enetp_ack_only(d, len - 1));     /* a cut command */
+	CHECK(!enetp_wants_ack(d, len));
 	d[0] |= 0x80;                           /* sent time: something wants an ack */
 	CHECK(!enetp_ack_only(d, len));
+	CHECK(enetp_wants_ack(d, len));
+	CHECK(!enetp_wants_ack(d, 3));
 	d[0] = 0x40;                            /* compressed */
 	CHECK(!enetp_ack_only(d, len));
 	d[0] = 0;
@@ -93,13 +98,25 @@ static struct {
 	uint8_t data[PACKETS * 2][ENETP_MTU];
 	size_t len[PACKETS * 2];
 	unsigned n, other;
+	/* datagrams that want an acknowledgement: how many, and the first */
+	unsigned wanting;
+	uint8_t first_wanting[ENETP_MTU];
+	size_t first_wanting_len;
 } captured;
+static unsigned received_by_a;
 
 /* On the sender: keep the datagrams that only acknowledge instead of
  * letting ENet process them. */
 static int ENET_CALLBACK capture(ENetHost *host, ENetEvent *event)
 {
 	(void)event;
+	if (enetp_wants_ack(host->receivedData, host->receivedDataLength) &&
+	    host->receivedDataLength <= ENETP_MTU) {
+		if (captured.wanting++ == 0) {
+			memcpy(captured.first_wanting, host->receivedData, host->receivedDataLength);
+			captured.first_wanting_len = host->receivedDataLength;
+		}
+	}
 	if (!captured.on)
 		return 0;
 	if (!enetp_ack_only(host->receivedData, host->receivedDataLength)) {
@@ -131,8 +148,10 @@ static bool pump(ENetHost *a, ENetHost *b, bool (*cond)(void *), void *arg)
 		if (mono() > deadline)
 			return false;
 		while (enet_host_service(a, &e, 1) > 0)
-			if (e.type == ENET_EVENT_TYPE_RECEIVE)
+			if (e.type == ENET_EVENT_TYPE_RECEIVE) {
+				received_by_a++;
 				enet_packet_destroy(e.packet);
+			}
 		while (enet_host_service(b, &e, 1) > 0)
 			if (e.type == ENET_EVENT_TYPE_RECEIVE)
 				enet_packet_destroy(e.packet);
@@ -143,6 +162,7 @@ static bool pump(ENetHost *a, ENetHost *b, bool (*cond)(void *), void *arg)
 static bool connected(void *p) { return ((ENetPeer *)p)->state == ENET_PEER_STATE_CONNECTED; }
 static bool got_acks(void *p) { return captured.n >= *(unsigned *)p; }
 static bool all_acked(void *p) { return enet_list_empty(&((ENetPeer *)p)->sentReliableCommands); }
+static bool wanting_seen(void *p) { return captured.wanting >= *(unsigned *)p; }
 
 static void test_real_enet(void)
 {
@@ -191,6 +211,29 @@ static void test_real_enet(void)
 	CHECK(pump(a, b, all_acked, peer));
 	CHECK_EQ_U(peer->reliableDataInTransit, 0);
 	CHECK(peer->state == ENET_PEER_STATE_CONNECTED);
+	/* Acknowledgements never want one. */
+	for (unsigned i = 0; i < captured.n; i++)
+		CHECK(!enetp_wants_ack(captured.data[i], captured.len[i]));
+
+	/* A data datagram wants one; sent twice, it is received once. */
+	{
+		uint8_t payload[64] = { 42 };
+		unsigned one = 1, two = 2;
+
+		captured.wanting = 0;
+		received_by_a = 0;
+		enet_peer_send(&b->peers[0], 0, enet_packet_create(payload, sizeof(payload), ENET_PACKET_FLAG_RELIABLE));
+		enet_host_flush(b);
+		if (!CHECK(pump(a, b, wanting_seen, &one)))
+			goto out;
+		CHECK(pump(a, b, all_acked, &b->peers[0]));
+		buf.data = captured.first_wanting;
+		buf.dataLength = captured.first_wanting_len;
+		CHECK(enet_socket_send(b->socket, &addr_a, &buf, 1) == (int)captured.first_wanting_len);
+		CHECK(pump(a, b, wanting_seen, &two));
+		CHECK_EQ_U(received_by_a, 1);
+		CHECK(peer->state == ENET_PEER_STATE_CONNECTED);
+	}
 out:
 	if (a)
 		enet_host_destroy(a);
