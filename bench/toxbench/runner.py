@@ -257,7 +257,8 @@ class Run:
         send_log = self._logfile("blaster-send")
         argv = [self.tools["blaster"], "send", "--friend", tox_id] + opts + [
             "--step-seconds", step_seconds, "--start-rate", sc.blaster["start_rate"],
-            "--growth", sc.blaster["growth"], "--max-loss", sc.blaster_max_loss(),
+            "--growth", sc.blaster["growth"], "--max-rate", sc.blaster["max_rate"],
+            "--max-loss", sc.blaster_max_loss(),
             "--connect-timeout", MEET_TIMEOUT]
         send = toxnet.spawn([str(a) for a in argv], send_log.path, netns=self.ns("cli"))
         self._add(_Proc(send))

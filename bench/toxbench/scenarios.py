@@ -19,8 +19,9 @@ class Scenario:
         self.link = link
         self.udp = udp
         self.measures = list(measures)
-        # Blaster settings: start rate and growth of its rate search.
-        self.blaster = dict(start_rate=2000, growth=1.5)
+        # Blaster settings: start rate, growth and cap of its rate search
+        # (packets/s; the cap is far above what this machine sends).
+        self.blaster = dict(start_rate=2000, growth=1.5, max_rate=1000000)
         self.blaster.update(blaster or {})
         self.ping_count = ping_count  # (full, quick)
         self.rtt_ms = rtt_ms
