@@ -45,6 +45,8 @@
 
 #include <tox/tox.h>
 
+#include "tox/memlock.h"
+
 #define DATA_ID 250          /* lossy: [250][u32 step][u32 seq][fill] */
 #define REPORT_REQ_ID 170    /* lossless sender->receiver: [170][u32 step] */
 #define REPORT_ID 171        /* lossless receiver->sender: [171][u32 step][6 x u64] */
@@ -712,6 +714,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	memlock_forgo(); /* as the daemon does: the ceiling is Tox run that way */
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "toxtun/log.h"
+#include "tox/memlock.h"
 #include "tox/profile.h"
 #include "tox/toxnode.h"
 
@@ -198,6 +199,9 @@ struct toxnode *toxnode_new(const struct tt_config *cfg, bool offline, char *err
 		tox_options_set_savedata_type(opt, TOX_SAVEDATA_TYPE_TOX_SAVE);
 		tox_options_set_savedata_data(opt, save, save_len);
 	}
+	if (!memlock_forgo())
+		log_debug("tox: could not forgo locked memory (%s): toxcore's packets cost more CPU",
+		          strerror(errno));
 	node->tox = tox_new(opt, &enew);
 	/* tox_new returns a fresh instance even when it could not load the
 	 * profile (LOAD_BAD_FORMAT): that would silently be a new identity. */
