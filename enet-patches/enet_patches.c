@@ -139,10 +139,25 @@ bool enetp_ack_only(const uint8_t *d, size_t len)
 	return true;
 }
 
-bool enetp_wants_ack(const uint8_t *d, size_t len)
+bool enetp_carries_data(const uint8_t *d, size_t len)
 {
-	return len >= sizeof(ENetProtocolHeader) + sizeof(ENetProtocolCommandHeader) &&
-	       (((uint16_t)d[0] << 8 | d[1]) & ENET_PROTOCOL_HEADER_FLAG_SENT_TIME);
+	size_t i = sizeof(ENetProtocolHeader);
+
+	if (len < i || !(((uint16_t)d[0] << 8 | d[1]) & ENET_PROTOCOL_HEADER_FLAG_SENT_TIME) ||
+	    (d[0] << 8 & ENET_PROTOCOL_HEADER_FLAG_COMPRESSED))
+		return false;
+	/* Acknowledgements and pings may come first; anything else ends
+	 * the walk (a reliable send's data follows its command). */
+	while (i + sizeof(ENetProtocolCommandHeader) <= len) {
+		uint8_t cmd = d[i] & ENET_PROTOCOL_COMMAND_MASK;
+
+		if (cmd == ENET_PROTOCOL_COMMAND_SEND_RELIABLE)
+			return i + sizeof(ENetProtocolSendReliable) <= len;
+		if (cmd != ENET_PROTOCOL_COMMAND_ACKNOWLEDGE && cmd != ENET_PROTOCOL_COMMAND_PING)
+			return false;
+		i += enet_protocol_command_size(cmd);
+	}
+	return false;
 }
 
 bool enetp_acks_add(struct enetp_acks *acks, const uint8_t *d, size_t len)

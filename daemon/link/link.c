@@ -218,8 +218,8 @@ static bool hold_acks(struct alias *a, size_t len)
 	return true;
 }
 
-/* Small datagrams that want an acknowledgement (a keystroke, a ping-pong,
- * a window update, ENet's ping) go twice, back to back: on a path that
+/* Small datagrams with data (a keystroke, a ping-pong, a window update) go
+ * twice, back to back: on a path that
  * loses 1 %, one in fifty round trips would otherwise wait a retransmission
  * timeout (1.5 round trips or more) - the p99 of interactive use. ENet
  * drops the copy by its sequence number and acknowledges it again. Only
@@ -228,7 +228,7 @@ static bool hold_acks(struct alias *a, size_t len)
 static bool send_twice(const struct alias *a)
 {
 	return a->held_len <= SMALL_DATAGRAM && a->peer && a->peer->state == ENET_PEER_STATE_CONNECTED &&
-	       enetp_wants_ack(a->buf + 1, a->held_len);
+	       enetp_carries_data(a->buf + 1, a->held_len);
 }
 
 static void send_copy(struct alias *a)

@@ -79,10 +79,11 @@ bool enetp_ack_only(const uint8_t *datagram, size_t len);
  * send what is held first, then add it to the emptied holder. */
 bool enetp_acks_add(struct enetp_acks *acks, const uint8_t *datagram, size_t len);
 
-/* Does this datagram carry a command that must be acknowledged (its header
- * has a sent time: data, a ping, a connect or disconnect)? The link sends
- * small ones twice: a lost keystroke otherwise waits for ENet's
- * retransmission timeout, 1.5 round trips or more. */
-bool enetp_wants_ack(const uint8_t *datagram, size_t len);
+/* Does this datagram carry reliable data (a SEND_RELIABLE command, after
+ * any acknowledgements and pings)? The link sends small ones twice: a lost
+ * keystroke otherwise waits for ENet's retransmission timeout, 1.5 round
+ * trips or more. ENet's own pings, twice a second on an idle peer, are not
+ * worth it. */
+bool enetp_carries_data(const uint8_t *datagram, size_t len);
 
 #endif

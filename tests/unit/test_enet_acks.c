@@ -1,6 +1,6 @@
 /* Unit tests for acknowledgement merging (enet-patches: enetp_ack_only,
  * enetp_acks_add) and for telling which datagrams the link sends twice
- * (enetp_wants_ack): on hand-made datagrams, and on the datagrams a real
+ * (enetp_carries_data): on hand-made datagrams, and on the datagrams a real
  * ENet host sends, merged or doubled and fed back to a real ENet host that
  * must take every acknowledgement in them and deliver a doubled packet
  * once. */
@@ -43,11 +43,9 @@ static void test_ack_only(void)
 	CHECK(enetp_ack_only(d, len));
 	CHECK(!enetp_ack_only(d, 2));           /* a header alone */
 	CHECK(!enetp_ack_only(d, len - 1));     /* a cut command */
-	CHECK(!enetp_wants_ack(d, len));
+	CHECK(!enetp_carries_data(d, len));
 	d[0] |= 0x80;                           /* sent time: something wants an ack */
 	CHECK(!enetp_ack_only(d, len));
-	CHECK(enetp_wants_ack(d, len));
-	CHECK(!enetp_wants_ack(d, 3));
 	d[0] = 0x40;                            /* compressed */
 	CHECK(!enetp_ack_only(d, len));
 	d[0] = 0;
@@ -55,6 +53,40 @@ static void test_ack_only(void)
 	CHECK(!enetp_ack_only(d, len));
 	d[2 + 8] = ENET_PROTOCOL_COMMAND_ACKNOWLEDGE | 0x80;
 	CHECK(enetp_ack_only(d, len));          /* flags on the command do not matter */
+}
+
+/* Header with sent time, then commands. */
+static size_t put_cmd(uint8_t *p, uint8_t cmd, size_t data)
+{
+	size_t size = enet_protocol_command_size(cmd);
+
+	memset(p, 0, size + data);
+	p[0] = cmd | ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE;
+	if (cmd == ENET_PROTOCOL_COMMAND_SEND_RELIABLE) {
+		p[4] = (uint8_t)(data >> 8);
+		p[5] = (uint8_t)data;
+		return size + data;
+	}
+	return size;
+}
+
+static void test_carries_data(void)
+{
+	uint8_t d[256] = { 0x80, 0, 0x12, 0x34 };
+	size_t len = 4;
+
+	len += put_cmd(d + len, ENET_PROTOCOL_COMMAND_PING, 0);
+	CHECK(!enetp_carries_data(d, len));     /* ENet's keep-alive */
+	len += put_cmd(d + len, ENET_PROTOCOL_COMMAND_ACKNOWLEDGE, 0);
+	CHECK(!enetp_carries_data(d, len));
+	len += put_cmd(d + len, ENET_PROTOCOL_COMMAND_SEND_RELIABLE, 64);
+	CHECK(enetp_carries_data(d, len));      /* behind a ping and an ack */
+	CHECK(!enetp_carries_data(d, 4 + 4 + 8 + 3)); /* its command cut short */
+	d[0] = 0;                               /* no sent time */
+	CHECK(!enetp_carries_data(d, len));
+	d[0] = 0x80 | 0x40;                     /* compressed */
+	CHECK(!enetp_carries_data(d, len));
+	CHECK(!enetp_carries_data(d, 3));
 }
 
 static void test_merge(void)
@@ -110,7 +142,7 @@ static unsigned received_by_a;
 static int ENET_CALLBACK capture(ENetHost *host, ENetEvent *event)
 {
 	(void)event;
-	if (enetp_wants_ack(host->receivedData, host->receivedDataLength) &&
+	if (enetp_carries_data(host->receivedData, host->receivedDataLength) &&
 	    host->receivedDataLength <= ENETP_MTU) {
 		if (captured.wanting++ == 0) {
 			memcpy(captured.first_wanting, host->receivedData, host->receivedDataLength);
@@ -213,7 +245,7 @@ static void test_real_enet(void)
 	CHECK(peer->state == ENET_PEER_STATE_CONNECTED);
 	/* Acknowledgements never want one. */
 	for (unsigned i = 0; i < captured.n; i++)
-		CHECK(!enetp_wants_ack(captured.data[i], captured.len[i]));
+		CHECK(!enetp_carries_data(captured.data[i], captured.len[i]));
 
 	/* A data datagram wants one; sent twice, it is received once. */
 	{
@@ -246,6 +278,7 @@ int main(void)
 	if (enet_initialize() != 0)
 		return 1;
 	RUN(test_ack_only);
+	RUN(test_carries_data);
 	RUN(test_merge);
 	RUN(test_real_enet);
 	enet_deinitialize();
