@@ -30,6 +30,11 @@ void enetp_peer_setup(ENetPeer *peer, uint32_t outage_timeout_ms)
 	 * command counts (protocol.c:1355-1358), so a Tox outage shorter than
 	 * outage_timeout_ms never kills the peer. */
 	enet_peer_timeout(peer, 32, outage_timeout_ms, outage_timeout_ms);
+	/* Upstream pings a quiet peer every 500 ms (ENET_PEER_PING_INTERVAL,
+	 * protocol.c:1610), and on Tox each ping and its acknowledgement are
+	 * packets that wake both daemons; the outage timeout above needs far
+	 * fewer, and Tox keeps the friend connection alive by itself. */
+	enet_peer_ping_interval(peer, ENETP_PING_INTERVAL);
 	/* ENet shrinks the window by packetThrottle/32 whenever an RTT sample is
 	 * above the last one plus twice its variance (peer.c enet_peer_throttle).
 	 * On Tox, RTT jitter is the norm, not congestion: with no deceleration

@@ -22,6 +22,8 @@
 /* The floor of our window: stock ENet's fixed maximum. */
 #define ENETP_MIN_WINDOW (64u * 1024u)
 #define ENETP_MAX_WINDOW (64u * 1024u * 1024u)
+/* How often ENet pings a peer it has not heard from, in ms. */
+#define ENETP_PING_INTERVAL 2000
 
 /* After enet_host_create: MTU 1271 on the host and on every peer slot, and
  * a packet size cap (we never send packets larger than one datagram). */

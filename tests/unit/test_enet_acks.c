@@ -217,6 +217,8 @@ static void test_real_enet(void)
 		goto out;
 	for (int i = 0; i < 3 && b->peers[0].state != ENET_PEER_STATE_CONNECTED; i++)
 		pump(a, b, connected, &b->peers[0]);
+	enetp_peer_setup(peer, 600000);
+	CHECK_EQ_U(peer->pingInterval, ENETP_PING_INTERVAL);
 
 	/* One packet at a time, so that each comes back with its own
 	 * acknowledgement datagram, which the sender does not see. */
