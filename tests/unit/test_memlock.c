@@ -2,10 +2,15 @@
  * toxcore's per-packet locks then do (the integration tests run daemons that
  * move data that way). */
 #include <errno.h>
-#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "tox/memlock.h"
+
+/* The system call itself: AddressSanitizer intercepts mlock() and returns
+ * 0 without locking anything. */
+static long lock(void *p, size_t n) { return syscall(SYS_mlock, p, n); }
 
 static void test_lock_fails(void)
 {
@@ -13,11 +18,11 @@ static void test_lock_fails(void)
 
 	CHECK(memlock_forgo());
 	errno = 0;
-	CHECK(mlock(page, sizeof(page)) != 0);
+	CHECK(lock(page, sizeof(page)) != 0);
 	CHECK(errno == EPERM);
 	/* And it stays so: the capability cannot come back. */
 	CHECK(memlock_forgo());
-	CHECK(mlock(page, sizeof(page)) != 0);
+	CHECK(lock(page, sizeof(page)) != 0);
 }
 
 int main(void)
