@@ -131,12 +131,16 @@ void enetp_peer_reset_rtt(ENetPeer *peer)
 #define ACK_HEADER 2
 #define ACK_SIZE sizeof(ENetProtocolAcknowledge)
 
+/* The header's flags (ENET_PROTOCOL_HEADER_FLAG_*); len >= 2. */
+static uint16_t header_flags(const uint8_t *d)
+{
+	return (uint16_t)(d[0] << 8 | d[1]) & ENET_PROTOCOL_HEADER_FLAG_MASK;
+}
+
 bool enetp_ack_only(const uint8_t *d, size_t len)
 {
-	uint16_t flags = ENET_PROTOCOL_HEADER_FLAG_SENT_TIME | ENET_PROTOCOL_HEADER_FLAG_COMPRESSED;
-
 	if (len < ACK_HEADER + ACK_SIZE || (len - ACK_HEADER) % ACK_SIZE != 0 ||
-	    (((uint16_t)d[0] << 8 | d[1]) & flags))
+	    (header_flags(d) & (ENET_PROTOCOL_HEADER_FLAG_SENT_TIME | ENET_PROTOCOL_HEADER_FLAG_COMPRESSED)))
 		return false;
 	for (size_t i = ACK_HEADER; i < len; i += ACK_SIZE)
 		if ((d[i] & ENET_PROTOCOL_COMMAND_MASK) != ENET_PROTOCOL_COMMAND_ACKNOWLEDGE)
@@ -148,8 +152,9 @@ bool enetp_carries_data(const uint8_t *d, size_t len)
 {
 	size_t i = sizeof(ENetProtocolHeader);
 
-	if (len < i || !(((uint16_t)d[0] << 8 | d[1]) & ENET_PROTOCOL_HEADER_FLAG_SENT_TIME) ||
-	    (d[0] << 8 & ENET_PROTOCOL_HEADER_FLAG_COMPRESSED))
+	if (len < i || (header_flags(d) & (ENET_PROTOCOL_HEADER_FLAG_SENT_TIME |
+	                                   ENET_PROTOCOL_HEADER_FLAG_COMPRESSED)) !=
+	                   ENET_PROTOCOL_HEADER_FLAG_SENT_TIME)
 		return false;
 	/* Acknowledgements and pings may come first; anything else ends
 	 * the walk (a reliable send's data follows its command). */

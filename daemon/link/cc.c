@@ -156,11 +156,10 @@ void cc_on_loss(struct cc *c, uint64_t sent, uint64_t lost)
 
 /* Start-up overflowed a buffer: a fifth of the round lost (the rate
  * estimate lags the overflow, so this ends start-up only once the rate
- * stops growing). Random loss is
- * not that high, and behind so much loss the streams stall on their flow
- * control, so the sender looks application-limited and the plateau alone
- * would never end start-up (measured on the 200 ms path with a 50 ms
- * buffer: 2.5 s at 40-50 % loss). */
+ * stops growing). Random loss is not that high, and behind so much loss
+ * the streams stall on their flow control, so the sender looks
+ * application-limited and the plateau alone would never end start-up
+ * (measured on the 200 ms path with a 50 ms buffer: 2.5 s at 40-50 % loss). */
 static bool startup_overflowed(const struct cc *c)
 {
 	uint64_t sent = c->sent - c->round_sent, lost = c->lost - c->round_lost;

@@ -154,11 +154,33 @@ static void alias_spend(struct alias *a, double cost)
 		a->tokens = -alias_burst(a);
 }
 
+static void count_sent(struct alias *a, size_t len)
+{
+	a->stats.tx_packets++;
+	a->stats.tx_bytes += len;
+}
+
+/* Past its handshake and not leaving: where merged or doubled datagrams are
+ * safe (an acknowledgement ENet does not expect in the other states makes it
+ * drop the rest of the datagram). */
+static bool alias_connected(const struct alias *a)
+{
+	return a->peer && a->peer->state == ENET_PEER_STATE_CONNECTED;
+}
+
 static void alias_pause(struct alias *a, double seconds)
 {
 	ev_io_stop(a->link->loop, &a->io);
 	ev_timer_set(&a->refill, seconds, 0);
 	ev_timer_start(a->link->loop, &a->refill);
+}
+
+static void arm_ack_timer(struct alias *a)
+{
+	if (!ev_is_active(&a->ack_timer)) {
+		ev_timer_set(&a->ack_timer, ACK_DELAY, 0);
+		ev_timer_start(a->link->loop, &a->ack_timer);
+	}
 }
 
 /* Send the held acknowledgements. Refused by a full Tox queue, they wait
@@ -176,15 +198,12 @@ static void flush_acks(struct alias *a)
 	r = toxnode_send_lossy(a->link->node, a->fnum, pkt, len + 1);
 	if (r == -EAGAIN) {
 		a->stats.sendq++;
-		ev_timer_set(&a->ack_timer, ACK_DELAY, 0);
-		ev_timer_start(a->link->loop, &a->ack_timer);
+		arm_ack_timer(a);
 		return;
 	}
 	alias_spend(a, (double)len + 1 + WIRE_OVERHEAD);
-	if (r == 0) {
-		a->stats.tx_packets++;
-		a->stats.tx_bytes += len;
-	}
+	if (r == 0)
+		count_sent(a, len);
 	a->acks.len = 0;
 	a->acks.count = 0;
 }
@@ -194,40 +213,35 @@ static void on_ack_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	flush_acks(w->data);
 }
 
-/* Hold the datagram in buf if it only acknowledges (and the peer is past
- * its handshake and not leaving, where an acknowledgement ENet does not
- * expect would make it drop the rest of a merged datagram). */
+/* Hold the datagram in buf if it only acknowledges (while connected). */
 static bool hold_acks(struct alias *a, size_t len)
 {
 	const uint8_t *d = a->buf + 1;
 
-	if (!a->peer || a->peer->state != ENET_PEER_STATE_CONNECTED || !enetp_ack_only(d, len))
+	if (!alias_connected(a) || !enetp_ack_only(d, len))
 		return false;
 	if (!enetp_acks_add(&a->acks, d, len)) {
 		flush_acks(a);
-		if (a->acks.len) /* still refused: newer acknowledgements win */
-			a->acks.len = 0;
+		a->acks.len = 0; /* if still refused: newer acknowledgements win */
 		enetp_acks_add(&a->acks, d, len);
 	}
-	if (a->acks.count >= ACK_MERGE_MAX) {
+	if (a->acks.count >= ACK_MERGE_MAX)
 		flush_acks(a);
-	} else if (!ev_is_active(&a->ack_timer)) {
-		ev_timer_set(&a->ack_timer, ACK_DELAY, 0);
-		ev_timer_start(a->link->loop, &a->ack_timer);
-	}
+	else
+		arm_ack_timer(a);
 	return true;
 }
 
 /* Small datagrams with data (a keystroke, a ping-pong, a window update) go
- * twice, back to back: on a path that
- * loses 1 %, one in fifty round trips would otherwise wait a retransmission
- * timeout (1.5 round trips or more) - the p99 of interactive use. ENet
+ * twice, back to back: on a path that loses 1 %, one in fifty round trips
+ * would otherwise wait a retransmission timeout (1.5 round trips or more) -
+ * the p99 of interactive use. ENet
  * drops the copy by its sequence number and acknowledges it again. Only
- * while connected (see hold_acks). Bulk data fills whole datagrams and is
+ * while connected. Bulk data fills whole datagrams and is
  * never doubled. */
 static bool send_twice(const struct alias *a)
 {
-	return a->held_len <= SMALL_DATAGRAM && a->peer && a->peer->state == ENET_PEER_STATE_CONNECTED &&
+	return a->held_len <= SMALL_DATAGRAM && alias_connected(a) &&
 	       enetp_carries_data(a->buf + 1, a->held_len);
 }
 
@@ -235,8 +249,7 @@ static void send_copy(struct alias *a)
 {
 	if (toxnode_send_lossy(a->link->node, a->fnum, a->buf, a->held_len + 1) == 0) {
 		alias_spend(a, (double)a->held_len + 1 + WIRE_OVERHEAD);
-		a->stats.tx_packets++;
-		a->stats.tx_bytes += a->held_len;
+		count_sent(a, a->held_len);
 	}
 }
 
@@ -286,8 +299,7 @@ static void send_pending(struct alias *a)
 		a->held = false;
 		alias_spend(a, cost);
 		if (r == 0) {
-			a->stats.tx_packets++;
-			a->stats.tx_bytes += a->held_len;
+			count_sent(a, a->held_len);
 			if (send_twice(a))
 				send_copy(a);
 		}

@@ -901,16 +901,18 @@ static uint32_t backoff_cap(struct session *s)
 	return 2000 + 2 * p->roundTripTime;
 }
 
-/* Congestion control: what was acknowledged since the last tick sets the
- * pace and the window (cc.h). */
+/* How much an ENet counter grew since it was last seen (it may have been
+ * zeroed since). */
 static uint64_t counter_delta(uint32_t now, uint32_t *seen)
 {
-	uint32_t d = now >= *seen ? now - *seen : now; /* zeroed since */
+	uint32_t d = now >= *seen ? now - *seen : now;
 
 	*seen = now;
 	return d;
 }
 
+/* Congestion control: what was acknowledged since the last tick sets the
+ * pace and the window (cc.h). */
 static void size_window(struct session *s)
 {
 	uint64_t lost = counter_delta(s->peer->packetsLost, &s->enet_lost_seen);
