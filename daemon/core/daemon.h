@@ -38,7 +38,9 @@ struct daemon {
 	bool stopping;
 	ev_timer tox_timer, link_timer, housekeeping;
 	unsigned ticks;
-	ev_io tox_io;
+	ev_io tox_io;                      /* toxcore's UDP socket, if it has one */
+	ev_timer rx_holdoff;               /* tox_io rests after a wake-up */
+	bool watch_udp;
 	ev_prepare before_sleep;
 	ev_signal sig_int, sig_term, sig_hup;
 	double started;
