@@ -55,6 +55,7 @@ struct cc {
 	uint64_t sent, lost;        /* datagrams sent and lost so far (cc_on_loss) */
 	uint64_t round_sent, round_lost; /* the same at the start of the round */
 	double pacing_gain, cwnd_gain;
+	bool rtt_jitters;           /* set by the owner: the RTT swings on its own (a TCP relay) */
 };
 
 void cc_init(struct cc *c, double now);

@@ -931,6 +931,7 @@ static void size_window(struct session *s)
 
 		pace(s, (size_t)(charge < cap ? charge : cap));
 	}
+	s->cc.rtt_jitters = s->friend_status == TOX_CONNECTION_TCP;
 	cc_update(&s->cc, now(s), s->acked_total, s->peer->roundTripTime / 1000.0,
 	          s->peer->reliableDataInTransit, !s->window_full && s->enet_queued < s->window);
 	s->window_full = false;

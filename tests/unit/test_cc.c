@@ -20,6 +20,7 @@ struct path {
 	double buffer;   /* bytes the bottleneck holds (0: no limit); the rest is lost */
 	double loss;     /* random loss, a fraction of what is sent */
 	double sent, lost; /* datagrams */
+	double ack_early; /* every other tick, this many bytes are reported delivered early */
 };
 
 static double path_rtt(const struct path *p) { return p->base_rtt + p->queue / p->rate; }
@@ -48,7 +49,8 @@ static double step(struct cc *c, struct path *p)
 	/* In flight: what waits at the bottleneck and what is on the wire. */
 	inflight = p->queue + (send < p->rate ? send : p->rate) * p->base_rtt;
 	cc_on_loss(c, (uint64_t)p->sent, (uint64_t)p->lost);
-	cc_update(c, p->t, p->delivered, path_rtt(p), (uint64_t)inflight, p->app_limited);
+	cc_update(c, p->t, p->delivered + ((int)(p->t / CC_TICK + 0.5) % 2 ? (uint64_t)p->ack_early : 0),
+	          path_rtt(p), (uint64_t)inflight, p->app_limited);
 	return out / CC_TICK;
 }
 
@@ -124,6 +126,49 @@ static void test_other_paths(void)
 	/* Below ENet's default 64 KiB, which alone would queue half a second. */
 	CHECK(cc_window(&c) < ENETP_MIN_WINDOW);
 	CHECK(path_rtt(&slow) < 2 * slow.base_rtt);
+}
+
+/* Acknowledgements that come in bursts make every other rate sample 2 %
+ * high, and the estimate, the best sample, with them. Cruising at 1 x that
+ * would fill the 50 ms buffer between probes; the queue is drained instead,
+ * and the rate stays near the path's. */
+static void test_high_estimate_no_standing_queue(void)
+{
+	struct path p = { .rate = 6.25e6, .base_rtt = 0.1, .buffer = 6.25e6 * 0.05,
+	                  .ack_early = 6.25e6 * 0.1 * 0.02 };
+	struct cc c;
+	double queued = 0, got = 0;
+	int n = 0;
+
+	start(&c, &p);
+	run(&c, &p, 5);
+	CHECK(c.state == CC_PROBE_BW);
+	CHECK(c.btlbw > 1.01 * p.rate);
+	for (double end = p.t + 20; p.t < end - 1e-9; n++) {
+		got += step(&c, &p);
+		queued += path_rtt(&p) - p.base_rtt;
+	}
+	CHECK(got / n > 0.93 * p.rate);
+	/* On average under 15 ms of queue (a fifth of the round trip), where
+	 * cruising at the estimate alone sat at 31 ms, the model says 12. */
+	CHECK(queued / n < 0.015);
+}
+
+/* The same on a TCP relay: there the RTT swings on its own and is no sign
+ * of a queue we built, so the cruise does not back off for it. */
+static void test_relay_cruises_at_estimate(void)
+{
+	struct path p = { .rate = 6.25e6, .base_rtt = 0.1, .buffer = 6.25e6 * 0.05,
+	                  .ack_early = 6.25e6 * 0.1 * 0.02 };
+	struct cc c;
+
+	start(&c, &p);
+	c.rtt_jitters = true;
+	run(&c, &p, 5);
+	for (int i = 0; i < 200; i++) {
+		step(&c, &p);
+		CHECK(c.pacing_gain == 1.25 || c.pacing_gain == 0.75 || c.pacing_gain == 1);
+	}
 }
 
 /* A sender with little to send says nothing about the path: the estimate
@@ -251,6 +296,8 @@ int main(void)
 	RUN(test_receiver_stays_in_startup);
 	RUN(test_startup_overflow);
 	RUN(test_startup_random_loss);
+	RUN(test_high_estimate_no_standing_queue);
+	RUN(test_relay_cruises_at_estimate);
 	RUN(test_rate_drops);
 	RUN(test_min_rtt_expires);
 	return check_report();
