@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -14,14 +15,16 @@
 #include "link/link.h"
 #include "mux/session.h"
 #include "tox/profile.h"
+#include "tox/tcpwatch.h"
 #include "tox/toxnode.h"
 #include "toxtun/frame.h"
 #include "toxtun/log.h"
 #include "toxtun/version.h"
 
 /* tox_iterate cadence while data flows. Packets on the UDP socket wake us
- * at once (tox_io); those from a TCP relay wait for the next iterate, on
- * average half of it. Lossy packets leave without one. */
+ * at once (tox_io), those from a TCP relay too while we are idle (tcp_io);
+ * while data flows over a relay, they wait for the next iterate, on average
+ * half of it. Lossy packets leave without one. */
 #define FAST_INTERVAL_TCP 0.001
 #define FAST_INTERVAL_UDP 0.01
 /* ENet service cadence while data is in flight (retransmits: their timeout
@@ -110,6 +113,12 @@ void daemon_kick(struct daemon *d)
 
 /* ---- Tox events ---- */
 
+static void scan_relays(struct daemon *d)
+{
+	if (ev_is_active(&d->tcp_io))
+		tcpwatch_scan(d->tcp_io.fd);
+}
+
 static void send_boot(struct daemon *d, uint32_t fnum)
 {
 	uint8_t pkt[9];
@@ -134,6 +143,8 @@ static void on_friend_connection(void *ctx, uint32_t fnum, TOX_CONNECTION status
 		log_info("peer %s offline", hex);
 	else
 		log_info("peer %s online (%s)", hex, toxnode_connection_str(status));
+	if (status == TOX_CONNECTION_TCP)
+		scan_relays(d);
 	link_friend_status(d->link, fnum, status);
 	if (status != TOX_CONNECTION_NONE)
 		send_boot(d, fnum);
@@ -271,6 +282,20 @@ static void on_rx_holdoff(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_io_start(loop, &d->tox_io);
 }
 
+/* A TCP relay sent something. While data flows over one the tox timer
+ * iterates every millisecond anyway; idle, iterate now rather than up to
+ * tox_iteration_interval() later. */
+static void on_tcp_readable(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct daemon *d = w->data;
+	int fds[8], n = tcpwatch_drain(w->fd, fds, 8);
+
+	if (n && d->tox_timer.repeat > FAST_INTERVAL_TCP) {
+		toxnode_iterate(d->node);
+		tcpwatch_ack(fds, n);
+	}
+}
+
 static void on_link_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct daemon *d = w->data;
@@ -296,8 +321,10 @@ static void on_housekeeping(struct ev_loop *loop, ev_timer *w, int revents)
 		}
 		i++;
 	}
-	if (++d->ticks % 10 == 0)
+	if (++d->ticks % 10 == 0) {
 		tunnels_sample(d);
+		scan_relays(d); /* toxcore connects to relays as it goes */
+	}
 	if (toxnode_is_dirty(d->node) && !toxnode_save(d->node, err, sizeof(err)))
 		log_error("%s", err);
 }
@@ -351,7 +378,7 @@ static bool setup_client(struct daemon *d, char *err, size_t errlen)
 static void start_watchers(struct daemon *d)
 {
 	struct ev_loop *loop = d->loop;
-	int udp_fd = toxnode_udp_fd(d->node);
+	int udp_fd = toxnode_udp_fd(d->node), tcp_fd;
 
 	ev_timer_init(&d->tox_timer, on_tox_timer, 0, toxnode_interval(d->node) / 1000.0);
 	ev_timer_init(&d->link_timer, on_link_timer, 0, LINK_IDLE_INTERVAL);
@@ -369,6 +396,16 @@ static void start_watchers(struct daemon *d)
 	ev_signal_start(loop, &d->sig_int);
 	ev_signal_start(loop, &d->sig_term);
 	ev_signal_start(loop, &d->sig_hup);
+	tcp_fd = tcpwatch_new();
+	if (tcp_fd >= 0) {
+		ev_io_init(&d->tcp_io, on_tcp_readable, tcp_fd, EV_READ);
+		d->tcp_io.data = d;
+		ev_io_start(loop, &d->tcp_io);
+		scan_relays(d);
+	} else {
+		log_warn("no epoll set for the TCP relays (%s): their packets wait for the next iterate",
+		         strerror(errno));
+	}
 	/* Wake up as soon as a UDP packet reaches tox instead of on the next tick. */
 	if (udp_fd >= 0) {
 		ev_io_init(&d->tox_io, on_tox_readable, udp_fd, EV_READ);
@@ -385,6 +422,10 @@ static void teardown(struct daemon *d)
 
 	control_free(d->control);
 	d->control = NULL;
+	if (ev_is_active(&d->tcp_io)) {
+		ev_io_stop(d->loop, &d->tcp_io);
+		close(d->tcp_io.fd);
+	}
 	for (size_t i = 0; i < d->n_listeners; i++)
 		listener_free(d->listeners[i]);
 	free(d->listeners);
