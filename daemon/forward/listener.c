@@ -20,6 +20,17 @@
 #define ACCEPT_BATCH 64
 /* Out of file descriptors: stop accepting this long instead of spinning. */
 #define EMFILE_BACKOFF 1.0
+/* On an up tunnel a new connection's SYN waits this long for the first
+ * bytes from the application (libev rounds it up to 1 ms), to carry them in
+ * the same datagram. A client that speaks first (HTTP, TLS, the benchmark)
+ * has sent them by then; sent apart, the two straddled a TCP relay's
+ * 30 ms forwarding cycle (tox-bootstrapd's loop) in a quarter of the
+ * benchmark's new connections, which then took 30 ms longer. A server that
+ * speaks first (ssh) loses that millisecond. */
+#define FIRST_BYTES_WAIT 0.0005
+#define FIRST_BYTES_MAX 4096
+
+struct pending;
 
 struct listener {
 	struct daemon *d;
@@ -29,7 +40,110 @@ struct listener {
 	ev_timer backoff;
 	struct udpfwd *udp; /* a udp line: the forward does it all */
 	bool starved;       /* out of descriptors: pausing */
+	struct pending *pending; /* accepted, waiting for their first bytes */
 };
+
+struct pending {
+	struct listener *l;
+	int fd;
+	char origin[80];
+	ev_io io;
+	ev_timer timer;
+	struct pending *next, **pprev;
+};
+
+static void open_stream(struct listener *l, struct session *s, int fd, const char *origin,
+                        const uint8_t *early, size_t early_len)
+{
+	if (l->t.kind == TT_TUNNEL_REVERSE) {
+		/* A server's listener for a peer's reverse line: the SYN names
+		 * this address, the peer picks the destination. */
+		struct stream_open o = {
+			.tunnel = l->t.name, .origin = origin,
+			.ts = tunnels_server(l->d, l->t.server_id, l->t.listen_host, l->t.listen_port),
+			.host = l->t.listen_host, .port = l->t.listen_port,
+			.syn_flags = TT_FRAME_FLAG_REVERSE, .early = early, .early_len = early_len,
+		};
+
+		stream_open_local(s, fd, &o);
+	} else {
+		stream_new_client_to(s, fd, &l->t, origin, l->t.remote_host, l->t.remote_port, PROXY_NONE,
+		                     early, early_len);
+	}
+}
+
+static void pending_free(struct pending *p, bool close_fd)
+{
+	ev_io_stop(p->l->d->loop, &p->io);
+	ev_timer_stop(p->l->d->loop, &p->timer);
+	if (p->next)
+		p->next->pprev = p->pprev;
+	*p->pprev = p->next;
+	if (close_fd)
+		close(p->fd);
+	free(p);
+}
+
+/* The first bytes came, or the wait is over: open the stream with what the
+ * socket holds. */
+static void pending_open(struct pending *p, bool readable)
+{
+	struct listener *l = p->l;
+	struct session *s = daemon_session(l->d, l->t.server_id, false);
+	uint8_t buf[FIRST_BYTES_MAX];
+	ssize_t n = 0;
+
+	if (readable && (n = recv(p->fd, buf, sizeof(buf), 0)) < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+			log_debug("tunnel %s: connection from %s: %s", l->t.name, p->origin, strerror(errno));
+			pending_free(p, true);
+			return;
+		}
+		n = 0;
+	}
+	if (!s) {
+		log_warn("tunnel %s: connection from %s refused: no session for its server", l->t.name,
+		         p->origin);
+		pending_free(p, true);
+		return;
+	}
+	open_stream(l, s, p->fd, p->origin, buf, (size_t)n);
+	pending_free(p, false);
+}
+
+static void on_first_bytes(struct ev_loop *loop, ev_io *w, int revents)
+{
+	pending_open(w->data, true);
+}
+
+static void on_first_bytes_wait(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	pending_open(w->data, false);
+}
+
+/* Wait for the first bytes of a connection on an up tunnel; false if out of
+ * memory (then it opens at once). */
+static bool wait_first_bytes(struct listener *l, int fd, const char *origin)
+{
+	struct pending *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return false;
+	p->l = l;
+	p->fd = fd;
+	snprintf(p->origin, sizeof(p->origin), "%s", origin);
+	ev_io_init(&p->io, on_first_bytes, fd, EV_READ);
+	ev_timer_init(&p->timer, on_first_bytes_wait, FIRST_BYTES_WAIT, 0);
+	p->io.data = p->timer.data = p;
+	ev_io_start(l->d->loop, &p->io);
+	ev_timer_start(l->d->loop, &p->timer);
+	p->next = l->pending;
+	if (p->next)
+		p->next->pprev = &p->next;
+	p->pprev = &l->pending;
+	l->pending = p;
+	return true;
+}
 
 static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -78,22 +192,10 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 		}
 		sock_set_nodelay(fd);
 		log_debug("tunnel %s: connection from %s", l->t.name, origin);
-		if (l->t.kind == TT_TUNNEL_SOCKS) {
+		if (l->t.kind == TT_TUNNEL_SOCKS)
 			proxy_accept(l->d, &l->t, fd, origin);
-		} else if (l->t.kind == TT_TUNNEL_REVERSE) {
-			/* A server's listener for a peer's reverse line: the SYN
-			 * names this address, the peer picks the destination. */
-			struct stream_open o = {
-				.tunnel = l->t.name, .origin = origin,
-				.ts = tunnels_server(l->d, l->t.server_id, l->t.listen_host, l->t.listen_port),
-				.host = l->t.listen_host, .port = l->t.listen_port,
-				.syn_flags = TT_FRAME_FLAG_REVERSE,
-			};
-
-			stream_open_local(s, fd, &o);
-		} else {
-			stream_new_client(s, fd, &l->t, origin);
-		}
+		else if (session_state(s) != SESSION_UP || !wait_first_bytes(l, fd, origin))
+			open_stream(l, s, fd, origin, NULL, 0);
 	}
 }
 
@@ -147,6 +249,8 @@ void listener_free(struct listener *l)
 	ev_io_stop(l->d->loop, &l->io);
 	ev_timer_stop(l->d->loop, &l->backoff);
 	close(l->fd);
+	while (l->pending)
+		pending_free(l->pending, true);
 	free(l);
 }
 
