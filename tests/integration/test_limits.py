@@ -51,13 +51,7 @@ def readable(sock):
 def check_echo_on(sock, seed):
     data = toxnet.payload_bytes(seed, 10_000)
     sock.sendall(data)
-    got = b""
-    while len(got) < len(data):
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        got += chunk
-    return got == data
+    return toxnet.recv_upto(sock, len(data)) == data
 
 
 def tunnel(node, name):
@@ -160,12 +154,7 @@ def slow_reader(sc, server, client, source, source_port):
                             "grew by %d KiB" % (peak[0] - base))
         # The reader reads: the stream resumes, in order.
         want = 3 * held
-        got = bytearray()
-        while len(got) < want:
-            chunk = sock.recv(1 << 20)
-            if not chunk:
-                break
-            got += chunk
+        got = toxnet.recv_upto(sock, want, 1 << 20)
         sc.check("slow reader: reading resumes the stream, every byte in order",
                  bytes(got[:want]) == toxnet.payload_bytes(source.seed, want),
                  "%d bytes read" % len(got))

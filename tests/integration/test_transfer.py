@@ -55,12 +55,7 @@ def body(sc):
         greeting = b"first bytes %d\n" % i
         with toxnet.connect(ports["echo"]) as sock:
             sock.sendall(greeting)
-            got = b""
-            while len(got) < len(greeting):
-                chunk = sock.recv(4096)
-                if not chunk:
-                    break
-                got += chunk
+            got = toxnet.recv_upto(sock, len(greeting))
         sc.require("a short greeting echoes back", got == greeting, got)
     carried = [int(m.group(1)) for m in client.log.find(r"SYN to \S+ with (\d+) bytes")]
     sc.check("a connection's first bytes leave with its SYN (at least once in five)",

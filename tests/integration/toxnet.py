@@ -950,6 +950,17 @@ def read_to_eof(conn, chunk_size=256 * 1024):
         total += len(data)
 
 
+def recv_upto(conn, nbytes, chunk_size=65536):
+    """Read until nbytes have come or the peer closed; return what came."""
+    got = bytearray()
+    while len(got) < nbytes:
+        chunk = conn.recv(min(chunk_size, nbytes - len(got)))
+        if not chunk:
+            break
+        got += chunk
+    return bytes(got)
+
+
 def send_payload(conn, seed, nbytes, compressible=False):
     """Send the first nbytes of PayloadStream(seed); return its SHA-256 (hex)."""
     digest = hashlib.sha256()
