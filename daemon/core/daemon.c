@@ -84,11 +84,12 @@ static struct session *session_of_friend(struct daemon *d, uint32_t fnum, bool c
 	return daemon_session(d, pk, create && (d->roles & ROLE_SERVER));
 }
 
-/* Is anything reaching us through a TCP relay (whose sockets we do not
- * watch), or is there no UDP socket to watch at all? */
+/* Is anything reaching us through a TCP relay (whose packets, while data
+ * flows, wait for the next iterate), or is there no UDP socket to watch at
+ * all (watched, or resting after a wake-up)? */
 static bool relayed(struct daemon *d)
 {
-	return !d->watch_udp || link_relayed(d->link);
+	return !(ev_is_active(&d->tox_io) || ev_is_active(&d->rx_holdoff)) || link_relayed(d->link);
 }
 
 static double fast_interval(struct daemon *d)
@@ -412,7 +413,6 @@ static void start_watchers(struct daemon *d)
 		ev_timer_init(&d->rx_holdoff, on_rx_holdoff, RX_HOLDOFF, 0);
 		d->tox_io.data = d->rx_holdoff.data = d;
 		ev_io_start(loop, &d->tox_io);
-		d->watch_udp = true;
 	}
 }
 

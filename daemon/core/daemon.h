@@ -40,7 +40,6 @@ struct daemon {
 	unsigned ticks;
 	ev_io tox_io;                      /* toxcore's UDP socket, if it has one */
 	ev_timer rx_holdoff;               /* tox_io rests after a wake-up */
-	bool watch_udp;
 	ev_io tcp_io;                      /* toxcore's TCP relay sockets (tox/tcpwatch.h) */
 	ev_prepare before_sleep;
 	ev_signal sig_int, sig_term, sig_hup;

@@ -599,6 +599,7 @@ struct stream *stream_open_local(struct session *s, int fd, const struct stream_
 void stream_start_client(struct stream *st, uint32_t id, uint64_t peer_window)
 {
 	uint8_t *p = session_reserve(st->session, st->channel, TT_FRAME_CONTROL_MAX);
+	size_t early = 0; /* bytes the SYN's datagram carries */
 
 	ev_timer_stop(loop_of(st), &st->timer);
 	st->id = id;
@@ -610,15 +611,15 @@ void stream_start_client(struct stream *st, uint32_t id, uint64_t peer_window)
 		session_commit(st->session, st->channel,
 		               tt_frame_put_endpoint(p, TT_FRAME_SYN, st->syn_flags, st->id, st->rx_window,
 		                                     st->dest_host, st->dest_port));
-	log_debug("stream %u: SYN to %s:%u with %zu bytes", st->id, st->dest_host, st->dest_port,
-	          st->early_len <= flow_tx_credit(&st->flow) ? st->early_len : 0);
 	if (st->early_len && st->early_len <= flow_tx_credit(&st->flow) &&
 	    (p = session_reserve(st->session, st->channel, TT_FRAME_HEADER + 2 + COMPRESS_BOUND(st->early_len)))) {
 		memcpy(p + TT_FRAME_HEADER, st->early, st->early_len);
 		session_commit(st->session, st->channel, compress_data_frame(st, p, st->early_len));
 		flow_on_sent(&st->flow, st->early_len);
 		count_bytes(st, true, st->early_len);
+		early = st->early_len;
 	}
+	log_debug("stream %u: SYN to %s:%u with %zu bytes", st->id, st->dest_host, st->dest_port, early);
 	free(st->early);
 	st->early = NULL;
 	st->early_len = 0;
