@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "link/link.h"
 #include "tox/toxnode.h"
@@ -37,28 +35,45 @@
  * datagrams on the 50 Mbit/s path, before). */
 #define ACK_DELAY 0.002
 #define ACK_MERGE_MAX 32
+/* What may wait between ENet and Tox, in ENet's bytes: datagrams ENet sent
+ * to one friend while its pacing holds them back, and datagrams from all
+ * friends that ENet has not read yet. Beyond that they are dropped, as a
+ * full socket buffer would drop them; ENet retransmits. */
 #define ALIAS_BUFFER (2 * 1024 * 1024)
 #define HOST_BUFFER (8 * 1024 * 1024)
+/* The largest datagram a Tox lossy packet carries after our id byte. */
+#define DGRAM_MAX (TOX_MAX_CUSTOM_PACKET_SIZE - 1)
+#define SPARE_DGRAMS 256
+
+/* A datagram between ENet and Tox. data[0] is room for our packet id, so
+ * that it goes to Tox without another copy. */
+struct dgram {
+	struct dgram *next;
+	uint16_t len;               /* ENet's bytes, from data + 1 */
+	uint16_t port;              /* received: the alias it came from */
+	uint8_t data[1 + DGRAM_MAX];
+};
+
+struct dgq {
+	struct dgram *head, *tail;
+	size_t bytes;
+};
 
 struct alias {
 	uint32_t fnum;
-	int fd;
-	uint16_t port;              /* host byte order */
+	uint16_t port;              /* the address ENet knows the friend by */
 	ENetPeer *peer;             /* the ENet peer at this address, if any */
 	uint32_t window;
 	TOX_CONNECTION path;
-	ev_io io;
 	ev_timer refill;
 	struct link *link;
+	struct dgq out;             /* sent by ENet, not yet handed to Tox */
 	/* pacing */
 	double tokens;              /* bytes */
 	double tcp_rate;            /* the relay's SENDQ-driven limit */
 	ev_tstamp last_refill, last_step;
-	bool held;                  /* a datagram refused by SENDQ waits in buf */
-	size_t held_len;
 	struct enetp_acks acks;     /* acknowledgements waiting to leave as one */
 	ev_timer ack_timer;
-	uint8_t buf[1 + ENET_PROTOCOL_MAXIMUM_MTU];
 	struct link_stats stats;
 };
 
@@ -67,17 +82,76 @@ struct link {
 	struct toxnode *node;
 	ENetHost *host;
 	ENetAddress host_addr;
-	ev_io host_io;
+	struct enetp_transport transport;
+	struct dgq in;              /* from Tox, for ENet to read */
+	ev_prepare before_sleep;    /* where ENet reads them */
+	struct dgram *spare;        /* a few freed datagrams, for reuse */
+	size_t n_spare;
 	const struct link_events *ev;
 	void *ctx;
 	struct alias **aliases;
 	size_t n_aliases, cap_aliases;
 	struct alias *last_hit;
+	uint16_t next_port;
 	uint32_t outage_ms;
 };
 
 /* ENet's intercept callback gets only the host: one link per process. */
 static struct link *the_link;
+
+static struct dgram *dgram_get(struct link *link)
+{
+	struct dgram *g = link->spare;
+
+	if (!g)
+		return malloc(sizeof(*g));
+	link->spare = g->next;
+	link->n_spare--;
+	return g;
+}
+
+static void dgram_put(struct link *link, struct dgram *g)
+{
+	if (link->n_spare >= SPARE_DGRAMS) {
+		free(g);
+		return;
+	}
+	g->next = link->spare;
+	link->spare = g;
+	link->n_spare++;
+}
+
+static void dgq_push(struct dgq *q, struct dgram *g)
+{
+	g->next = NULL;
+	if (q->tail)
+		q->tail->next = g;
+	else
+		q->head = g;
+	q->tail = g;
+	q->bytes += g->len;
+}
+
+static struct dgram *dgq_pop(struct dgq *q)
+{
+	struct dgram *g = q->head;
+
+	if (g) {
+		q->head = g->next;
+		if (!q->head)
+			q->tail = NULL;
+		q->bytes -= g->len;
+	}
+	return g;
+}
+
+static void dgq_clear(struct link *link, struct dgq *q)
+{
+	struct dgram *g;
+
+	while ((g = dgq_pop(q)))
+		dgram_put(link, g);
+}
 
 static struct alias *alias_by_fnum(struct link *link, uint32_t fnum)
 {
@@ -170,7 +244,6 @@ static bool alias_connected(const struct alias *a)
 
 static void alias_pause(struct alias *a, double seconds)
 {
-	ev_io_stop(a->link->loop, &a->io);
 	ev_timer_set(&a->refill, seconds, 0);
 	ev_timer_start(a->link->loop, &a->refill);
 }
@@ -213,10 +286,11 @@ static void on_ack_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	flush_acks(w->data);
 }
 
-/* Hold the datagram in buf if it only acknowledges (while connected). */
-static bool hold_acks(struct alias *a, size_t len)
+/* Hold the datagram back if it only acknowledges (while connected). */
+static bool hold_acks(struct alias *a, const struct dgram *g)
 {
-	const uint8_t *d = a->buf + 1;
+	const uint8_t *d = g->data + 1;
+	size_t len = g->len;
 
 	if (!alias_connected(a) || !enetp_ack_only(d, len))
 		return false;
@@ -239,17 +313,16 @@ static bool hold_acks(struct alias *a, size_t len)
  * drops the copy by its sequence number and acknowledges it again. Only
  * while connected. Bulk data fills whole datagrams and is
  * never doubled. */
-static bool send_twice(const struct alias *a)
+static bool send_twice(const struct alias *a, const struct dgram *g)
 {
-	return a->held_len <= SMALL_DATAGRAM && alias_connected(a) &&
-	       enetp_carries_data(a->buf + 1, a->held_len);
+	return g->len <= SMALL_DATAGRAM && alias_connected(a) && enetp_carries_data(g->data + 1, g->len);
 }
 
-static void send_copy(struct alias *a)
+static void send_copy(struct alias *a, struct dgram *g)
 {
-	if (toxnode_send_lossy(a->link->node, a->fnum, a->buf, a->held_len + 1) == 0) {
-		alias_spend(a, (double)a->held_len + 1 + WIRE_OVERHEAD);
-		count_sent(a, a->held_len);
+	if (toxnode_send_lossy(a->link->node, a->fnum, g->data, g->len + 1u) == 0) {
+		alias_spend(a, (double)g->len + 1 + WIRE_OVERHEAD);
+		count_sent(a, g->len);
 	}
 }
 
@@ -261,31 +334,23 @@ static void send_copy(struct alias *a)
 static void send_pending(struct alias *a)
 {
 	struct link *link = a->link;
+	struct dgram *g;
 
 	alias_refill(a);
-	for (;;) {
+	while ((g = a->out.head)) {
 		double cost;
 		int r;
 
-		if (!a->held) {
-			ssize_t n = recv(a->fd, a->buf + 1, sizeof(a->buf) - 1, MSG_DONTWAIT);
-
-			if (n < 0) {
-				if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-					log_debug("link: alias recv: %s", strerror(errno));
-				break;
-			}
-			if (hold_acks(a, (size_t)n))
-				continue;
-			a->held = true;
-			a->held_len = (size_t)n;
+		if (hold_acks(a, g)) {
+			dgram_put(link, dgq_pop(&a->out));
+			continue;
 		}
-		cost = (double)a->held_len + 1 + WIRE_OVERHEAD;
-		if (a->held_len > SMALL_DATAGRAM && a->tokens < cost) {
+		cost = (double)g->len + 1 + WIRE_OVERHEAD;
+		if (g->len > SMALL_DATAGRAM && a->tokens < cost) {
 			alias_pause(a, (cost - a->tokens) / alias_rate(a));
 			return;
 		}
-		r = toxnode_send_lossy(link->node, a->fnum, a->buf, a->held_len + 1);
+		r = toxnode_send_lossy(link->node, a->fnum, g->data, g->len + 1u);
 		if (r == -EAGAIN) {
 			/* Tox's queue is full: congestion. Keep the datagram, slow
 			 * down, and try again shortly. */
@@ -296,31 +361,20 @@ static void send_pending(struct alias *a)
 			alias_pause(a, 0.002);
 			return;
 		}
-		a->held = false;
 		alias_spend(a, cost);
 		if (r == 0) {
-			count_sent(a, a->held_len);
-			if (send_twice(a))
-				send_copy(a);
+			count_sent(a, g->len);
+			if (send_twice(a, g))
+				send_copy(a, g);
 		}
 		/* -ENOTCONN: the friend is offline; ENet retransmits later. */
+		dgram_put(link, dgq_pop(&a->out));
 	}
-	if (!ev_is_active(&a->io) && !ev_is_active(&a->refill))
-		ev_io_start(link->loop, &a->io);
-}
-
-static void on_alias_readable(struct ev_loop *loop, ev_io *w, int revents)
-{
-	send_pending(w->data);
 }
 
 static void on_alias_refill(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct alias *a = w->data;
-
-	send_pending(a);
-	if (!ev_is_active(&a->refill) && !ev_is_active(&a->io))
-		ev_io_start(loop, &a->io);
+	send_pending(w->data);
 }
 
 static void relay_limit_reset(struct alias *a)
@@ -332,9 +386,6 @@ static void relay_limit_reset(struct alias *a)
 static struct alias *alias_get(struct link *link, uint32_t fnum)
 {
 	struct alias *a = alias_by_fnum(link, fnum);
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t sl = sizeof(sin);
-	int buf = ALIAS_BUFFER;
 
 	if (a)
 		return a;
@@ -350,58 +401,89 @@ static struct alias *alias_get(struct link *link, uint32_t fnum)
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return NULL;
-	a->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (a->fd < 0)
-		goto fail;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(a->fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
-	    getsockname(a->fd, (struct sockaddr *)&sin, &sl) < 0)
-		goto fail;
-	a->port = ntohs(sin.sin_port);
-	/* Connected: the kernel then delivers only what the ENet host sends. */
-	sin.sin_addr.s_addr = link->host_addr.host;
-	sin.sin_port = htons(link->host_addr.port);
-	if (connect(a->fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
-		goto fail;
-	setsockopt(a->fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf));
-	setsockopt(a->fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf));
+	/* A port no other friend has: ENet tells peers apart by address. */
+	do
+		a->port = link->next_port++;
+	while (a->port == 0 || a->port == link->host_addr.port || alias_by_port(link, a->port));
 	a->fnum = fnum;
 	a->link = link;
 	a->window = ENETP_MIN_WINDOW;
 	a->path = toxnode_friend_status(link->node, fnum);
 	relay_limit_reset(a);
 	a->last_refill = ev_now(link->loop);
-	ev_io_init(&a->io, on_alias_readable, a->fd, EV_READ);
-	a->io.data = a;
 	ev_init(&a->refill, on_alias_refill);
 	a->refill.data = a;
 	ev_init(&a->ack_timer, on_ack_timer);
 	a->ack_timer.data = a;
-	ev_io_start(link->loop, &a->io);
 	link->aliases[link->n_aliases++] = a;
 	return a;
-fail:
-	log_error("link: cannot create alias socket: %s", strerror(errno));
-	if (a->fd >= 0)
-		close(a->fd);
-	free(a);
-	return NULL;
 }
 
 static void alias_free(struct link *link, struct alias *a)
 {
-	ev_io_stop(link->loop, &a->io);
 	ev_timer_stop(link->loop, &a->refill);
 	ev_timer_stop(link->loop, &a->ack_timer);
-	close(a->fd);
+	dgq_clear(link, &a->out);
 	if (link->last_hit == a)
 		link->last_hit = NULL;
 	free(a);
 }
 
-static void on_host_readable(struct ev_loop *loop, ev_io *w, int revents)
+/* ENet sent a datagram to a friend: it leaves for Tox now, or waits in the
+ * friend's queue while the pacing holds it back. */
+static int transport_send(void *ctx, const ENetAddress *to, const ENetBuffer *buffers, size_t count)
 {
-	link_service(w->data);
+	struct link *link = ctx;
+	struct alias *a = alias_by_port(link, to->port);
+	struct dgram *g;
+	size_t len = 0;
+
+	for (size_t i = 0; i < count; i++)
+		len += buffers[i].dataLength;
+	if (!a || to->host != link->host_addr.host || len > DGRAM_MAX ||
+	    a->out.bytes + len > ALIAS_BUFFER || !(g = dgram_get(link)))
+		return (int)len; /* lost, as UDP would lose it: ENet retransmits */
+	g->len = (uint16_t)len;
+	len = 1;
+	for (size_t i = 0; i < count; i++) {
+		memcpy(g->data + len, buffers[i].data, buffers[i].dataLength);
+		len += buffers[i].dataLength;
+	}
+	dgq_push(&a->out, g);
+	if (!ev_is_active(&a->refill))
+		send_pending(a);
+	return g->len;
+}
+
+/* ENet reads what friends sent, oldest first. */
+static int transport_receive(void *ctx, ENetAddress *from, ENetBuffer *buffer)
+{
+	struct link *link = ctx;
+	struct dgram *g;
+
+	while ((g = dgq_pop(&link->in))) {
+		int len = g->len;
+
+		if (g->len <= buffer->dataLength) {
+			memcpy(buffer->data, g->data + 1, g->len);
+			from->host = link->host_addr.host;
+			from->port = g->port;
+			dgram_put(link, g);
+			return len;
+		}
+		dgram_put(link, g);
+	}
+	return 0;
+}
+
+/* Datagrams from Tox arrive inside tox_iterate; ENet reads them all at once
+ * before the loop sleeps. */
+static void on_before_sleep(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct link *link = w->data;
+
+	if (link->in.head)
+		link_service(link);
 }
 
 struct link *link_new(struct ev_loop *loop, struct toxnode *node, size_t max_peers, size_t channels,
@@ -427,18 +509,30 @@ struct link *link_new(struct ev_loop *loop, struct toxnode *node, size_t max_pee
 	enetp_host_setup(link->host);
 	enet_socket_get_address(link->host->socket, &link->host_addr);
 	link->host_addr.host = htonl(INADDR_LOOPBACK);
+	link->transport.send = transport_send;
+	link->transport.receive = transport_receive;
+	link->transport.ctx = link;
+	if (!enetp_transport_attach(link->host, &link->transport, err, errlen)) {
+		enet_host_destroy(link->host);
+		free(link);
+		return NULL;
+	}
 	{
-		int buf = HOST_BUFFER;
+		/* ENet keeps its UDP socket but no longer reads it: connected to
+		 * itself, it takes nothing from anyone else. */
+		struct sockaddr_in self = { .sin_family = AF_INET,
+		                            .sin_addr.s_addr = link->host_addr.host,
+		                            .sin_port = htons(link->host_addr.port) };
 
-		setsockopt(link->host->socket, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf));
-		setsockopt(link->host->socket, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf));
+		connect(link->host->socket, (struct sockaddr *)&self, sizeof(self));
 	}
 	link->host->intercept = intercept;
 	link->outage_ms = 600000;
+	link->next_port = 1;
 	the_link = link;
-	ev_io_init(&link->host_io, on_host_readable, link->host->socket, EV_READ);
-	link->host_io.data = link;
-	ev_io_start(loop, &link->host_io);
+	ev_prepare_init(&link->before_sleep, on_before_sleep);
+	link->before_sleep.data = link;
+	ev_prepare_start(loop, &link->before_sleep);
 	return link;
 }
 
@@ -446,16 +540,24 @@ void link_free(struct link *link)
 {
 	if (!link)
 		return;
-	ev_io_stop(link->loop, &link->host_io);
+	ev_prepare_stop(link->loop, &link->before_sleep);
 	log_debug("link: ENet sent %u datagrams, %u bytes; received %u datagrams, %u bytes",
 	          link->host->totalSentPackets, link->host->totalSentData,
 	          link->host->totalReceivedPackets, link->host->totalReceivedData);
 	/* Destroying the host frees every packet ENet still holds; the caller
 	 * has reset its peers (and so its packets) before this. */
+	enetp_transport_detach(link->host);
 	enet_host_destroy(link->host);
 	for (size_t i = 0; i < link->n_aliases; i++)
 		alias_free(link, link->aliases[i]);
 	free(link->aliases);
+	dgq_clear(link, &link->in);
+	while (link->spare) {
+		struct dgram *g = link->spare;
+
+		link->spare = g->next;
+		free(g);
+	}
 	if (the_link == link)
 		the_link = NULL;
 	free(link);
@@ -495,13 +597,20 @@ void link_reset_peer(struct link *link, ENetPeer *peer)
 void link_deliver(struct link *link, uint32_t fnum, const uint8_t *data, size_t len)
 {
 	struct alias *a = alias_get(link, fnum);
+	struct dgram *g;
 
 	if (!a)
 		return;
 	a->stats.rx_packets++;
 	a->stats.rx_bytes += len;
-	/* A full host buffer drops the datagram: ENet retransmits it. */
-	send(a->fd, data, len, MSG_DONTWAIT);
+	/* Beyond what ENet may leave unread, the datagram is dropped: ENet
+	 * retransmits it. */
+	if (len > DGRAM_MAX || link->in.bytes + len > HOST_BUFFER || !(g = dgram_get(link)))
+		return;
+	memcpy(g->data + 1, data, len);
+	g->len = (uint16_t)len;
+	g->port = a->port;
+	dgq_push(&link->in, g);
 }
 
 void link_friend_status(struct link *link, uint32_t fnum, TOX_CONNECTION status)
@@ -623,10 +732,12 @@ void link_drain(struct link *link)
 {
 	for (size_t i = 0; i < link->n_aliases; i++) {
 		struct alias *a = link->aliases[i];
-		ssize_t n;
+		struct dgram *g;
 
-		while ((n = recv(a->fd, a->buf + 1, sizeof(a->buf) - 1, MSG_DONTWAIT)) >= 0)
-			toxnode_send_lossy(link->node, a->fnum, a->buf, (size_t)n + 1);
+		while ((g = dgq_pop(&a->out))) {
+			toxnode_send_lossy(link->node, a->fnum, g->data, g->len + 1u);
+			dgram_put(link, g);
+		}
 		flush_acks(a);
 	}
 }

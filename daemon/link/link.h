@@ -1,15 +1,16 @@
 /* The link: one ENet host whose datagrams travel as Tox lossy packets.
  *
- * Stock ENet can only talk to a UDP socket, so the host binds 127.0.0.1 and
- * every friend gets a fixed 127.0.0.1 "alias" UDP socket, connected to the
- * host. What ENet sends to an alias goes to that friend through Tox; what
- * the friend sends comes out of the alias into the host. Datagrams from any
- * other local sender are dropped before ENet parses them.
+ * ENet addresses every friend as 127.0.0.1 and a port of its own (an
+ * "alias"). ENet's socket calls for the host are replaced in process
+ * (enetp_transport_attach): what ENet sends to an alias goes to that friend
+ * through Tox, and what the friend sends is queued for ENet to read, which it
+ * does before the loop sleeps. No datagram crosses the kernel between ENet
+ * and Tox.
  *
- * On a TCP relay the alias is also where sending is paced: it is read only as
- * fast as a limit allows that a full Tox send queue (SENDQ) lowers (a relay
- * pushed past its limit collapses; see DESIGN.md). The session's congestion
- * control (cc.h) paces data before it reaches ENet.
+ * On a TCP relay the alias is also where sending is paced: its datagrams
+ * leave only as fast as a limit allows that a full Tox send queue (SENDQ)
+ * lowers (a relay pushed past its limit collapses; see DESIGN.md). The
+ * session's congestion control (cc.h) paces data before it reaches ENet.
  */
 #ifndef TOXTUN_LINK_H
 #define TOXTUN_LINK_H
@@ -57,19 +58,19 @@ void link_deliver(struct link *link, uint32_t fnum, const uint8_t *data, size_t 
 /* Tox's view of the friend changed: pick the pacing profile, and when the
  * friend is back, make ENet retransmit now. */
 void link_friend_status(struct link *link, uint32_t fnum, TOX_CONNECTION status);
-/* The friend was deleted: close its alias (after resetting its peer). */
+/* The friend was deleted: forget its alias (after resetting its peer). */
 void link_forget_friend(struct link *link, uint32_t fnum);
 
 /* The window to keep asserting on the friend's peer. */
 void link_set_window(struct link *link, uint32_t fnum, uint32_t bytes);
 void link_get_stats(struct link *link, uint32_t fnum, struct link_stats *out);
 
-/* Run ENet: receive, dispatch events, send. Call when its socket is readable,
- * on its timer, and before the loop sleeps (it also flushes). */
+/* Run ENet: receive, dispatch events, send. The link calls it itself when
+ * datagrams from Tox wait; call it on a timer as well (it also flushes). */
 void link_service(struct link *link);
 /* Send what ENet has queued (re-asserting windows first). */
 void link_flush(struct link *link);
-/* Forward whatever ENet has written to the aliases now, ignoring pacing
+/* Hand whatever ENet has sent to Tox now, ignoring pacing
  * (at shutdown, so that goodbyes leave before the process does). */
 void link_drain(struct link *link);
 /* True while any friend is reached through a TCP relay. */

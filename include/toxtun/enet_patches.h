@@ -2,7 +2,8 @@
  *
  * Every function here changes a documented upstream behaviour at run time,
  * through the public structs of <enet/enet.h>; enet-patches/README.md says
- * what each one alters and why. Nothing is interposed or rebuilt.
+ * what each one alters and why. Nothing is rebuilt; one thing is interposed
+ * (enetp_transport_attach: ENet's two socket calls, for one host).
  */
 #ifndef TOXTUN_ENET_PATCHES_H
 #define TOXTUN_ENET_PATCHES_H
@@ -88,4 +89,21 @@ bool enetp_acks_add(struct enetp_acks *acks, const uint8_t *datagram, size_t len
  * worth it. */
 bool enetp_carries_data(const uint8_t *datagram, size_t len);
 
+/* ENet's transport for one host, replaced (transport.c). ENet sends and
+ * receives through enet_socket_send / enet_socket_receive; this program
+ * defines both, and for the attached host's socket they call these instead
+ * of the kernel. Other hosts' sockets keep libenet's own. */
+struct enetp_transport {
+	/* A datagram ENet sends to `to`, in `count` pieces. Return its length
+	 * (a datagram that cannot go is lost, as on UDP), never less than 0. */
+	int (*send)(void *ctx, const ENetAddress *to, const ENetBuffer *buffers, size_t count);
+	/* The next datagram for ENet, copied into `buffer` (dataLength bytes
+	 * of room) with its sender in `from`: its length, or 0 if none. */
+	int (*receive)(void *ctx, ENetAddress *from, ENetBuffer *buffer);
+	void *ctx;
+};
+/* One host per process. False (and why, in err) if another host has it or
+ * libenet's calls would not reach this program's definitions. */
+bool enetp_transport_attach(ENetHost *host, const struct enetp_transport *t, char *err, size_t errlen);
+void enetp_transport_detach(ENetHost *host);
 #endif
