@@ -444,15 +444,14 @@ static int transport_send(void *ctx, const ENetAddress *to, const ENetBuffer *bu
 	    a->out.bytes + len > ALIAS_BUFFER || !(g = dgram_get(link)))
 		return (int)len; /* lost, as UDP would lose it: ENet retransmits */
 	g->len = (uint16_t)len;
-	len = 1;
-	for (size_t i = 0; i < count; i++) {
-		memcpy(g->data + len, buffers[i].data, buffers[i].dataLength);
-		len += buffers[i].dataLength;
+	for (size_t i = 0, off = 1; i < count; i++) {
+		memcpy(g->data + off, buffers[i].data, buffers[i].dataLength);
+		off += buffers[i].dataLength;
 	}
 	dgq_push(&a->out, g);
 	if (!ev_is_active(&a->refill))
-		send_pending(a);
-	return g->len;
+		send_pending(a); /* may free g */
+	return (int)len;
 }
 
 /* ENet reads what friends sent, oldest first. */
@@ -748,8 +747,12 @@ void link_service(struct link *link)
 	int r;
 
 	reassert_peers(link);
-	while ((r = enet_host_service(link->host, &e, 0)) > 0)
-		dispatch(link, &e);
+	/* ENet reads at most 256 datagrams per pass: go on until it has read
+	 * all that Tox delivered. */
+	do {
+		while ((r = enet_host_service(link->host, &e, 0)) > 0)
+			dispatch(link, &e);
+	} while (r == 0 && link->in.head);
 	if (r < 0)
 		log_warn("link: enet_host_service failed");
 	enet_host_flush(link->host);

@@ -1,4 +1,5 @@
 #include <enet/time.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,15 @@
  * so deep that a thousand streams' reads become a long burst (50 ms). */
 #define PACE_DEBT 0.05
 #define PACE_DEBT_MIN (256 * 1024)
+/* A debt is looked at again at least this often (seconds), at the rate of
+ * the moment: the rate that set the wait may have been stale. A session
+ * whose last transfer went the other way knows only the rate of its
+ * acknowledgements; the first reads of a new upload then owed minutes at
+ * that rate, and the session waited them out long after delivering those
+ * reads had taught congestion control the path's real rate (seen: an
+ * 8-stream upload on the 200 ms path sent 450 KB, then nothing for 10
+ * minutes at a measured 0.8 MB/s). */
+#define PACE_WAIT_MAX CC_TICK
 
 struct chanbuf {
 	uint8_t *buf;
@@ -118,7 +128,7 @@ static void on_pace_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	if (rate > 0) {
 		pace_refill(s, rate);
 		if (s->pace_tokens < 0) {
-			ev_timer_set(w, -s->pace_tokens / rate, 0);
+			ev_timer_set(w, fmin(-s->pace_tokens / rate, PACE_WAIT_MAX), 0);
 			ev_timer_start(loop, w);
 			return;
 		}
@@ -362,7 +372,7 @@ static void pace(struct session *s, size_t len)
 	s->pace_tokens -= (double)len;
 	if (s->pace_tokens < 0 && !s->paced) {
 		s->paced = true;
-		ev_timer_set(&s->pace_timer, -s->pace_tokens / rate, 0);
+		ev_timer_set(&s->pace_timer, fmin(-s->pace_tokens / rate, PACE_WAIT_MAX), 0);
 		ev_timer_start(s->d->loop, &s->pace_timer);
 	}
 }
