@@ -4,8 +4,8 @@
  * "alias"). ENet's socket calls for the host are replaced in process
  * (enetp_transport_attach): what ENet sends to an alias goes to that friend
  * through Tox, and what the friend sends is queued for ENet to read, which it
- * does before the loop sleeps. No datagram crosses the kernel between ENet
- * and Tox.
+ * does before the loop sleeps (or at once, when 64 are waiting). No datagram
+ * crosses the kernel between ENet and Tox.
  *
  * On a TCP relay the alias is also where sending is paced: its datagrams
  * leave only as fast as a limit allows that a full Tox send queue (SENDQ)
