@@ -34,12 +34,10 @@
  * datagrams on the 50 Mbit/s path, before). */
 #define ACK_DELAY 0.002
 #define ACK_MERGE_MAX 32
-/* What may wait between ENet and Tox, in ENet's bytes: datagrams ENet sent
- * to one friend while its pacing holds them back, and datagrams from all
- * friends that ENet has not read yet. Beyond that they are dropped, as a
- * full socket buffer would drop them; ENet retransmits. */
+/* What may wait for one friend, in ENet's bytes, while its pacing holds
+ * datagrams back. Beyond that they are dropped, as a full socket buffer
+ * would drop them; ENet retransmits. */
 #define ALIAS_BUFFER (2 * 1024 * 1024)
-#define HOST_BUFFER (8 * 1024 * 1024)
 /* The largest datagram a Tox lossy packet carries after our id byte. */
 #define DGRAM_MAX (TOX_MAX_CUSTOM_PACKET_SIZE - 1)
 #define SPARE_DGRAMS 128
@@ -487,8 +485,8 @@ static int transport_receive(void *ctx, ENetAddress *from, ENetBuffer *buffer)
 	return 0;
 }
 
-/* Datagrams from Tox arrive inside tox_iterate; ENet reads them all at once
- * before the loop sleeps. */
+/* Datagrams from Tox arrive inside tox_iterate; ENet reads what is left of
+ * them (fewer than DELIVER_BATCH) before the loop sleeps. */
 static void on_before_sleep(struct ev_loop *loop, ev_prepare *w, int revents)
 {
 	struct link *link = w->data;
@@ -614,9 +612,8 @@ void link_deliver(struct link *link, uint32_t fnum, const uint8_t *data, size_t 
 		return;
 	a->stats.rx_packets++;
 	a->stats.rx_bytes += len;
-	/* Beyond what ENet may leave unread, the datagram is dropped: ENet
-	 * retransmits it. */
-	if (len > DGRAM_MAX || link->in.bytes + len > HOST_BUFFER || !(g = dgram_get(link)))
+	/* Out of memory, the datagram is dropped: ENet retransmits it. */
+	if (len > DGRAM_MAX || !(g = dgram_get(link)))
 		return;
 	memcpy(g->data + 1, data, len);
 	g->len = (uint16_t)len;
