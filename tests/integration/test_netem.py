@@ -15,7 +15,11 @@ namespaces measure what the link really does:
   3. jitter and reordering: jitter spreads delays without reordering, and
      --reorder holds back the configured share of packets;
   4. capacity: 20 000 packets/s (> 50 Mbit/s) through an unlimited link, with
-     nothing lost and no queueing in the emulator.
+     nothing lost and no backlog in the emulator.
+
+Delays are checked at their minimum and lower decile: the machine's own
+scheduling (on a VM, the hypervisor's too) can only add delay, and it shows
+in the upper part of the distribution, which is printed but not judged.
 
 Statistical checks use bounds of 4.5 standard deviations of a binomial
 count: a correct emulator fails one of them about once in 150 000 runs. Every
@@ -24,6 +28,7 @@ a fixed sleep.
 """
 
 import math
+import os
 import socket
 import statistics
 import struct
@@ -153,6 +158,17 @@ def send_markers(sock, dest, kind=MARKER, count=20, spacing=0.01):
         time.sleep(spacing)
 
 
+def cpu_steal_s():
+    """CPU time the hypervisor took from this machine, all cores (/proc/stat),
+    in seconds; None where the kernel does not count it."""
+    try:
+        with open("/proc/stat") as f:
+            fields = f.readline().split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def binomial_ok(observed, p, n):
     """|observed share - p| within SIGMAS standard deviations of a binomial."""
     sigma = math.sqrt(p * (1 - p) / max(n, 1))
@@ -195,13 +211,18 @@ def one_way_delays(server_seen, client_seen):
 
 
 def check_delay(sc, label, delays, configured, tolerance_ms):
-    median = statistics.median(delays)
+    """The emulator sets the delay; the machine can only add to it. On a
+    shared host (a VM whose cores the hypervisor takes away for milliseconds)
+    the upper part of the distribution measures that contention, not the
+    emulator, so the checks are on the lower decile and the minimum. A wrong
+    delay, or one added to most packets, still moves the lower decile."""
+    p10 = percentile(delays, 0.1)
     low = min(delays)
-    sc.note("%s one-way delay: min %.2f, median %.2f, p99 %.2f ms (configured %g ms)"
-            % (label, low, median, percentile(delays, 0.99), configured))
-    sc.check("%s: median one-way delay %.2f ms is %g ms ± %.1f" % (label, median, configured,
-                                                                   tolerance_ms),
-             abs(median - configured) <= tolerance_ms)
+    sc.note("%s one-way delay: min %.2f, p10 %.2f, median %.2f, p99 %.2f ms (configured %g ms)"
+            % (label, low, p10, statistics.median(delays), percentile(delays, 0.99), configured))
+    sc.check("%s: lower-decile one-way delay %.2f ms is %g ms ± %.1f" % (label, p10, configured,
+                                                                        tolerance_ms),
+             abs(p10 - configured) <= tolerance_ms)
     # Python stamps a packet just before sending it, so a measured delay can
     # only be longer than the real one: a shorter one is an emulator bug.
     sc.check("%s: no packet faster than the configured delay (min %.2f ms)" % (label, low),
@@ -245,6 +266,7 @@ def body(sc):
     cli = sc.add(Endpoint(lab, "cli", reflect=False))
     srv = sc.add(Endpoint(lab, "srv", reflect=True))
 
+    steal0 = cpu_steal_s()
     # 1. Delay and loss, each direction.
     count = 3000
     server_seen, client_seen = probe_round(sc, cli, srv, count, 2000)
@@ -326,8 +348,10 @@ def body(sc):
     mbit = achieved * (size + IP_UDP_OVERHEAD) * 8 / 1e6
     delays = [(stamp - HEADER.unpack(head)[3]) / 1e6 for _, stamp, _, head in arrived]
     sc.note("capacity: offered %.0f packets/s (%.1f Mbit/s), %d of %d arrived, one-way delay "
-            "median %.2f ms, p99 %.2f ms" % (achieved, mbit, len(arrived), count,
-                                             statistics.median(delays), percentile(delays, 0.99)))
+            "p10 %.2f, median %.2f, p99 %.2f ms" % (achieved, mbit, len(arrived), count,
+                                                    percentile(delays, 0.1),
+                                                    statistics.median(delays),
+                                                    percentile(delays, 0.99)))
     sc.check("capacity: the sender offered ≥ 18 000 packets/s and ≥ 45 Mbit/s (%.0f/s)" % achieved,
              achieved >= 18000 and mbit >= 45)
     emulated = after["in"] - before["in"]
@@ -336,9 +360,15 @@ def body(sc):
              after["out"] - before["out"] == emulated and emulated >= count)
     sc.check("capacity: ≥ 99.5 %% of the packets arrived (%.2f %%)" % (100 * len(arrived) / count),
              len(arrived) >= 0.995 * count)
-    sc.check("capacity: median one-way delay %.2f ms stays within 1 ms + 2 ms"
-             % statistics.median(delays), statistics.median(delays) <= 3.0)
+    # An emulator slower than the offered rate builds a backlog that lifts
+    # every packet after the first few hundred: at 15 000 packets/s the lower
+    # decile would be ~25 ms. Contention from outside only adds a tail.
+    sc.check("capacity: lower-decile one-way delay %.2f ms stays within 1 ms + 2 ms"
+             % percentile(delays, 0.1), percentile(delays, 0.1) <= 3.0)
 
+    steal = cpu_steal_s()
+    if steal is not None and steal0 is not None:
+        sc.note("the hypervisor took %.2f CPU s from this machine during the test" % (steal - steal0))
     final = lab.stop_netem()
     reports = lab.netem_log.sanitizer_reports()
     sc.check("netem exits 0 on SIGTERM with its final counters and no sanitizer report",
