@@ -130,7 +130,8 @@ def emit(result):
 
 class Timeline:
     """Bytes received per BUCKET seconds since start, and the longest gap
-    between two receives while data flowed."""
+    between two receives while data was owed (up to the give-up, for a
+    stream that never completed)."""
 
     def __init__(self, start):
         self.start = start
@@ -149,6 +150,12 @@ class Timeline:
         if index >= len(self.buckets):
             self.buckets.extend([0] * (index + 1 - len(self.buckets)))
         self.buckets[index] += n
+
+    def stalled_until(self, t):
+        """Data was still owed at t (the stream never completed): the
+        silence since the last receive is a stall too, often the longest."""
+        since = self.last if self.last is not None else self.start
+        self.max_gap = max(self.max_gap, t - since)
 
     def as_dict(self):
         return {"start": self.start, "t_first": self.first, "t_last": self.last,
@@ -209,6 +216,7 @@ def _serve_sink(conn, rest, kind, seed, token):
                 break
     except OSError as exc:
         error = str(exc)
+        timeline.stalled_until(now())  # the uploader gave up on what it still owed
     result = {"bytes": offset, "intact": intact, "first_bad": first_bad, "eof": error is None,
               "error": error}
     result.update(timeline.as_dict())
@@ -354,6 +362,7 @@ def _download(args, index, results, started_event):
             sock.shutdown(socket.SHUT_WR)
             sock.close()
         else:
+            timeline.stalled_until(now())
             _abort(sock)
     result = {"bytes": offset, "intact": intact, "first_bad": first_bad, "t_start": t_start,
               "t_end": now(), "completed": completed}

@@ -157,6 +157,8 @@ static void print_status(json_object *snap)
 		printf("node     %s %s%s%s  dht %s  up %s  toxtun %s\n", str(node, "role"),
 		       str(node, "tox_id"), str(node, "name")[0] ? "  name " : "", str(node, "name"),
 		       str(node, "dht"), a, str(node, "version"));
+		if (num(node, "relay_resets") > 0)
+			printf("         %.0f stalled TCP relay connection(s) reset\n", num(node, "relay_resets"));
 	}
 	if (json_object_object_get_ex(snap, "peers", &arr) && json_object_array_length(arr)) {
 		printf("\n%-18s %-7s %-4s %-10s %9s %6s %10s %7s %10s %10s\n", "PEER", "ONLINE", "PATH",

@@ -30,6 +30,7 @@ static void collect_node(struct daemon *d, struct snap_node *n)
 	snprintf(n->name, sizeof(n->name), "%s", (d->roles & ROLE_SERVER) ? d->cfg->name : "");
 	n->role = role_str(d->roles);
 	n->dht = toxnode_connection_str(toxnode_dht_status(d->node));
+	n->relay_resets = d->relays.resets;
 	n->uptime_s = ev_now(d->loop) - d->started;
 	n->pid = (long)getpid();
 }

@@ -58,6 +58,7 @@ static json_object *node_json(struct builder *b, const struct snap_node *n)
 	add_str(b, o, "name", n->name);
 	add_str(b, o, "role", n->role);
 	add_str(b, o, "dht", n->dht);
+	add_u64(b, o, "relay_resets", n->relay_resets);
 	add_num(b, o, "uptime_s", n->uptime_s, 1);
 	add_str(b, o, "version", TOXTUN_SNAPSHOT_VERSION);
 	add(b, o, "pid", json_object_new_int64(n->pid));

@@ -20,6 +20,7 @@ struct snap_node {
 	char name[TT_NAME_MAX];
 	const char *role;        /* "server", "client", "run" */
 	const char *dht;         /* "udp", "tcp", "none" */
+	uint64_t relay_resets;   /* stalled relay connections reset (tox/tcpwatch.h) */
 	double uptime_s;
 	long pid;
 };

@@ -117,7 +117,28 @@ void daemon_kick(struct daemon *d)
 static void scan_relays(struct daemon *d)
 {
 	if (ev_is_active(&d->tcp_io))
-		tcpwatch_scan(d->tcp_io.fd);
+		tcpwatch_scan(d->tcp_io.fd, &d->relays, ev_now(d->loop));
+}
+
+/* Reset relay connections that took nothing against a zero window for this
+ * long (tox/tcpwatch.h): 33 cycles of a working relay (it reads every 30 ms),
+ * and far below the 28-32 s after which toxcore would give the friend up.
+ * A relay that only paused costs a reconnection, a fraction of a second. */
+#define RELAY_STALL_LIMIT 1.0
+
+static void unwedge_relays(struct daemon *d)
+{
+	int n;
+
+	if (!ev_is_active(&d->tcp_io) || !d->relays.n)
+		return;
+	n = tcpwatch_unwedge(&d->relays, ev_now(d->loop), RELAY_STALL_LIMIT);
+	if (n > 0) {
+		log_warn("%d TCP relay connection%s took nothing against a zero window for %.0f s: "
+		         "reset, toxcore reconnects", n, n == 1 ? "" : "s", RELAY_STALL_LIMIT);
+		d->rescan_ticks = 20; /* find the new connection soon */
+		link_relay_reset(d->link);
+	}
 }
 
 static void send_boot(struct daemon *d, uint32_t fnum)
@@ -322,9 +343,13 @@ static void on_housekeeping(struct ev_loop *loop, ev_timer *w, int revents)
 		}
 		i++;
 	}
+	unwedge_relays(d);
 	if (++d->ticks % 10 == 0) {
 		tunnels_sample(d);
 		scan_relays(d); /* toxcore connects to relays as it goes */
+	} else if (d->rescan_ticks) {
+		d->rescan_ticks--;
+		scan_relays(d);
 	}
 	if (toxnode_is_dirty(d->node) && !toxnode_save(d->node, err, sizeof(err)))
 		log_error("%s", err);

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "tox/tcpwatch.h"
 #include "toxtun/config.h"
 
 struct toxnode;
@@ -41,6 +42,8 @@ struct daemon {
 	ev_io tox_io;                      /* toxcore's UDP socket, if it has one */
 	ev_timer rx_holdoff;               /* tox_io rests after a wake-up */
 	ev_io tcp_io;                      /* toxcore's TCP relay sockets (tox/tcpwatch.h) */
+	struct tcpwatch_relays relays;     /* the same, watched for a relay that stopped reading */
+	unsigned rescan_ticks;             /* scan for them every tick for this many more */
 	ev_prepare before_sleep;
 	ev_signal sig_int, sig_term, sig_hup;
 	double started;

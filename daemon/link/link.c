@@ -78,6 +78,7 @@ struct alias {
 	struct enetp_acks acks;     /* acknowledgements waiting to leave as one */
 	ev_timer ack_timer;
 	struct link_stats stats;
+	bool resume_on_rx;          /* link_relay_reset: resume at the next datagram */
 };
 
 struct link {
@@ -612,6 +613,10 @@ void link_deliver(struct link *link, uint32_t fnum, const uint8_t *data, size_t 
 		return;
 	a->stats.rx_packets++;
 	a->stats.rx_bytes += len;
+	if (a->resume_on_rx && a->peer) {
+		a->resume_on_rx = false;
+		enetp_peer_resume(a->peer);
+	}
 	/* Out of memory, the datagram is dropped: ENet retransmits it. */
 	if (len > DGRAM_MAX || !(g = dgram_get(link)))
 		return;
@@ -637,6 +642,13 @@ void link_friend_status(struct link *link, uint32_t fnum, TOX_CONNECTION status)
 		enetp_peer_resume(a->peer);
 		link_service(link);
 	}
+}
+
+void link_relay_reset(struct link *link)
+{
+	for (size_t i = 0; i < link->n_aliases; i++)
+		if (link->aliases[i]->path == TOX_CONNECTION_TCP)
+			link->aliases[i]->resume_on_rx = true;
 }
 
 void link_forget_friend(struct link *link, uint32_t fnum)

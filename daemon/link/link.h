@@ -58,6 +58,11 @@ void link_deliver(struct link *link, uint32_t fnum, const uint8_t *data, size_t 
 /* Tox's view of the friend changed: pick the pacing profile, and when the
  * friend is back, make ENet retransmit now. */
 void link_friend_status(struct link *link, uint32_t fnum, TOX_CONNECTION status);
+/* A TCP relay connection was reset (tox/tcpwatch.h): ENet's retransmissions
+ * to friends reached through a relay have backed off meanwhile; make them
+ * retransmit at once when the friend is heard from again (a toxcore
+ * reconnection is not a friend status change). */
+void link_relay_reset(struct link *link);
 /* The friend was deleted: forget its alias (after resetting its peer). */
 void link_forget_friend(struct link *link, uint32_t fnum);
 

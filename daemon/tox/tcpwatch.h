@@ -27,14 +27,56 @@
 #define TOXTUN_TCPWATCH_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* toxcore's relay sockets as last scanned, for tcpwatch_unwedge. */
+#define TCPWATCH_RELAYS_MAX 64
+struct tcpwatch_relay {
+	int fd;
+	dev_t dev;               /* with ino: this very socket, not a reused number */
+	ino_t ino;
+	uint64_t acked;          /* tcpi_bytes_acked when last seen */
+	double moving;           /* when it was last seen not stalled */
+};
+struct tcpwatch_relays {
+	struct tcpwatch_relay r[TCPWATCH_RELAYS_MAX];
+	int n;
+	uint64_t resets;         /* connections tcpwatch_unwedge reset, in all */
+};
 
 /* An epoll descriptor (close-on-exec), or -1 with errno set. */
 int tcpwatch_new(void);
 /* Add toxcore's TCP sockets that are not in the set yet (a relay connection
  * made since the last scan), and turn Nagle's algorithm off on them. A
- * closed socket leaves the set by itself.
+ * closed socket leaves the set by itself. With relays, also remember them
+ * there (at now) for tcpwatch_unwedge.
  * Returns how many sockets the set watches. */
-int tcpwatch_scan(int epfd);
+int tcpwatch_scan(int epfd, struct tcpwatch_relays *relays, double now);
+/* A relay that stopped reading our connection for good.
+ *
+ * tox-bootstrapd reads only whole packets and leaves a partial one in its
+ * socket. Measured on the benchmark's relay (ss -tnmi, kernel 6.18): the
+ * kernel had coalesced what arrived into one buffer of about 200 KB of
+ * memory, of which the relay read all but the 393 bytes of a packet's
+ * beginning. The buffer stays charged in full until those bytes are read, so
+ * the socket's memory was at its limit (204 309 of 210 408 bytes) and its
+ * window zero: the rest of the packet could not come in, and the relay waited
+ * for it. Our side sat with 650 KB unsent against the zero window, its probes
+ * answered and nothing taken, until toxcore's TCP ping gave the connection up
+ * and the friend went offline with it, 28-32 s later (1 bulk run in 7 over
+ * the relay; 10 in 12 when our sends were paced into small segments).
+ *
+ * This resets such a connection: one whose peer has advertised a zero window
+ * while our data waited and has taken none of it for `limit` seconds. (A
+ * working relay reads every 30 ms.) The socket is closed with a reset, so the
+ * relay drops its side at once. toxcore does not notice a closed socket
+ * (it reads only what FIONREAD reports), so its descriptor is made to
+ * read a packet length toxcore refuses: toxcore then kills the connection and
+ * makes a new one to the same relay, as it would after a read error, in
+ * well under its friend timeout.
+ * Returns how many connections it reset. */
+int tcpwatch_unwedge(struct tcpwatch_relays *relays, double now, double limit);
 /* After the descriptor turned readable: consume the readiness so that it
  * turns readable again only on new data. Stores up to max of the sockets
  * that had some in fds; returns how many it stored. */

@@ -21,7 +21,7 @@
 
 /* The field names of PROTOCOL.md's snapshot, in its order. */
 static const char *const top_keys[] = { "ok", "node", "peers", "tunnels", "streams" };
-static const char *const node_keys[] = { "tox_id", "public_key", "name", "role", "dht", "uptime_s", "version", "pid" };
+static const char *const node_keys[] = { "tox_id", "public_key", "name", "role", "dht", "relay_resets", "uptime_s", "version", "pid" };
 static const char *const peer_keys[] = {
 	"public_key", "name", "online", "path", "session", "rtt_ms", "rtt_var_ms", "loss", "window_bytes",
 	"tx_bytes", "rx_bytes", "tx_packets", "rx_packets", "compression_ratio", "streams", "cc", "min_rtt_ms", "delivery_bytes_s",
@@ -57,6 +57,7 @@ static void build(struct snapshot *s)
 	s->node.dht = "udp";
 	s->node.uptime_s = 12.54;
 	s->node.pid = 1234;
+	s->node.relay_resets = 3;
 
 	snprintf(peers[0].public_key, sizeof(peers[0].public_key), "%s", KEY_B);
 	snprintf(peers[0].name, sizeof(peers[0].name), "%s", "friend's Tox name");
@@ -308,6 +309,7 @@ static void check_node(json_object *built, json_object *node)
 	check_str(node, "name", NASTY);
 	check_str(node, "role", "server");
 	check_str(node, "dht", "udp");
+	check_u64(node, "relay_resets", 3);
 	check_num(built, node, "uptime_s", 12.5, 1);
 	check_str(node, "version", TOXTUN_VERSION);
 	check_u64(node, "pid", 1234);
