@@ -9,5 +9,8 @@
 /* RLIMIT_MEMLOCK to 0 and, if held, CAP_IPC_LOCK dropped. False (errno
  * set) if either failed, which costs only speed. */
 bool memlock_forgo(void);
+/* Whether toxcore reaches this process's sodium_mlock and sodium_munlock,
+ * which skip the system calls (memlock.c), rather than libsodium's. */
+bool memlock_interposed(void);
 
 #endif

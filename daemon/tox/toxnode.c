@@ -202,6 +202,9 @@ struct toxnode *toxnode_new(const struct tt_config *cfg, bool offline, char *err
 	if (!memlock_forgo())
 		log_debug("tox: could not forgo locked memory (%s): toxcore's packets cost more CPU",
 		          strerror(errno));
+	if (!memlock_interposed())
+		log_warn("tox: toxcore reaches libsodium's sodium_mlock, not toxtun's: eight system "
+		         "calls per packet (daemon/tox/memlock.c)");
 	node->tox = tox_new(opt, &enew);
 	/* tox_new returns a fresh instance even when it could not load the
 	 * profile (LOAD_BAD_FORMAT): that would silently be a new identity. */
