@@ -107,12 +107,10 @@ static struct dgram *dgram_get(struct link *link)
 {
 	struct dgram *g = link->spare;
 
-	if (g) {
-		link->spare = g->next;
-		link->n_spare--;
-	} else if (!(g = malloc(sizeof(*g)))) {
-		return NULL;
-	}
+	if (!g)
+		return malloc(sizeof(*g));
+	link->spare = g->next;
+	link->n_spare--;
 	return g;
 }
 
