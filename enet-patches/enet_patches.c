@@ -20,6 +20,21 @@ void enetp_host_setup(ENetHost *host)
 	host->maximumPacketSize = 64 * 1024;
 }
 
+void enetp_host_fit_peers(ENetHost *host, size_t slots)
+{
+	/* ENet only ever takes a slot below peerCount (host.c:185-194 for
+	 * enet_host_connect, protocol.c:302-313 for an incoming CONNECT), so
+	 * every slot at or above it is free: scanning down from it finds the
+	 * highest one in use without touching the rest. A datagram addressed to
+	 * a slot at or above peerCount is dropped (protocol.c:1026), and no
+	 * peer in use ever sits there. */
+	size_t used = host->peerCount < slots ? host->peerCount : slots;
+
+	while (used > 0 && host->peers[used - 1].state == ENET_PEER_STATE_DISCONNECTED)
+		used--;
+	host->peerCount = used + ENETP_SPARE_PEERS < slots ? used + ENETP_SPARE_PEERS : slots;
+}
+
 void enetp_peer_setup(ENetPeer *peer, uint32_t outage_timeout_ms)
 {
 	if (outage_timeout_ms > ENET_TIME_OVERFLOW / 2)

@@ -85,6 +85,7 @@ struct link {
 	struct ev_loop *loop;
 	struct toxnode *node;
 	ENetHost *host;
+	size_t peer_slots; /* what enet_host_create allocated */
 	ENetAddress host_addr;
 	struct enetp_transport transport;
 	struct dgq in;              /* from Tox, for ENet to read */
@@ -515,6 +516,8 @@ struct link *link_new(struct ev_loop *loop, struct toxnode *node, size_t max_pee
 		return NULL;
 	}
 	enetp_host_setup(link->host);
+	link->peer_slots = max_peers;
+	enetp_host_fit_peers(link->host, link->peer_slots);
 	enet_socket_get_address(link->host->socket, &link->host_addr);
 	link->host_addr.host = htonl(INADDR_LOOPBACK);
 	link->transport.send = transport_send;
@@ -555,6 +558,7 @@ void link_free(struct link *link)
 	/* Destroying the host frees every packet ENet still holds; the caller
 	 * has reset its peers (and so its packets) before this. */
 	enetp_transport_detach(link->host);
+	link->host->peerCount = link->peer_slots;
 	enet_host_destroy(link->host);
 	for (size_t i = 0; i < link->n_aliases; i++)
 		alias_free(link, link->aliases[i]);
@@ -583,6 +587,7 @@ ENetPeer *link_connect(struct link *link, uint32_t fnum, size_t channels, uint32
 		return NULL;
 	addr.host = htonl(INADDR_LOOPBACK);
 	addr.port = a->port;
+	enetp_host_fit_peers(link->host, link->peer_slots);
 	peer = enet_host_connect(link->host, &addr, channels, 0);
 	if (!peer)
 		return NULL;
@@ -729,9 +734,11 @@ static void dispatch(struct link *link, ENetEvent *e)
 }
 
 /* ENet's bandwidth throttle rewrites the window, and its RTT estimator the
- * variance: put ours back before every service and flush. */
+ * variance: put ours back before every service and flush. And keep ENet's
+ * walks over its peer slots to the slots in use. */
 static void reassert_peers(struct link *link)
 {
+	enetp_host_fit_peers(link->host, link->peer_slots);
 	for (size_t i = 0; i < link->n_aliases; i++) {
 		ENetPeer *peer = link->aliases[i]->peer;
 

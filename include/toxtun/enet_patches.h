@@ -30,6 +30,16 @@
  * a packet size cap (we never send packets larger than one datagram). */
 void enetp_host_setup(ENetHost *host);
 
+/* ENet walks all host->peerCount slots, in use or not, once per datagram it
+ * sends (protocol.c:1579-1581: the walk restarts while any peer has more to
+ * send) and again at every connect, broadcast and throttle. Call this before
+ * every enet_host_service, enet_host_flush and enet_host_connect: it lowers
+ * peerCount to the highest slot in use plus ENETP_SPARE_PEERS free ones (at
+ * most `slots`, what enet_host_create allocated), so a new peer always finds
+ * a slot. Restore peerCount to `slots` before enet_host_destroy. */
+#define ENETP_SPARE_PEERS 4
+void enetp_host_fit_peers(ENetHost *host, size_t slots);
+
 /* On every new peer (after enet_host_connect, and on CONNECT on both sides):
  * MTU, outage-tolerant timeouts, and - once connected - ENet's RTT throttle
  * neutralised. */
