@@ -297,11 +297,19 @@ static void on_tox_readable(struct ev_loop *loop, ev_io *w, int revents)
 	ev_timer_start(loop, &d->rx_holdoff);
 }
 
+/* The socket rested. While friend packets keep coming, take them now and
+ * rest again without watching the socket: watching it again would cost two
+ * epoll_ctl calls and a wake-up per batch (libev unregisters a descriptor
+ * that reports readiness nobody wants, then registers it anew). Once a pass
+ * finds nothing, the socket is watched again. */
 static void on_rx_holdoff(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct daemon *d = w->data;
 
-	ev_io_start(loop, &d->tox_io);
+	if (toxnode_iterate(d->node) > 0)
+		ev_timer_start(loop, w);
+	else
+		ev_io_start(loop, &d->tox_io);
 }
 
 /* A TCP relay sent something. While data flows over one the tox timer

@@ -30,6 +30,7 @@ struct toxnode {
 	void *ctx;
 	TOX_CONNECTION dht;
 	uint64_t last_bootstrap_ms;
+	size_t rx_packets; /* friend packets delivered, for toxnode_iterate */
 	bool dirty;
 	bool offline;
 };
@@ -84,6 +85,7 @@ static void on_lossy(Tox *tox, uint32_t fnum, const uint8_t *data, size_t len, v
 {
 	struct toxnode *node = user;
 
+	node->rx_packets++;
 	if (len > 1 && data[0] == TOXNODE_LOSSY_ID && node->ev && node->ev->lossy)
 		node->ev->lossy(node->ctx, fnum, data + 1, len - 1);
 }
@@ -92,6 +94,7 @@ static void on_lossless(Tox *tox, uint32_t fnum, const uint8_t *data, size_t len
 {
 	struct toxnode *node = user;
 
+	node->rx_packets++;
 	if (len > 1 && data[0] == TOXNODE_LOSSLESS_ID && node->ev && node->ev->lossless)
 		node->ev->lossless(node->ctx, fnum, data + 1, len - 1);
 }
@@ -254,12 +257,15 @@ void toxnode_set_events(struct toxnode *node, const struct toxnode_events *ev, v
 
 Tox *toxnode_tox(struct toxnode *node) { return node->tox; }
 
-void toxnode_iterate(struct toxnode *node)
+size_t toxnode_iterate(struct toxnode *node)
 {
+	size_t before = node->rx_packets;
+
 	tox_iterate(node->tox, node);
 	if (!node->offline && node->dht == TOX_CONNECTION_NONE &&
 	    now_ms() - node->last_bootstrap_ms >= REBOOTSTRAP_MS)
 		bootstrap(node);
+	return node->rx_packets - before;
 }
 
 uint32_t toxnode_interval(struct toxnode *node) { return tox_iteration_interval(node->tox); }

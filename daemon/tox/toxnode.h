@@ -37,7 +37,9 @@ void toxnode_free(struct toxnode *node);
 
 void toxnode_set_events(struct toxnode *node, const struct toxnode_events *ev, void *ctx);
 Tox *toxnode_tox(struct toxnode *node);
-void toxnode_iterate(struct toxnode *node);
+/* tox_iterate; returns how many friend packets (lossy or lossless) it
+ * delivered to the callbacks. */
+size_t toxnode_iterate(struct toxnode *node);
 /* Milliseconds until tox wants to be iterated again when idle. */
 uint32_t toxnode_interval(struct toxnode *node);
 /* The UDP socket tox receives on, to wake up when a packet arrives; -1 if unknown. */
