@@ -29,9 +29,15 @@ class Row:
 def _bulk_value(r):
     """The rate counts what arrived within the sending time; what was still
     buffered then arrives after (or is cut off on a slow path)."""
-    return "%s (%.0f s; all %d MB in %.1f s%s)" % (
+    runs = r.get("runs") or []
+    best_of = ""
+    if len(runs) > 1:
+        best_of = "; best of %d runs: %s MB/s, host steal %s CPU s" % (
+            len(runs), " / ".join("%.1f" % x["mbytes_s"] for x in runs),
+            " / ".join("%.1f" % x["steal_s"] for x in runs))
+    return "%s (%.0f s; all %d MB in %.1f s%s%s)" % (
         _fmt_mb(r["mbytes_s"]), r["seconds"], r["bytes"] / 1e6, r["elapsed"],
-        "" if r.get("completed", True) else ", tail cut")
+        "" if r.get("completed", True) else ", tail cut", best_of)
 
 
 def _bulk_label(name):

@@ -40,6 +40,13 @@ def proc_cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+def host_steal_seconds():
+    """CPU seconds the hypervisor gave to others, all cores (/proc/stat)."""
+    with open("/proc/stat") as f:
+        fields = f.readline().split()
+    return int(fields[8]) / CLK_TCK
+
+
 def proc_memory_mb(pid):
     """(VmRSS, VmHWM) in MiB."""
     values = {}
@@ -325,13 +332,28 @@ class Run:
         return result
 
     def m_bulk(self, direction, streams, kind, seconds=None):
-        streams = int(streams)
+        """The best of the scenario's bulk_runs runs (Scenario.bulk_runs);
+        the rates of all of them are kept in "runs"."""
+        runs = []
+        for _ in range(1 if self.quick else self.sc.bulk_runs):
+            runs.append(self._bulk_once(direction, int(streams), kind, seconds))
+        best = max(runs, key=lambda r: r["mbytes_s"])
+        result = dict(best)
+        result["runs"] = [{"mbytes_s": r["mbytes_s"], "cpu_s_per_gb": r["cpu_s_per_gb"],
+                           "steal_s": r["steal_s"], "intact": r["intact"]} for r in runs]
+        # Every run's bytes were verified: one that was not intact is not
+        # hidden behind a better one.
+        result["intact"] = all(r["intact"] for r in runs)
+        return result
+
+    def _bulk_once(self, direction, streams, kind, seconds):
         seconds = seconds or self._seconds(15.0, 5.0)
         # Buffered data (socket buffers, stream windows) keeps arriving after
         # the sender stops; on a slow path that tail is cut short rather than
         # waited for: the rate only counts what arrived within `seconds`.
         drain = 20.0 if self.quick else 40.0
         meter = CpuMeter(self.daemon_pids())
+        steal = host_steal_seconds()
         raw = self.loadgen("cli", ["bulk", "--port", self.local_port, "--dir", direction,
                                    "--streams", streams, "--kind", kind, "--seconds", seconds,
                                    "--drain", drain, "--seed", 1000 + self._n],
@@ -341,6 +363,7 @@ class Run:
         if direction == "up":
             per_stream = [self._sink_result(s) for s in per_stream]
         used, _ = meter.stop()
+        steal = host_steal_seconds() - steal
         deadline = raw["t0"] + seconds
         in_window = sum(bytes_before(s, deadline) for s in per_stream)
         nbytes = sum(s["bytes"] for s in per_stream)
@@ -353,6 +376,7 @@ class Run:
             "intact": len(per_stream) == streams and all(s["intact"] for s in per_stream),
             "max_gap": max([s.get("max_gap") or 0.0 for s in per_stream] or [0.0]),
             "cpu_s": used,
+            "steal_s": steal,
             "cpu_s_per_gb": sum(used.values()) / (nbytes / 1e9) if nbytes else None,
             "errors": raw["errors"],
             # The receive timeline of the first stream is kept for the plots.
@@ -360,11 +384,11 @@ class Run:
                                             for s in per_stream[1:]],
         }
         log("[%s] bulk %s x%d %s: %.2f MB/s over %.0f s (%d MB in all, %s after %.1f s)%s, "
-            "%.1f CPU s/GB" % (self.sc.name, direction, streams, kind, result["mbytes_s"],
-                                seconds, nbytes / MB,
-                                "complete" if result["completed"] else "tail cut",
-                                result["elapsed"], "" if result["intact"] else " NOT INTACT",
-                                result["cpu_s_per_gb"] or 0))
+            "%.1f CPU s/GB; host steal %.1f CPU s" % (
+                self.sc.name, direction, streams, kind, result["mbytes_s"], seconds,
+                nbytes / MB, "complete" if result["completed"] else "tail cut",
+                result["elapsed"], "" if result["intact"] else " NOT INTACT",
+                result["cpu_s_per_gb"] or 0, steal))
         if raw["errors"] or len(per_stream) != streams:
             self.results["errors"].append("bulk %s x%d %s: %d of %d streams reported; %s"
                                           % (direction, streams, kind, len(per_stream), streams,

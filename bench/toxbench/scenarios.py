@@ -12,7 +12,7 @@ class Scenario:
     """
 
     def __init__(self, name, title, netns, link=None, udp=True, measures=(), blaster=None,
-                 ping_count=(1000, 300), rtt_ms=0.0):
+                 ping_count=(1000, 300), rtt_ms=0.0, bulk_runs=1):
         self.name = name
         self.title = title
         self.netns = netns
@@ -25,6 +25,12 @@ class Scenario:
         self.blaster.update(blaster or {})
         self.ping_count = ping_count  # (full, quick)
         self.rtt_ms = rtt_ms
+        # Each bulk measure is run this many times (once with --quick) and
+        # the best kept: where the rate is bounded by this machine's CPU, the
+        # hypervisor's steal time and other tenants move it by 20 % or more
+        # from run to run, and the ceiling it is compared to is itself the
+        # best of its search steps.
+        self.bulk_runs = bulk_runs
 
     @property
     def link_loss_pct(self):
@@ -59,7 +65,7 @@ def _link(delay_ms, loss_pct=0.0, rate_mbit=0.0):
 SCENARIOS = [
     Scenario("loopback", "Loopback", netns=False,
              measures=["idle"] + FULL_BULK + ["ping", "ping_bulk", "ttfb", "concurrent"],
-             blaster=dict(start_rate=2000)),
+             blaster=dict(start_rate=2000), bulk_runs=3),
     Scenario("lan", "LAN, 0.2 ms RTT", netns=True, link=_link(0.1), rtt_ms=0.2,
              measures=FULL_BULK + ["ping", "ping_bulk", "ttfb"], blaster=dict(start_rate=2000)),
     Scenario("wan", "WAN, 50 Mbit/s, 100 ms RTT, 1 % loss", netns=True,
