@@ -34,13 +34,14 @@
 /* After any packet, stay fast at least this long. */
 #define FAST_LINGER 0.2
 #define HOUSEKEEPING_INTERVAL 0.1
-/* Receive moderation: after a packet on the UDP socket woke us, the socket
- * goes unwatched this long (libev's epoll backend rounds it up to 1 ms).
- * A lone packet is still taken at once; a stream of them is taken in
- * batches, one tox_iterate per batch instead of one per packet, as the raw
- * blaster does: at 4 000 packets/s a wake-up and an iterate cost more than
- * the packet itself. */
+/* Receive moderation. An iterate that took RX_BATCH friend packets or more
+ * from the UDP socket means a stream is arriving: the socket then goes
+ * unwatched for RX_HOLDOFF (libev's epoll backend rounds it up to 1 ms) and
+ * the next iterate takes what came meanwhile, one tox_iterate per batch as
+ * the raw blaster does. A lone packet, or a keystroke sent twice, is taken
+ * at once and the socket stays watched: a ping-pong pays no holdoff. */
 #define RX_HOLDOFF 0.0005
+#define RX_BATCH 4
 #define BOOT_PACKET 'B'
 
 static double fast_until;
@@ -288,28 +289,39 @@ static void on_tox_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_timer_again(loop, w);
 }
 
+/* After an iterate woken by the UDP socket or its holdoff: rest the socket
+ * while a stream arrives, watch it otherwise. The holdoff is set afresh each
+ * time, from the time now: a one-shot libev timer started again without
+ * ev_timer_set keeps the (spent) remainder of its last run and fires at the
+ * next loop iteration. Resting by the timer alone, not by stopping and
+ * starting the watcher per batch, also saves libev two epoll_ctl calls and a
+ * wake-up each time (it unregisters a descriptor that reports readiness
+ * nobody wants, then registers it anew). */
+static void rx_moderate(struct daemon *d, size_t packets)
+{
+	if (packets >= RX_BATCH) {
+		ev_io_stop(d->loop, &d->tox_io);
+		ev_timer_stop(d->loop, &d->rx_holdoff);
+		ev_now_update(d->loop);
+		ev_timer_set(&d->rx_holdoff, RX_HOLDOFF, 0);
+		ev_timer_start(d->loop, &d->rx_holdoff);
+	} else if (!ev_is_active(&d->tox_io)) {
+		ev_io_start(d->loop, &d->tox_io);
+	}
+}
+
 static void on_tox_readable(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct daemon *d = w->data;
 
-	toxnode_iterate(d->node);
-	ev_io_stop(loop, w);
-	ev_timer_start(loop, &d->rx_holdoff);
+	rx_moderate(d, toxnode_iterate(d->node));
 }
 
-/* The socket rested. While friend packets keep coming, take them now and
- * rest again without watching the socket: watching it again would cost two
- * epoll_ctl calls and a wake-up per batch (libev unregisters a descriptor
- * that reports readiness nobody wants, then registers it anew). Once a pass
- * finds nothing, the socket is watched again. */
 static void on_rx_holdoff(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct daemon *d = w->data;
 
-	if (toxnode_iterate(d->node) > 0)
-		ev_timer_start(loop, w);
-	else
-		ev_io_start(loop, &d->tox_io);
+	rx_moderate(d, toxnode_iterate(d->node));
 }
 
 /* A TCP relay sent something. While data flows over one the tox timer
