@@ -17,6 +17,7 @@ import socket
 import struct
 import subprocess
 import threading
+import time
 
 import toxnet
 
@@ -50,16 +51,43 @@ class UdpEcho:
 
 
 class Dnsmasq:
-    """dnsmasq answering one name, on 127.0.0.1, in the foreground."""
+    """dnsmasq answering one name, on 127.0.0.1, in the foreground, and
+    answering already (it has bound its port) when the constructor returns.
+    The port is one the kernel had free a moment before; a test running
+    beside this one may take it first, and dnsmasq then exits ("Address
+    already in use"): it is started again on another port."""
 
     def __init__(self, workdir):
-        self.port = toxnet.free_port(socket.SOCK_DGRAM)
         self.log = toxnet.LogFile(os.path.join(workdir, "dnsmasq.log"))
-        self.proc = toxnet.spawn(
-            [shutil.which("dnsmasq"), "--keep-in-foreground", "--no-daemon", "--log-queries",
-             "--no-resolv", "--no-hosts", "--bind-interfaces", "--listen-address=127.0.0.1",
-             "--port=%d" % self.port, "--address=/%s/%s" % (DNS_NAME, DNS_ADDRESS),
-             "--pid-file=", "--user=root", "--conf-file=/dev/null"], self.log.path)
+        for _ in range(5):
+            self.port = toxnet.free_port(socket.SOCK_DGRAM)
+            self.proc = toxnet.spawn(
+                [shutil.which("dnsmasq"), "--keep-in-foreground", "--no-daemon", "--log-queries",
+                 "--no-resolv", "--no-hosts", "--bind-interfaces", "--listen-address=127.0.0.1",
+                 "--port=%d" % self.port, "--address=/%s/%s" % (DNS_NAME, DNS_ADDRESS),
+                 "--pid-file=", "--user=root", "--conf-file=/dev/null"], self.log.path)
+            if self._answers():
+                return
+            toxnet._terminate_process(self.proc, 5)
+        raise toxnet.HarnessError("dnsmasq did not start; see %s" % self.log.path)
+
+    def _answers(self):
+        """True once dnsmasq answers on its port (any answer: the name asked
+        is not the one the test checks the query log for); False if it
+        exited or stayed silent for 20 s."""
+        query = struct.pack(">HHHHHH", 0x0bad, 0x0100, 1, 0, 0, 0) + b"\5ready\7invalid\0" + \
+            struct.pack(">HH", 1, 1)
+        deadline = time.monotonic() + 20
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.settimeout(0.2)
+            while time.monotonic() < deadline and self.proc.poll() is None:
+                sock.sendto(query, ("127.0.0.1", self.port))
+                try:
+                    if sock.recv(4096)[:2] == query[:2]:
+                        return True
+                except OSError:  # a timeout, or nobody bound yet (ICMP unreachable)
+                    continue
+        return False
 
     def close(self):
         toxnet._terminate_process(self.proc, 5)
