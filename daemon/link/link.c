@@ -777,10 +777,15 @@ void link_service(struct link *link)
 	reassert_peers(link);
 	/* ENet reads at most 256 datagrams per pass: go on until it has read
 	 * all that Tox delivered. */
-	do {
-		while ((r = enet_host_service(link->host, &e, 0)) > 0)
+	for (;;) {
+		/* A peer a CONNECT took in the last call needs its spare slot back. */
+		enetp_host_fit_peers(link->host, link->peer_slots);
+		r = enet_host_service(link->host, &e, 0);
+		if (r > 0)
 			dispatch(link, &e);
-	} while (r == 0 && link->in.head);
+		else if (r < 0 || !link->in.head)
+			break;
+	}
 	if (r < 0)
 		log_warn("link: enet_host_service failed");
 	enet_host_flush(link->host);

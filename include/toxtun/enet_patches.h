@@ -35,8 +35,11 @@ void enetp_host_setup(ENetHost *host);
  * send) and again at every connect, broadcast and throttle. Call this before
  * every enet_host_service, enet_host_flush and enet_host_connect: it lowers
  * peerCount to the highest slot in use plus ENETP_SPARE_PEERS free ones (at
- * most `slots`, what enet_host_create allocated), so a new peer always finds
- * a slot. Restore peerCount to `slots` before enet_host_destroy. */
+ * most `slots`, what enet_host_create allocated): up to ENETP_SPARE_PEERS
+ * new peers find a slot in one call; a further CONNECT in the same call is
+ * dropped unanswered and gets one when its sender resends it, as when a host
+ * is full (ENet resends after its retransmission timeout, 0.5 s at first).
+ * Restore peerCount to `slots` before enet_host_destroy. */
 #define ENETP_SPARE_PEERS 4
 void enetp_host_fit_peers(ENetHost *host, size_t slots);
 
