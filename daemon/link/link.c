@@ -517,7 +517,6 @@ struct link *link_new(struct ev_loop *loop, struct toxnode *node, size_t max_pee
 	}
 	enetp_host_setup(link->host);
 	link->peer_slots = max_peers;
-	enetp_host_fit_peers(link->host, link->peer_slots);
 	enet_socket_get_address(link->host->socket, &link->host_addr);
 	link->host_addr.host = htonl(INADDR_LOOPBACK);
 	link->transport.send = transport_send;
@@ -778,13 +777,13 @@ void link_service(struct link *link)
 	/* ENet reads at most 256 datagrams per pass: go on until it has read
 	 * all that Tox delivered. */
 	for (;;) {
-		/* A peer a CONNECT took in the last call needs its spare slot back. */
-		enetp_host_fit_peers(link->host, link->peer_slots);
 		r = enet_host_service(link->host, &e, 0);
 		if (r > 0)
 			dispatch(link, &e);
 		else if (r < 0 || !link->in.head)
 			break;
+		/* A peer a CONNECT took in that call needs its spare slot back. */
+		enetp_host_fit_peers(link->host, link->peer_slots);
 	}
 	if (r < 0)
 		log_warn("link: enet_host_service failed");

@@ -75,8 +75,7 @@ class Dnsmasq:
         """True once dnsmasq answers on its port (any answer: the name asked
         is not the one the test checks the query log for); False if it
         exited or stayed silent for 20 s."""
-        query = struct.pack(">HHHHHH", 0x0bad, 0x0100, 1, 0, 0, 0) + b"\5ready\7invalid\0" + \
-            struct.pack(">HH", 1, 1)
+        query = dns_query_packet("ready.invalid", 0x0bad)
         deadline = time.monotonic() + 20
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
             sock.settimeout(0.2)
@@ -93,10 +92,15 @@ class Dnsmasq:
         toxnet._terminate_process(self.proc, 5)
 
 
+def dns_query_packet(name, qid):
+    """A recursive query for the A record of name."""
+    question = b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\0"
+    return struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0) + question + struct.pack(">HH", 1, 1)
+
+
 def dns_query(port, name, qid):
     """Ask 127.0.0.1:port for the A record of name; return the addresses."""
-    question = b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\0"
-    query = struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0) + question + struct.pack(">HH", 1, 1)
+    query = dns_query_packet(name, qid)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         # Well under the idle timeout: a datagram lost and sent again must
         # not leave the stream idle long enough to expire.
