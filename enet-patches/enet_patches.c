@@ -163,7 +163,7 @@ bool enetp_ack_only(const uint8_t *d, size_t len)
 	return true;
 }
 
-bool enetp_carries_data(const uint8_t *d, size_t len)
+bool enetp_carries_data(const uint8_t *d, size_t len, size_t max_data)
 {
 	size_t i = sizeof(ENetProtocolHeader);
 
@@ -171,13 +171,23 @@ bool enetp_carries_data(const uint8_t *d, size_t len)
 	                                   ENET_PROTOCOL_HEADER_FLAG_COMPRESSED)) !=
 	                   ENET_PROTOCOL_HEADER_FLAG_SENT_TIME)
 		return false;
-	/* Acknowledgements and pings may come first; anything else ends
-	 * the walk (a reliable send's data follows its command). */
+	/* Acknowledgements, pings and larger reliable sends may come before
+	 * it; anything else ends the walk. A reliable send's data follows its
+	 * command. */
 	while (i + sizeof(ENetProtocolCommandHeader) <= len) {
 		uint8_t cmd = d[i] & ENET_PROTOCOL_COMMAND_MASK;
 
-		if (cmd == ENET_PROTOCOL_COMMAND_SEND_RELIABLE)
-			return i + sizeof(ENetProtocolSendReliable) <= len;
+		if (cmd == ENET_PROTOCOL_COMMAND_SEND_RELIABLE) {
+			size_t data;
+
+			if (i + sizeof(ENetProtocolSendReliable) > len)
+				return false;
+			data = (size_t)d[i + 4] << 8 | d[i + 5];
+			if (data <= max_data)
+				return true;
+			i += sizeof(ENetProtocolSendReliable) + data;
+			continue;
+		}
 		if (cmd != ENET_PROTOCOL_COMMAND_ACKNOWLEDGE && cmd != ENET_PROTOCOL_COMMAND_PING)
 			return false;
 		i += enet_protocol_command_size(cmd);

@@ -95,12 +95,14 @@ bool enetp_ack_only(const uint8_t *datagram, size_t len);
  * send what is held first, then add it to the emptied holder. */
 bool enetp_acks_add(struct enetp_acks *acks, const uint8_t *datagram, size_t len);
 
-/* Does this datagram carry reliable data (a SEND_RELIABLE command, after
- * any acknowledgements and pings)? The link sends small ones twice: a lost
- * keystroke otherwise waits for ENet's retransmission timeout, 1.5 round
- * trips or more. ENet's own pings, twice a second on an idle peer, are not
- * worth it. */
-bool enetp_carries_data(const uint8_t *datagram, size_t len);
+/* Does this datagram carry a small reliable packet (a SEND_RELIABLE command
+ * with at most max_data bytes, after any acknowledgements, pings and larger
+ * reliable sends)? The link sends such datagrams twice: a lost keystroke
+ * otherwise waits for ENet's retransmission timeout, 1.5 round trips or
+ * more, and ENet packs it behind whatever else was queued, such as the
+ * tail of a bulk transfer's read. ENet's own pings, twice a second on an
+ * idle peer, are not worth it. */
+bool enetp_carries_data(const uint8_t *datagram, size_t len, size_t max_data);
 
 /* ENet's transport for one host, replaced (transport.c). ENet sends and
  * receives through enet_socket_send / enet_socket_receive; this program

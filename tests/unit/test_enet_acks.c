@@ -43,7 +43,7 @@ static void test_ack_only(void)
 	CHECK(enetp_ack_only(d, len));
 	CHECK(!enetp_ack_only(d, 2));           /* a header alone */
 	CHECK(!enetp_ack_only(d, len - 1));     /* a cut command */
-	CHECK(!enetp_carries_data(d, len));
+	CHECK(!enetp_carries_data(d, len, 256));
 	d[0] |= 0x80;                           /* sent time: something wants an ack */
 	CHECK(!enetp_ack_only(d, len));
 	d[0] = 0x40;                            /* compressed */
@@ -76,17 +76,39 @@ static void test_carries_data(void)
 	size_t len = 4;
 
 	len += put_cmd(d + len, ENET_PROTOCOL_COMMAND_PING, 0);
-	CHECK(!enetp_carries_data(d, len));     /* ENet's keep-alive */
+	CHECK(!enetp_carries_data(d, len, 256));     /* ENet's keep-alive */
 	len += put_cmd(d + len, ENET_PROTOCOL_COMMAND_ACKNOWLEDGE, 0);
-	CHECK(!enetp_carries_data(d, len));
+	CHECK(!enetp_carries_data(d, len, 256));
 	len += put_cmd(d + len, ENET_PROTOCOL_COMMAND_SEND_RELIABLE, 64);
-	CHECK(enetp_carries_data(d, len));      /* behind a ping and an ack */
-	CHECK(!enetp_carries_data(d, 4 + 4 + 8 + 3)); /* its command cut short */
+	CHECK(enetp_carries_data(d, len, 256));      /* behind a ping and an ack */
+	CHECK(!enetp_carries_data(d, 4 + 4 + 8 + 3, 256)); /* its command cut short */
 	d[0] = 0;                               /* no sent time */
-	CHECK(!enetp_carries_data(d, len));
+	CHECK(!enetp_carries_data(d, len, 256));
 	d[0] = 0x80 | 0x40;                     /* compressed */
-	CHECK(!enetp_carries_data(d, len));
-	CHECK(!enetp_carries_data(d, 3));
+	CHECK(!enetp_carries_data(d, len, 256));
+	CHECK(!enetp_carries_data(d, 3, 256));
+}
+
+/* ENet packs a small packet behind the partial last packet of a bulk read:
+ * the datagram carries it, whatever its size; large packets alone do not. */
+static void test_carries_data_behind_bulk(void)
+{
+	uint8_t d[ENETP_MTU] = { 0x80, 0, 0x12, 0x34 };
+	size_t len = 4, bulk;
+
+	len += put_cmd(d + len, ENET_PROTOCOL_COMMAND_ACKNOWLEDGE, 0);
+	len += put_cmd(d + len, ENET_PROTOCOL_COMMAND_SEND_RELIABLE, 900);
+	bulk = len;
+	CHECK(!enetp_carries_data(d, len, 256)); /* bulk data alone */
+	CHECK(enetp_carries_data(d, len, 900));  /* small enough for the caller */
+	len += put_cmd(d + len, ENET_PROTOCOL_COMMAND_SEND_RELIABLE, 64);
+	CHECK(enetp_carries_data(d, len, 256));  /* a ping-pong behind it */
+	CHECK(!enetp_carries_data(d, bulk + 5, 256)); /* its command cut short */
+	d[bulk] = ENET_PROTOCOL_COMMAND_SEND_FRAGMENT;
+	CHECK(!enetp_carries_data(d, len, 256)); /* behind a command we do not walk */
+	d[4 + 8] = ENET_PROTOCOL_COMMAND_SEND_RELIABLE;
+	d[4 + 8 + 4] = 0xff;                     /* a length past the datagram */
+	CHECK(!enetp_carries_data(d, len, 256));
 }
 
 static void test_merge(void)
@@ -142,7 +164,7 @@ static unsigned received_by_a;
 static int ENET_CALLBACK capture(ENetHost *host, ENetEvent *event)
 {
 	(void)event;
-	if (enetp_carries_data(host->receivedData, host->receivedDataLength) &&
+	if (enetp_carries_data(host->receivedData, host->receivedDataLength, 256) &&
 	    host->receivedDataLength <= ENETP_MTU) {
 		if (captured.wanting++ == 0) {
 			memcpy(captured.first_wanting, host->receivedData, host->receivedDataLength);
@@ -247,7 +269,7 @@ static void test_real_enet(void)
 	CHECK(peer->state == ENET_PEER_STATE_CONNECTED);
 	/* Acknowledgements never want one. */
 	for (unsigned i = 0; i < captured.n; i++)
-		CHECK(!enetp_carries_data(captured.data[i], captured.len[i]));
+		CHECK(!enetp_carries_data(captured.data[i], captured.len[i], 256));
 
 	/* A data datagram wants one; sent twice, it is received once. */
 	{
@@ -281,6 +303,7 @@ int main(void)
 		return 1;
 	RUN(test_ack_only);
 	RUN(test_carries_data);
+	RUN(test_carries_data_behind_bulk);
 	RUN(test_merge);
 	RUN(test_real_enet);
 	enet_deinitialize();
