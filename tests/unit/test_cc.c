@@ -21,6 +21,7 @@ struct path {
 	double loss;     /* random loss, a fraction of what is sent */
 	double sent, lost; /* datagrams */
 	double ack_early; /* every other tick, this many bytes are reported delivered early */
+	double jitter;    /* every other tick, the smoothed RTT reads this much high */
 };
 
 static double path_rtt(const struct path *p) { return p->base_rtt + p->queue / p->rate; }
@@ -29,6 +30,7 @@ static double path_rtt(const struct path *p) { return p->base_rtt + p->queue / p
 static double step(struct cc *c, struct path *p)
 {
 	double pacing = cc_pacing_rate(c), rtt = path_rtt(p), send, out, inflight;
+	int odd;
 
 	send = (double)cc_window(c) / rtt; /* window-limited rate */
 	if (pacing > 0 && pacing < send)
@@ -49,8 +51,9 @@ static double step(struct cc *c, struct path *p)
 	/* In flight: what waits at the bottleneck and what is on the wire. */
 	inflight = p->queue + (send < p->rate ? send : p->rate) * p->base_rtt;
 	cc_on_loss(c, (uint64_t)p->sent, (uint64_t)p->lost);
-	cc_update(c, p->t, p->delivered + ((int)(p->t / CC_TICK + 0.5) % 2 ? (uint64_t)p->ack_early : 0),
-	          path_rtt(p), (uint64_t)inflight, p->app_limited);
+	odd = (int)(p->t / CC_TICK + 0.5) % 2;
+	cc_update(c, p->t, p->delivered + (odd ? (uint64_t)p->ack_early : 0),
+	          path_rtt(p) + (odd ? p->jitter : 0), (uint64_t)inflight, p->app_limited);
 	return out / CC_TICK;
 }
 
@@ -137,7 +140,7 @@ static void test_high_estimate_no_standing_queue(void)
 	struct path p = { .rate = 6.25e6, .base_rtt = 0.1, .buffer = 6.25e6 * 0.05,
 	                  .ack_early = 6.25e6 * 0.1 * 0.02 };
 	struct cc c;
-	double queued = 0, got = 0;
+	double queued = 0, peak = 0, got = 0;
 	int n = 0;
 
 	start(&c, &p);
@@ -147,11 +150,37 @@ static void test_high_estimate_no_standing_queue(void)
 	for (double end = p.t + 20; p.t < end - 1e-9; n++) {
 		got += step(&c, &p);
 		queued += path_rtt(&p) - p.base_rtt;
+		peak = fmax(peak, path_rtt(&p) - p.base_rtt);
 	}
 	CHECK(got / n > 0.93 * p.rate);
 	/* On average under 15 ms of queue (a fifth of the round trip), where
-	 * cruising at the estimate alone sat at 31 ms, the model says 12. */
+	 * cruising at the estimate alone sat at 31 ms; the model says 5. */
 	CHECK(queued / n < 0.015);
+	/* At its peak under a quarter of the round trip: probing at 1.25 x
+	 * and draining a queue of 15 % or more, the model says 44 ms, as the
+	 * 50 Mbit/s path showed; gentler, 17. */
+	CHECK(peak < 0.025);
+}
+
+/* A 30 ms path whose RTT jitters by a few ms without any queue: its
+ * smoothed RTT is high every other tick, which is no reason to cruise below
+ * the estimate. */
+static void test_jitter_is_no_queue(void)
+{
+	struct path p = { .rate = 6.25e6, .base_rtt = 0.03, .jitter = 0.0035 };
+	struct cc c;
+	double got = 0;
+	int n = 0, below = 0;
+
+	start(&c, &p);
+	run(&c, &p, 5);
+	CHECK(c.state == CC_PROBE_BW);
+	for (double end = p.t + 20; p.t < end - 1e-9; n++) {
+		got += step(&c, &p);
+		below += c.state == CC_PROBE_BW && c.phase >= 2 && c.pacing_gain != 1;
+	}
+	CHECK_EQ_U(below, 0);
+	CHECK(got / n > 0.97 * p.rate);
 }
 
 /* The same on a TCP relay: there the RTT swings on its own and is no sign
@@ -167,7 +196,8 @@ static void test_relay_cruises_at_estimate(void)
 	run(&c, &p, 5);
 	for (int i = 0; i < 200; i++) {
 		step(&c, &p);
-		CHECK(c.pacing_gain == 1.25 || c.pacing_gain == 0.75 || c.pacing_gain == 1);
+		/* Cruising rounds pace at the estimate, never below it. */
+		CHECK(c.state != CC_PROBE_BW || c.phase < 2 || c.pacing_gain == 1);
 	}
 }
 
@@ -297,6 +327,7 @@ int main(void)
 	RUN(test_startup_overflow);
 	RUN(test_startup_random_loss);
 	RUN(test_high_estimate_no_standing_queue);
+	RUN(test_jitter_is_no_queue);
 	RUN(test_relay_cruises_at_estimate);
 	RUN(test_rate_drops);
 	RUN(test_min_rtt_expires);
