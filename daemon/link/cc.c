@@ -32,14 +32,17 @@
  * round that notices what is left take as long again: on the 50 Mbit/s,
  * 100 ms path other streams' round trips rose to 150 ms once per cycle.
  * On paths of PROBE_RTT_MIN and more, where such a queue is felt, the
- * probe is gentler; it still finds a rate that grew, by 15 % a cycle. */
+ * probe is gentler; it still finds a rate that grew, by 15 % a cycle. Not
+ * on a TCP relay, whose own limit the link finds (link.c) and whose RTT
+ * says little about a queue of ours. */
 static const double probe_gains[] = { 1.25, 0.75, 1, 1, 1, 1, 1, 1 };
 static const double long_probe_gains[] = { 1.15, 0.85, 1, 1, 1, 1, 1, 1 };
 #define N_PHASES (sizeof(probe_gains) / sizeof(probe_gains[0]))
 
 static double probe_gain(const struct cc *c)
 {
-	return c->min_rtt >= PROBE_RTT_MIN ? long_probe_gains[c->phase] : probe_gains[c->phase];
+	return c->min_rtt >= PROBE_RTT_MIN && !c->rtt_jitters ? long_probe_gains[c->phase]
+	                                                       : probe_gains[c->phase];
 }
 
 static void enter_startup(struct cc *c)
