@@ -2,6 +2,7 @@
  * upstream behaviour each one replaces. Line references are to upstream
  * protocol.c / peer.c / host.c of v1.3.17. */
 #include <enet/time.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "toxtun/enet_patches.h"
@@ -146,10 +147,16 @@ void enetp_peer_reset_rtt(ENetPeer *peer)
 #define ACK_HEADER 2
 #define ACK_SIZE sizeof(ENetProtocolAcknowledge)
 
+/* A 16-bit field of the wire format, in network order. */
+static uint16_t get_u16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
 /* The header's flags (ENET_PROTOCOL_HEADER_FLAG_*); len >= 2. */
 static uint16_t header_flags(const uint8_t *d)
 {
-	return (uint16_t)(d[0] << 8 | d[1]) & ENET_PROTOCOL_HEADER_FLAG_MASK;
+	return get_u16(d) & ENET_PROTOCOL_HEADER_FLAG_MASK;
 }
 
 bool enetp_ack_only(const uint8_t *d, size_t len)
@@ -182,7 +189,7 @@ bool enetp_carries_data(const uint8_t *d, size_t len, size_t max_data)
 
 			if (i + sizeof(ENetProtocolSendReliable) > len)
 				return false;
-			data = (size_t)d[i + 4] << 8 | d[i + 5];
+			data = get_u16(d + i + offsetof(ENetProtocolSendReliable, dataLength));
 			if (data <= max_data)
 				return true;
 			i += sizeof(ENetProtocolSendReliable) + data;

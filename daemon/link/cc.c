@@ -39,10 +39,17 @@ static const double probe_gains[] = { 1.25, 0.75, 1, 1, 1, 1, 1, 1 };
 static const double long_probe_gains[] = { 1.15, 0.85, 1, 1, 1, 1, 1, 1 };
 #define N_PHASES (sizeof(probe_gains) / sizeof(probe_gains[0]))
 
+/* A direct path long enough that a queue we build is felt: not a short
+ * one, where a "queue" is a busy CPU, nor a TCP relay, whose RTT swings with
+ * the relay's own load. */
+static bool queue_felt(const struct cc *c)
+{
+	return c->min_rtt >= PROBE_RTT_MIN && !c->rtt_jitters;
+}
+
 static double probe_gain(const struct cc *c)
 {
-	return c->min_rtt >= PROBE_RTT_MIN && !c->rtt_jitters ? long_probe_gains[c->phase]
-	                                                       : probe_gains[c->phase];
+	return queue_felt(c) ? long_probe_gains[c->phase] : probe_gains[c->phase];
 }
 
 static void enter_startup(struct cc *c)
@@ -226,10 +233,9 @@ static void next_round(struct cc *c, uint64_t inflight, bool app_limited)
 		 * above the path (measured on the 50 Mbit/s path: 2 %), and a
 		 * cruise at 1 x it fills the bottleneck's buffer between probes:
 		 * a standing queue of 35 ms on a 100 ms path, which every other
-		 * stream's packets wait behind. Drain it while cruising. Not on a
-		 * TCP relay, whose RTT swings with the relay's own load, nor on
-		 * short paths, where a "queue" is a busy CPU. */
-		if (c->pacing_gain == 1 && !c->rtt_jitters && c->min_rtt >= PROBE_RTT_MIN &&
+		 * stream's packets wait behind. Drain it while cruising, where a
+		 * queue is felt. */
+		if (c->pacing_gain == 1 && queue_felt(c) &&
 		    c->srtt > c->min_rtt + fmax((CRUISE_QUEUE_RATIO - 1) * c->min_rtt, CRUISE_QUEUE_MIN))
 			c->pacing_gain = CRUISE_DRAIN_GAIN;
 		break;

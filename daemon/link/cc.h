@@ -11,8 +11,9 @@
  *  - paces what enters ENet at gain x the best recent delivery rate, the
  *    gain cycling 1.25, 0.75, 1, 1, 1, 1, 1, 1 per round trip so that it
  *    probes for more and then drains the queue the probe built (1.15 and
- *    0.85 on direct paths of 20 ms and more, where that queue delays every other
- *    stream), and 0.8 instead of 1 while the RTT shows a queue left standing;
+ *    0.85 on direct paths of 20 ms and more, where that queue delays every
+ *    other stream), and 0.8 instead of 1 while the RTT shows a queue left
+ *    standing;
  *  - lets ENet have twice the bandwidth-delay product in flight (sized to
  *    the current RTT, up to 3 x the lowest, while cruising). The pacing,
  *    not the window, sets the rate; the window is a cap.

@@ -27,6 +27,7 @@
 #define RATE_STEP (150.0 * WIRE_PACKET)
 #define BURST_MS 4 /* tokens accumulate for at most this long */
 #define SMALL_DATAGRAM 256
+#define SMALL_PACKET 256 /* bytes of data: a keystroke, a ping-pong, a window update */
 /* Acknowledgement-only datagrams from ENet wait at most this long, or until
  * this many have gathered, and leave as one (enet_patches.h). A few ms on a
  * round trip ENet measures; a fraction of the Tox packets while data flows
@@ -326,7 +327,7 @@ static bool hold_acks(struct alias *a, const struct dgram *g)
  * packets and is not doubled, but for such a tail that is itself small. */
 static bool send_twice(const struct alias *a, const struct dgram *g)
 {
-	return alias_connected(a) && enetp_carries_data(g->data + 1, g->len, SMALL_DATAGRAM);
+	return alias_connected(a) && enetp_carries_data(g->data + 1, g->len, SMALL_PACKET);
 }
 
 static void send_copy(struct alias *a, struct dgram *g)
