@@ -114,13 +114,15 @@ void enetp_peer_resume(ENetPeer *peer)
 	peer->nextTimeout = peer->host->serviceTime;
 }
 
-void enetp_peer_cap_backoff(ENetPeer *peer, uint32_t cap_ms)
+void enetp_peer_bound_timeouts(ENetPeer *peer, uint32_t floor_ms, uint32_t cap_ms)
 {
 	ENetListIterator it;
 	int capped = 0;
 
 	if (cap_ms < base_rto(peer))
 		cap_ms = base_rto(peer);
+	if (floor_ms > cap_ms)
+		floor_ms = cap_ms;
 	for (it = enet_list_begin(&peer->sentReliableCommands);
 	     it != enet_list_end(&peer->sentReliableCommands); it = enet_list_next(it)) {
 		ENetOutgoingCommand *cmd = (ENetOutgoingCommand *)it;
@@ -128,6 +130,8 @@ void enetp_peer_cap_backoff(ENetPeer *peer, uint32_t cap_ms)
 		if (cmd->roundTripTimeout > cap_ms) {
 			cmd->roundTripTimeout = cap_ms;
 			capped = 1;
+		} else if (cmd->roundTripTimeout < floor_ms) {
+			cmd->roundTripTimeout = floor_ms;
 		}
 	}
 	if (capped)

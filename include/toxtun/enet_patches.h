@@ -66,10 +66,13 @@ void enetp_peer_resume(ENetPeer *peer);
  * converges down to the new path's, so nothing below that is ever seen. */
 void enetp_peer_reset_rtt(ENetPeer *peer);
 
-/* Cap the retransmission back-off of unacknowledged commands at cap_ms
- * (upstream doubles it without bound). Cheap enough to call a few times a
- * second: it walks the in-flight commands once. */
-void enetp_peer_cap_backoff(ENetPeer *peer, uint32_t cap_ms);
+/* Keep the retransmission timeouts of unacknowledged commands between
+ * floor_ms and cap_ms: the cap bounds the back-off (upstream doubles it
+ * without bound; never below the base timeout, RTT + 4 x variance), the
+ * floor holds back retransmissions on a path that delays rather than
+ * loses (never above the cap; 0 for none). Cheap enough to call a few
+ * times a second: it walks the in-flight commands once. */
+void enetp_peer_bound_timeouts(ENetPeer *peer, uint32_t floor_ms, uint32_t cap_ms);
 
 /* Acknowledgement merging. ENet answers every flush that follows a received
  * reliable command with a datagram of its own holding the acknowledgements

@@ -3,7 +3,8 @@
  * (enetp_carries_data): on hand-made datagrams, and on the datagrams a real
  * ENet host sends, merged or doubled and fed back to a real ENet host that
  * must take every acknowledgement in them and deliver a doubled packet
- * once. */
+ * once. Also the bounds on retransmission timeouts
+ * (enetp_peer_bound_timeouts), on a real host's unacknowledged commands. */
 #include <arpa/inet.h>
 #include <time.h>
 
@@ -218,28 +219,50 @@ static bool got_acks(void *p) { return captured.n >= *(unsigned *)p; }
 static bool all_acked(void *p) { return enet_list_empty(&((ENetPeer *)p)->sentReliableCommands); }
 static bool wanting_seen(void *p) { return captured.wanting >= *(unsigned *)p; }
 
+/* Two patched hosts on loopback, a connected to b: the peer on a, or NULL
+ * after a failed check. The sender a captures b's acknowledgements. */
+static ENetPeer *connect_pair(ENetHost **a, ENetHost **b, ENetAddress *addr_a)
+{
+	ENetAddress any = { .host = htonl(INADDR_LOOPBACK), .port = 0 }, addr_b;
+	ENetPeer *peer;
+
+	*a = enet_host_create(&any, 1, 1, 0, 0);
+	*b = enet_host_create(&any, 1, 1, 0, 0);
+	if (!CHECK(*a && *b))
+		return NULL;
+	enetp_host_setup(*a);
+	enetp_host_setup(*b);
+	enet_socket_get_address((*a)->socket, addr_a);
+	enet_socket_get_address((*b)->socket, &addr_b);
+	addr_a->host = addr_b.host = htonl(INADDR_LOOPBACK);
+	(*a)->intercept = capture;
+	peer = enet_host_connect(*a, &addr_b, 1, 0);
+	if (!CHECK(peer) || !CHECK(pump(*a, *b, connected, peer)))
+		return NULL;
+	for (int i = 0; i < 3 && (*b)->peers[0].state != ENET_PEER_STATE_CONNECTED; i++)
+		pump(*a, *b, connected, &(*b)->peers[0]);
+	enetp_peer_setup(peer, 600000);
+	return peer;
+}
+
+static void destroy_pair(ENetHost *a, ENetHost *b)
+{
+	if (a)
+		enet_host_destroy(a);
+	if (b)
+		enet_host_destroy(b);
+}
+
 static void test_real_enet(void)
 {
-	ENetAddress any = { .host = htonl(INADDR_LOOPBACK), .port = 0 }, addr_a, addr_b;
-	ENetHost *a = enet_host_create(&any, 1, 1, 0, 0), *b = enet_host_create(&any, 1, 1, 0, 0);
-	ENetPeer *peer;
+	ENetHost *a = NULL, *b = NULL;
+	ENetAddress addr_a;
+	ENetPeer *peer = connect_pair(&a, &b, &addr_a);
 	struct enetp_acks acks = { .len = 0 };
 	ENetBuffer buf;
 
-	if (!CHECK(a && b))
+	if (!peer)
 		goto out;
-	enetp_host_setup(a);
-	enetp_host_setup(b);
-	enet_socket_get_address(a->socket, &addr_a);
-	enet_socket_get_address(b->socket, &addr_b);
-	addr_a.host = addr_b.host = htonl(INADDR_LOOPBACK);
-	a->intercept = capture;
-	peer = enet_host_connect(a, &addr_b, 1, 0);
-	if (!CHECK(peer) || !CHECK(pump(a, b, connected, peer)))
-		goto out;
-	for (int i = 0; i < 3 && b->peers[0].state != ENET_PEER_STATE_CONNECTED; i++)
-		pump(a, b, connected, &b->peers[0]);
-	enetp_peer_setup(peer, 600000);
 	CHECK_EQ_U(peer->pingInterval, ENETP_PING_INTERVAL);
 
 	/* One packet at a time, so that each comes back with its own
@@ -291,10 +314,68 @@ static void test_real_enet(void)
 		CHECK(peer->state == ENET_PEER_STATE_CONNECTED);
 	}
 out:
-	if (a)
-		enet_host_destroy(a);
-	if (b)
-		enet_host_destroy(b);
+	destroy_pair(a, b);
+}
+
+/* The timeouts of the commands in flight, after bounding them. */
+static unsigned bounded(ENetPeer *peer, uint32_t floor_ms, uint32_t cap_ms, uint32_t *out, unsigned max)
+{
+	unsigned n = 0;
+
+	enetp_peer_bound_timeouts(peer, floor_ms, cap_ms);
+	for (ENetListIterator it = enet_list_begin(&peer->sentReliableCommands);
+	     it != enet_list_end(&peer->sentReliableCommands) && n < max; it = enet_list_next(it))
+		out[n++] = ((ENetOutgoingCommand *)it)->roundTripTimeout;
+	return n;
+}
+
+static void test_bound_timeouts(void)
+{
+	ENetHost *a = NULL, *b = NULL;
+	ENetAddress addr_a;
+	ENetPeer *peer = connect_pair(&a, &b, &addr_a);
+	uint32_t base, t[8];
+	unsigned three = 3;
+
+	if (!peer)
+		goto out;
+	/* Three packets in flight: b's acknowledgements are withheld. */
+	captured.on = true;
+	captured.n = 0;
+	for (int i = 0; i < 3; i++) {
+		uint8_t payload[100] = { (uint8_t)i };
+
+		enet_peer_send(peer, 0, enet_packet_create(payload, sizeof(payload), ENET_PACKET_FLAG_RELIABLE));
+	}
+	enet_host_flush(a);
+	if (!CHECK(pump(a, b, got_acks, &three)))
+		goto out;
+	captured.on = false;
+	if (!CHECK(!enet_list_empty(&peer->sentReliableCommands)))
+		goto out;
+	base = peer->roundTripTime + 4 * peer->roundTripTimeVariance;
+	/* The first as if backed off many times, the rest as short as can be. */
+	for (ENetListIterator it = enet_list_begin(&peer->sentReliableCommands);
+	     it != enet_list_end(&peer->sentReliableCommands); it = enet_list_next(it))
+		((ENetOutgoingCommand *)it)->roundTripTimeout =
+			it == enet_list_begin(&peer->sentReliableCommands) ? 60000 : 1;
+
+	/* Between floor and cap: the backed-off one is capped, the rest raised. */
+	CHECK(bounded(peer, base + 200, base + 300, t, 8) >= 1);
+	CHECK_EQ_U(t[0], base + 300);
+	for (unsigned i = 1, n = bounded(peer, base + 200, base + 300, t, 8); i < n; i++)
+		CHECK_EQ_U(t[i], base + 200);
+	CHECK_EQ_U(peer->nextTimeout, peer->host->serviceTime); /* capped: looked at again now */
+
+	/* No floor, and a cap under the base timeout: the base timeout. */
+	for (unsigned i = 0, n = bounded(peer, 0, 1, t, 8); i < n; i++)
+		CHECK_EQ_U(t[i], base);
+	/* A floor above the cap is the cap. */
+	for (unsigned i = 0, n = bounded(peer, 10 * base + 1000, base + 50, t, 8); i < n; i++)
+		CHECK_EQ_U(t[i], base + 50);
+out:
+	captured.on = false;
+	destroy_pair(a, b);
 }
 
 int main(void)
@@ -306,6 +387,7 @@ int main(void)
 	RUN(test_carries_data_behind_bulk);
 	RUN(test_merge);
 	RUN(test_real_enet);
+	RUN(test_bound_timeouts);
 	enet_deinitialize();
 	return check_report();
 }
