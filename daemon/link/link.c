@@ -689,15 +689,6 @@ void link_get_stats(struct link *link, uint32_t fnum, struct link_stats *out)
 	}
 }
 
-double link_data_rate_limit(struct link *link, uint32_t fnum)
-{
-	struct alias *a = alias_by_fnum(link, fnum);
-
-	if (!a || !alias_paced(a))
-		return 0;
-	return alias_rate(a) * ENETP_PACKET_PAYLOAD / WIRE_PACKET;
-}
-
 static void dispatch(struct link *link, ENetEvent *e)
 {
 	struct alias *a = alias_by_peer(link, e->peer);

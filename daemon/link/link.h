@@ -69,9 +69,6 @@ void link_forget_friend(struct link *link, uint32_t fnum);
 /* The window to keep asserting on the friend's peer. */
 void link_set_window(struct link *link, uint32_t fnum, uint32_t bytes);
 void link_get_stats(struct link *link, uint32_t fnum, struct link_stats *out);
-/* The most packet data per second the path to the friend takes now, in
- * full datagrams: on a TCP relay, the link's limit for it; else 0, none. */
-double link_data_rate_limit(struct link *link, uint32_t fnum);
 
 /* Run ENet: receive, dispatch events, send. The link calls it itself when
  * datagrams from Tox wait; call it on a timer as well (it also flushes). */

@@ -109,19 +109,6 @@ static void resume_streams(struct session *s)
 		stream_update_read(st);
 }
 
-/* The rate data enters ENet at: congestion control's, and on a TCP relay
- * no more than the link's limit for it (link.c). Faster, the datagrams
- * would only queue in the link, ahead of the acknowledgements and small
- * packets behind them, and be dropped and sent again once that queue is
- * full. (Measured on the benchmark's relay, 30 s down, three runs each:
- * the longest stall 0.28-0.30 s with this limit, 0.35-0.51 s without.) */
-static double pace_rate(const struct session *s)
-{
-	double rate = cc_pacing_rate(&s->cc), limit = link_data_rate_limit(s->d->link, s->fnum);
-
-	return limit > 0 && (rate <= 0 || limit < rate) ? limit : rate;
-}
-
 static void pace_refill(struct session *s, double rate)
 {
 	double t = now(s), cap = rate * PACE_BURST;
@@ -138,7 +125,7 @@ static void pace_refill(struct session *s, double rate)
 static void on_pace_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct session *s = w->data;
-	double rate = pace_rate(s);
+	double rate = cc_pacing_rate(&s->cc);
 
 	if (rate > 0) {
 		pace_refill(s, rate);
@@ -198,7 +185,7 @@ void session_get_info(const struct session *s, struct session_info *out)
 	out->idle = s->state == SESSION_DOWN && s->lingered;
 	out->friend_status = s->friend_status;
 	out->window = s->window;
-	out->pacing_bytes_s = pace_rate(s);
+	out->pacing_bytes_s = cc_pacing_rate(&s->cc);
 	out->delivery_bytes_s = s->cc.btlbw;
 	out->min_rtt_ms = s->cc.min_rtt * 1000;
 	out->cc_state = cc_state_name(s->cc.state);
@@ -379,7 +366,7 @@ static void on_packet_free(ENetPacket *p)
  * bucket to the bulk; a thousand streams cannot dig a deep hole. */
 static void pace(struct session *s, size_t len)
 {
-	double rate = pace_rate(s);
+	double rate = cc_pacing_rate(&s->cc);
 
 	if (rate <= 0)
 		return;
@@ -477,7 +464,7 @@ bool session_can_send_datagram(const struct session *s, size_t len)
 
 bool session_may_read(const struct session *s, unsigned *epoch)
 {
-	double debt_max = pace_rate(s) * PACE_DEBT;
+	double debt_max = cc_pacing_rate(&s->cc) * PACE_DEBT;
 
 	if (debt_max < PACE_DEBT_MIN)
 		debt_max = PACE_DEBT_MIN;
@@ -967,7 +954,7 @@ static void size_window(struct session *s)
 	 * time out at once leave over several ticks (ENet's window holds them
 	 * too), and charging them all at once left the link idle for 0.5 s. */
 	if (lost) {
-		double charge = (double)lost * PACKET_SIZE, cap = pace_rate(s) * CC_TICK / 4;
+		double charge = (double)lost * PACKET_SIZE, cap = cc_pacing_rate(&s->cc) * CC_TICK / 4;
 
 		pace(s, (size_t)(charge < cap ? charge : cap));
 	}
