@@ -92,7 +92,7 @@ void enetp_peer_floor_timeout(ENetPeer *peer)
 }
 
 /* The initial retransmission timeout ENet gives a command (protocol.c:1471). */
-static uint32_t base_rto(const ENetPeer *peer)
+uint32_t enetp_base_rto(const ENetPeer *peer)
 {
 	return peer->roundTripTime + 4 * peer->roundTripTimeVariance;
 }
@@ -100,7 +100,7 @@ static uint32_t base_rto(const ENetPeer *peer)
 void enetp_peer_resume(ENetPeer *peer)
 {
 	ENetListIterator it;
-	uint32_t rto = base_rto(peer);
+	uint32_t rto = enetp_base_rto(peer);
 
 	for (it = enet_list_begin(&peer->sentReliableCommands);
 	     it != enet_list_end(&peer->sentReliableCommands); it = enet_list_next(it)) {
@@ -119,8 +119,8 @@ void enetp_peer_bound_timeouts(ENetPeer *peer, uint32_t floor_ms, uint32_t cap_m
 	ENetListIterator it;
 	int capped = 0;
 
-	if (cap_ms < base_rto(peer))
-		cap_ms = base_rto(peer);
+	if (cap_ms < enetp_base_rto(peer))
+		cap_ms = enetp_base_rto(peer);
 	if (floor_ms > cap_ms)
 		floor_ms = cap_ms;
 	for (it = enet_list_begin(&peer->sentReliableCommands);

@@ -899,12 +899,10 @@ void session_on_receive(struct session *s, uint8_t channel, ENetPacket *packet)
  * busy CPU; on a TCP relay, see timeout_floor). When nothing comes back,
  * cap it at 2 s plus two round trips: enough for an outage, which the
  * resume kick ends early. */
-static uint32_t base_timeout(const ENetPeer *p) { return p->roundTripTime + 4 * p->roundTripTimeVariance; }
-
 static uint32_t backoff_cap(struct session *s)
 {
 	ENetPeer *p = s->peer;
-	uint32_t rto = base_timeout(p);
+	uint32_t rto = enetp_base_rto(p);
 
 	if (ENET_TIME_DIFFERENCE(p->host->serviceTime, p->lastReceiveTime) < 2 * rto + 100) {
 		if (s->friend_status == TOX_CONNECTION_TCP)
@@ -917,15 +915,15 @@ static uint32_t backoff_cap(struct session *s)
 /* A TCP relay delays rather than loses: its round trip jumps by hundreds
  * of ms when the relay pauses or its queue fills (45 to 340 ms on the
  * benchmark's relay), faster than ENet's timeout follows, and every packet
- * then in flight was sent again behind itself: 16-18 % of the datagrams
- * through the relay were copies of packets that arrived. So there no
+ * then in flight was sent again behind itself: 16-18 % of the reliable
+ * commands sent through the relay were copies of packets that arrived. So there no
  * command is retransmitted before RELAY_DELAY_MS past its base timeout.
- * What a relay does lose (0.1 % when its queue to the receiver is full)
- * waits that much longer; a relay connection that is reset is resumed at
+ * What a relay does lose (about 0.1 % of the datagrams) waits that much
+ * longer; a relay connection that is reset is resumed at
  * once (link_relay_reset). */
 static uint32_t timeout_floor(struct session *s)
 {
-	return s->friend_status == TOX_CONNECTION_TCP ? base_timeout(s->peer) + RELAY_DELAY_MS : 0;
+	return s->friend_status == TOX_CONNECTION_TCP ? enetp_base_rto(s->peer) + RELAY_DELAY_MS : 0;
 }
 
 /* How much an ENet counter grew since it was last seen (it may have been

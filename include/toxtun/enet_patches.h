@@ -66,6 +66,9 @@ void enetp_peer_resume(ENetPeer *peer);
  * converges down to the new path's, so nothing below that is ever seen. */
 void enetp_peer_reset_rtt(ENetPeer *peer);
 
+/* The timeout ENet gives a command it sends: RTT + 4 x variance. */
+uint32_t enetp_base_rto(const ENetPeer *peer);
+
 /* Keep the retransmission timeouts of unacknowledged commands between
  * floor_ms and cap_ms: the cap bounds the back-off (upstream doubles it
  * without bound; never below the base timeout, RTT + 4 x variance), the
