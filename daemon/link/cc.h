@@ -19,8 +19,8 @@
  *    not the window, sets the rate; the window is a cap.
  *
  * It starts by doubling-plus (2.89 x per round trip, as BBR) until the
- * delivery rate stops growing by a quarter for three rounds, or for one
- * round that lost a fifth of its packets (a bottleneck's buffer
+ * delivery rate stops growing by a quarter for three rounds, or for two
+ * rounds in a row that lost a fifth of their packets (a bottleneck's buffer
  * overflowing: random loss on these paths is a few per cent), then drains
  * the queue that start-up built. When the lowest RTT is 10 s old (on paths of
  * 20 ms and more), it halves the window for two rounds or so (PROBE_RTT) and
@@ -54,6 +54,7 @@ struct cc {
 	double round_start;         /* start of the current round (phase) */
 	double full_bw;             /* start-up: rate to beat by 25 % */
 	unsigned full_bw_rounds;    /* rounds without that growth */
+	unsigned overflow_rounds;   /* consecutive start-up rounds that lost a fifth */
 	unsigned phase;             /* PROBE_BW gain cycle position; rounds in DRAIN, PROBE_RTT */
 	uint64_t sent, lost;        /* datagrams sent and lost so far (cc_on_loss) */
 	uint64_t round_sent, round_lost; /* the same at the start of the round */

@@ -286,6 +286,29 @@ static void test_startup_random_loss(void)
 		fprintf(stderr, "  btlbw %.0f at %.1f s\n", c.btlbw, p.t);
 }
 
+/* One round in which half the datagrams time out, without a queue, is no
+ * overflow: a session that carried little (so start-up's rate is not
+ * growing) starts a transfer, ENet's timeout is too short for its first
+ * burst, and start-up must still go on to the path's rate. */
+static void test_startup_one_lossy_round(void)
+{
+	struct path p = { .rate = 10e6, .base_rtt = 0.1, .loss = 0.05,
+	                  .app_limited = true, .app_rate = 200e3 };
+	struct cc c;
+
+	start(&c, &p);
+	run(&c, &p, 2);
+	CHECK(c.state == CC_STARTUP);
+	p.sent += 100;
+	p.lost += 60; /* the burst: 100 more sent, 60 of them timed out */
+	step(&c, &p);
+	p.app_limited = false;
+	while (c.state == CC_STARTUP && p.t < 10)
+		step(&c, &p);
+	if (!CHECK(near(c.btlbw, p.rate, 0.1)))
+		fprintf(stderr, "  btlbw %.0f at %.1f s\n", c.btlbw, p.t);
+}
+
 /* The bottleneck slows down (another user, a worse route): the estimate
  * follows within a couple of seconds, and the queue does not run away. */
 static void test_rate_drops(void)
@@ -328,6 +351,7 @@ int main(void)
 	RUN(test_receiver_stays_in_startup);
 	RUN(test_startup_overflow);
 	RUN(test_startup_random_loss);
+	RUN(test_startup_one_lossy_round);
 	RUN(test_high_estimate_no_standing_queue);
 	RUN(test_jitter_is_no_queue);
 	RUN(test_relay_cruises_at_estimate);
