@@ -207,8 +207,8 @@ static void next_round(struct cc *c, uint64_t inflight, bool app_limited)
 		 * transfer had 29 of its 61 datagrams time out (ENet's timeout,
 		 * set by the round trips of a quiet session, expiring before
 		 * the burst's acknowledgements came back, is the likely cause):
-		 * start-up ended at 0.19 MB/s and the transfer ran at 0.9-1.6
-		 * MB/s instead of 8-9, 1 transfer in 8. A buffer that overflows
+		 * start-up ended at 0.19 MB/s, and such transfers ran at
+		 * 0.7-2.9 MB/s instead of 8-9 (3 of 52). A buffer that overflows
 		 * goes on overflowing while start-up pushes. */
 		c->overflow_rounds = startup_overflowed(c) ? c->overflow_rounds + 1 : 0;
 		if (c->btlbw >= c->full_bw * FULL_BW_GROWTH) {
