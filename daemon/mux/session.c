@@ -103,10 +103,27 @@ static uint64_t backlog(const struct session *s)
 	return b < BACKLOG_MIN ? BACKLOG_MIN : b > BACKLOG_MAX ? BACKLOG_MAX : b;
 }
 
+/* Let the streams read again, the first in the list first; the list turns
+ * by one each time. While the pacing is in debt only small reads go
+ * (stream.c), so the stream first to read after a refill is the one whose
+ * chunk goes: taken in the same order each time (the event loop keeps the
+ * order its watchers were started in), one of 8 bulk streams had 87 MB
+ * through and the other seven 3 MB each. */
 static void resume_streams(struct session *s)
 {
-	for (struct stream *st = s->streams; st; st = st->next)
+	struct stream *head = s->streams, *last = NULL;
+
+	for (struct stream *st = s->streams; st; st = st->next) {
 		stream_update_read(st);
+		last = st;
+	}
+	if (head && last != head && s->streams == head) {
+		s->streams = head->next;
+		s->streams->prev = NULL;
+		head->prev = last;
+		head->next = NULL;
+		last->next = head;
+	}
 }
 
 static void pace_refill(struct session *s, double rate)
@@ -360,10 +377,11 @@ static void on_packet_free(ENetPacket *p)
  * control says, so ENet sends as soon as it gets it and no queue of ours
  * adds to the round trip it measures. Frames are never held here. While
  * the bucket is in debt, each stream may read once (session_may_read), as
- * long as the debt is within PACE_DEBT: a bulk transfer that ran
- * it dry waits for the refill, an interactive stream that had not read
- * since still goes at once, instead of losing every race for the refilled
- * bucket to the bulk; a thousand streams cannot dig a deep hole. */
+ * long as the debt is within PACE_DEBT, and only if little waits in its
+ * socket (stream.c): a bulk transfer that ran it dry waits for the refill,
+ * an interactive stream that had not read since still goes at once,
+ * instead of losing every race for the refilled bucket to the bulk; a
+ * thousand streams cannot dig a deep hole. */
 static void pace(struct session *s, size_t len)
 {
 	double rate = cc_pacing_rate(&s->cc);
@@ -473,6 +491,8 @@ bool session_may_read(const struct session *s, unsigned *epoch)
 }
 
 void session_did_read(const struct session *s, unsigned *epoch) { *epoch = s->pace_epoch; }
+
+bool session_in_debt(const struct session *s) { return s->paced; }
 
 void session_count_payload(struct session *s, bool tx, size_t n)
 {

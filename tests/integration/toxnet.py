@@ -939,8 +939,9 @@ class Received:
         return "Received(%d bytes, sha256 %s...)" % (self.nbytes, self.sha256[:12])
 
 
-def read_to_eof(conn, chunk_size=256 * 1024):
-    """Read until EOF; return Received. A reset propagates as an OSError."""
+def read_to_eof(conn, chunk_size=256 * 1024, progress=None):
+    """Read until EOF; return Received. A reset propagates as an OSError.
+    progress(total) is called after every read."""
     digest, total = hashlib.sha256(), 0
     while True:
         data = conn.recv(chunk_size)
@@ -948,6 +949,8 @@ def read_to_eof(conn, chunk_size=256 * 1024):
             return Received(total, digest.hexdigest())
         digest.update(data)
         total += len(data)
+        if progress:
+            progress(total)
 
 
 def recv_upto(conn, nbytes, chunk_size=65536):
