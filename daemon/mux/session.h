@@ -102,8 +102,9 @@ bool session_can_send_datagram(const struct session *s, size_t len);
 /* A stream may read its local socket now: the session can send and the
  * pacing allows this stream (epoch: the stream's own, see session.c). */
 bool session_may_read(const struct session *s, unsigned *epoch);
-/* The pacing is in debt: a stream that may read then reads only a little
- * (stream.c), so that only an interactive stream goes ahead of the refill. */
+/* The pacing is in debt: a stream that may read then reads only if little
+ * waits in its socket (stream.c), so that only an interactive stream goes
+ * ahead of the refill. */
 bool session_in_debt(const struct session *s);
 void session_did_read(const struct session *s, unsigned *epoch);
 void session_count_payload(struct session *s, bool tx, size_t n);

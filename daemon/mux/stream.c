@@ -321,7 +321,7 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 	ssize_t n;
 
 	if (!may_read(st)) {
-		stream_update_read(st);
+		ev_io_stop(loop, w); /* resumed by the session (resume_streams) */
 		return;
 	}
 	session_did_read(s, &st->pace_epoch);

@@ -9,6 +9,8 @@
 #include "link/cc.h"
 #include "toxtun/enet_patches.h"
 
+#define HISTORY 64 /* ticks of deliveries a path remembers for late_acks */
+
 struct path {
 	double rate;     /* bottleneck, bytes/s */
 	double base_rtt; /* seconds */
@@ -23,7 +25,7 @@ struct path {
 	double ack_early; /* every other tick, this many bytes are reported delivered early */
 	double jitter;    /* every other tick, the smoothed RTT reads this much high */
 	bool late_acks;   /* deliveries are acknowledged base_rtt later, not at once */
-	uint64_t history[64]; /* delivered at the end of each tick */
+	uint64_t history[HISTORY]; /* delivered at the end of each tick */
 	unsigned ticks;
 };
 
@@ -39,8 +41,8 @@ static uint64_t acked(const struct path *p)
 
 	if (!p->late_acks)
 		return p->delivered;
-	newer = k < p->ticks ? (double)p->history[(p->ticks - 1 - k) % 64] : 0;
-	older = k + 1 < p->ticks ? (double)p->history[(p->ticks - 2 - k) % 64] : 0;
+	newer = k < p->ticks ? (double)p->history[(p->ticks - 1 - k) % HISTORY] : 0;
+	older = k + 1 < p->ticks ? (double)p->history[(p->ticks - 2 - k) % HISTORY] : 0;
 	return (uint64_t)(newer * (1 - f) + older * f);
 }
 
@@ -65,7 +67,7 @@ static double step(struct cc *c, struct path *p)
 		p->queue = p->buffer;
 	}
 	p->delivered += (uint64_t)out;
-	p->history[p->ticks++ % 64] = p->delivered;
+	p->history[p->ticks++ % HISTORY] = p->delivered;
 	p->t += CC_TICK;
 	/* In flight: what waits at the bottleneck and what is on the wire. */
 	inflight = p->queue + (send < p->rate ? send : p->rate) * p->base_rtt;
