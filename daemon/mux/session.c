@@ -44,10 +44,18 @@
  * 8-stream upload on the 200 ms path sent 450 KB, then nothing for 10
  * minutes at a measured 0.8 MB/s). */
 #define PACE_WAIT_MAX CC_TICK
+/* Spare packet buffers a session keeps for reuse (see packet_buffer). */
+#define SPARE_MAX 512
 
 struct chanbuf {
 	uint8_t *buf;
 	size_t len, cap;
+};
+
+/* A packet buffer while it waits for reuse. */
+union spare {
+	union spare *next;
+	uint8_t data[PACKET_SIZE];
 };
 
 struct session {
@@ -83,6 +91,8 @@ struct session {
 	uint32_t enet_sent_seen, enet_lost_seen;
 	uint64_t enet_sent, enet_lost;
 	bool window_full;           /* ENet had a full window at some point this tick */
+	union spare *spare;         /* packet buffers ENet has given back */
+	unsigned n_spare;
 	double idle_since;
 	struct cc cc;
 	uint32_t window;
@@ -360,10 +370,44 @@ void session_remove_stream(struct session *s, struct stream *st)
 
 /* ---- output: frames packed into full ENet packets ---- */
 
+/* The data of every packet we send is one of these PACKET_SIZE buffers,
+ * which ENet takes as it is (ENET_PACKET_FLAG_NO_ALLOCATE) and which come
+ * back here when ENet frees the packet. enet_packet_create would malloc
+ * and free a buffer per datagram instead, of a size past glibc's
+ * per-thread cache (1032 bytes): perf on the sending daemon during a bulk
+ * upload on 127.0.0.1 put 15.8 % of its time in libc, 5 % of it in
+ * malloc's slow path (_int_malloc, unlink_chunk, _int_free); with the
+ * buffers reused, 13.2 %. An idle session keeps at most SPARE_MAX of them
+ * (620 KiB). */
+static uint8_t *packet_buffer(struct session *s)
+{
+	union spare *b = s->spare;
+
+	if (!b)
+		return malloc(sizeof(*b));
+	s->spare = b->next;
+	s->n_spare--;
+	return b->data;
+}
+
+static void packet_buffer_put(struct session *s, uint8_t *data)
+{
+	union spare *b = (union spare *)data;
+
+	if (s->n_spare >= SPARE_MAX) {
+		free(b);
+		return;
+	}
+	b->next = s->spare;
+	s->spare = b;
+	s->n_spare++;
+}
+
 static void on_packet_free(ENetPacket *p)
 {
 	struct session *s = p->userData;
 
+	packet_buffer_put(s, p->data);
 	s->enet_queued -= p->dataLength;
 	if (p->flags & ENET_PACKET_FLAG_SENT)
 		s->acked_total += p->dataLength;
@@ -397,15 +441,21 @@ static void pace(struct session *s, size_t len)
 	}
 }
 
+/* LEN is at most PACKET_SIZE: session_commit cuts the channel buffer in
+ * packets of that size and session_flush sends what remains. */
 static void emit(struct session *s, uint8_t ch, const uint8_t *data, size_t len)
 {
 	ENetPacket *p;
+	uint8_t *buf;
 
-	if (!s->peer || s->state < SESSION_HELLO)
+	if (!s->peer || s->state < SESSION_HELLO || !(buf = packet_buffer(s)))
 		return;
-	p = enet_packet_create(data, len, ENET_PACKET_FLAG_RELIABLE);
-	if (!p)
+	memcpy(buf, data, len);
+	p = enet_packet_create(buf, len, ENET_PACKET_FLAG_RELIABLE | ENET_PACKET_FLAG_NO_ALLOCATE);
+	if (!p) {
+		packet_buffer_put(s, buf);
 		return;
+	}
 	p->userData = s;
 	p->freeCallback = on_packet_free;
 	s->enet_queued += len;
@@ -587,6 +637,12 @@ void session_free(struct session *s, uint8_t reason)
 		free(s->rx[ch].buf);
 	}
 	free(s->buckets);
+	while (s->spare) {
+		union spare *b = s->spare;
+
+		s->spare = b->next;
+		free(b);
+	}
 	free(s);
 }
 
