@@ -262,6 +262,10 @@ static void test_receiver_stays_in_startup(void)
 		cc_update(&c, p.t, p.delivered, rtt_seen, 8000, true);
 	}
 	CHECK(c.state == CC_STARTUP);
+	/* and its first round sends what the pacing's floor allows, not the
+	 * window of the few KB/s it acknowledged at */
+	CHECK(cc_window(&c) >= ENETP_MIN_WINDOW);
+	CHECK(cc_pacing_rate(&c) >= ENETP_MIN_WINDOW / c.min_rtt);
 	p.app_limited = false;
 	run(&c, &p, 1);
 	CHECK(near(run(&c, &p, 1), p.rate, 0.05));
