@@ -8,8 +8,10 @@ implementation of "a private Tox network on this machine".
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import threading
 import time
 
 import netlab
@@ -84,6 +86,61 @@ class CpuMeter:
         elapsed = time.monotonic() - self.t0
         used = {name: proc_cpu_seconds(pid) - self.start[name] for name, pid in self.procs.items()}
         return used, elapsed
+
+
+class CcTrace:
+    """The sending daemon's congestion control during a bulk run, from its
+    control socket every quarter second: [seconds since start, state,
+    delivery rate MB/s, window KiB, RTT ms]. When a run is slow, this says
+    whether start-up ended early or the path was slow."""
+
+    INTERVAL_MS = 250
+
+    def __init__(self, path):
+        self.rows = []
+        self._t0 = time.monotonic()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(path,), daemon=True)
+        self._thread.start()
+
+    def _run(self, path):
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                sock.settimeout(5)
+                sock.connect(path)
+                stream = sock.makefile("rwb")
+                stream.readline()  # the greeting
+                stream.write(b'{"cmd":"subscribe","interval_ms":%d}\n' % self.INTERVAL_MS)
+                stream.flush()
+                stream.readline()  # the answer
+                while not self._stop.is_set():
+                    line = stream.readline()
+                    if not line:
+                        return
+                    for peer in json.loads(line).get("peers", []):
+                        self.rows.append([round(time.monotonic() - self._t0, 2), peer.get("cc"),
+                                          round((peer.get("delivery_bytes_s") or 0) / MB, 3),
+                                          (peer.get("window_bytes") or 0) // 1024,
+                                          peer.get("rtt_ms")])
+        except (OSError, ValueError):
+            return  # a trace is a diagnosis, never a reason to fail a run
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(2 * self.INTERVAL_MS / 1000 + 5)
+        return self.rows
+
+    @staticmethod
+    def startup(rows):
+        """How the sender's start-up went, in words."""
+        if not rows:
+            return "not traced"
+        if rows[0][1] != "startup":
+            return "already over (%s at %.2f MB/s)" % (rows[0][1], rows[0][2])
+        for row in rows:
+            if row[1] != "startup":
+                return "ended after %.1f s at %.2f MB/s" % (row[0], row[2])
+        return "did not end"
 
 
 # --------------------------------------------------------------------------
@@ -340,7 +397,8 @@ class Run:
         best = max(runs, key=lambda r: r["mbytes_s"])
         result = dict(best)
         result["runs"] = [{"mbytes_s": r["mbytes_s"], "cpu_s_per_gb": r["cpu_s_per_gb"],
-                           "steal_s": r["steal_s"], "intact": r["intact"]} for r in runs]
+                           "steal_s": r["steal_s"], "intact": r["intact"],
+                           "startup": CcTrace.startup(r["cc_trace"])} for r in runs]
         # Every run's bytes were verified: one that was not intact is not
         # hidden behind a better one.
         result["intact"] = all(r["intact"] for r in runs)
@@ -354,6 +412,8 @@ class Run:
         drain = 20.0 if self.quick else 40.0
         meter = CpuMeter(self.daemon_pids())
         steal = host_steal_seconds()
+        sender = self.client if direction == "up" else self.server
+        trace = CcTrace(os.path.join(self.dir, sender.name + ".sock"))
         raw = self.loadgen("cli", ["bulk", "--port", self.local_port, "--dir", direction,
                                    "--streams", streams, "--kind", kind, "--seconds", seconds,
                                    "--drain", drain, "--seed", 1000 + self._n],
@@ -364,6 +424,7 @@ class Run:
             per_stream = [self._sink_result(s) for s in per_stream]
         used, _ = meter.stop()
         steal = host_steal_seconds() - steal
+        cc_trace = trace.stop()
         deadline = raw["t0"] + seconds
         in_window = sum(bytes_before(s, deadline) for s in per_stream)
         nbytes = sum(s["bytes"] for s in per_stream)
@@ -379,16 +440,17 @@ class Run:
             "steal_s": steal,
             "cpu_s_per_gb": sum(used.values()) / (nbytes / 1e9) if nbytes else None,
             "errors": raw["errors"],
+            "cc_trace": cc_trace,
             # The receive timeline of the first stream is kept for the plots.
             "per_stream": per_stream[:1] + [{k: v for k, v in s.items() if k != "buckets"}
                                             for s in per_stream[1:]],
         }
         log("[%s] bulk %s x%d %s: %.2f MB/s over %.0f s (%d MB in all, %s after %.1f s)%s, "
-            "%.1f CPU s/GB; host steal %.1f CPU s" % (
+            "%.1f CPU s/GB; host steal %.1f CPU s; sender's start-up %s" % (
                 self.sc.name, direction, streams, kind, result["mbytes_s"], seconds,
                 nbytes / MB, "complete" if result["completed"] else "tail cut",
                 result["elapsed"], "" if result["intact"] else " NOT INTACT",
-                result["cpu_s_per_gb"] or 0, steal))
+                result["cpu_s_per_gb"] or 0, steal, CcTrace.startup(cc_trace)))
         if raw["errors"] or len(per_stream) != streams:
             self.results["errors"].append("bulk %s x%d %s: %d of %d streams reported; %s"
                                           % (direction, streams, kind, len(per_stream), streams,
