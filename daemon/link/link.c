@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/spares.h"
 #include "link/link.h"
 #include "tox/toxnode.h"
 #include "toxtun/enet_patches.h"
@@ -91,8 +92,7 @@ struct link {
 	struct enetp_transport transport;
 	struct dgq in;              /* from Tox, for ENet to read */
 	ev_prepare before_sleep;    /* where ENet reads them */
-	struct dgram *spare;        /* a few freed datagrams, for reuse */
-	size_t n_spare;
+	struct spares spare;        /* a few freed datagrams, for reuse */
 	const struct link_events *ev;
 	void *ctx;
 	struct alias **aliases;
@@ -105,27 +105,9 @@ struct link {
 /* ENet's intercept callback gets only the host: one link per process. */
 static struct link *the_link;
 
-static struct dgram *dgram_get(struct link *link)
-{
-	struct dgram *g = link->spare;
+static struct dgram *dgram_get(struct link *link) { return spares_get(&link->spare); }
 
-	if (!g)
-		return malloc(sizeof(*g));
-	link->spare = g->next;
-	link->n_spare--;
-	return g;
-}
-
-static void dgram_put(struct link *link, struct dgram *g)
-{
-	if (link->n_spare >= SPARE_DGRAMS) {
-		free(g);
-		return;
-	}
-	g->next = link->spare;
-	link->spare = g;
-	link->n_spare++;
-}
+static void dgram_put(struct link *link, struct dgram *g) { spares_put(&link->spare, g); }
 
 static void dgq_push(struct dgq *q, struct dgram *g)
 {
@@ -541,6 +523,7 @@ struct link *link_new(struct ev_loop *loop, struct toxnode *node, size_t max_pee
 	link->host->intercept = intercept;
 	link->outage_ms = 600000;
 	link->next_port = 1;
+	link->spare = (struct spares){ .size = sizeof(struct dgram), .max = SPARE_DGRAMS };
 	the_link = link;
 	ev_prepare_init(&link->before_sleep, on_before_sleep);
 	link->before_sleep.data = link;
@@ -565,12 +548,7 @@ void link_free(struct link *link)
 		alias_free(link, link->aliases[i]);
 	free(link->aliases);
 	dgq_clear(link, &link->in);
-	while (link->spare) {
-		struct dgram *g = link->spare;
-
-		link->spare = g->next;
-		free(g);
-	}
+	spares_clear(&link->spare);
 	if (the_link == link)
 		the_link = NULL;
 	free(link);

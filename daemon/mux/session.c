@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/daemon.h"
+#include "core/spares.h"
 #include "core/tunnels.h"
 #include "forward/reverse.h"
 #include "link/cc.h"
@@ -44,18 +45,12 @@
  * 8-stream upload on the 200 ms path sent 450 KB, then nothing for 10
  * minutes at a measured 0.8 MB/s). */
 #define PACE_WAIT_MAX CC_TICK
-/* Spare packet buffers a session keeps for reuse (see packet_buffer). */
+/* Spare packet buffers a session keeps for reuse (see on_packet_free). */
 #define SPARE_MAX 512
 
 struct chanbuf {
 	uint8_t *buf;
 	size_t len, cap;
-};
-
-/* A packet buffer while it waits for reuse. */
-union spare {
-	union spare *next;
-	uint8_t data[PACKET_SIZE];
 };
 
 struct session {
@@ -91,8 +86,7 @@ struct session {
 	uint32_t enet_sent_seen, enet_lost_seen;
 	uint64_t enet_sent, enet_lost;
 	bool window_full;           /* ENet had a full window at some point this tick */
-	union spare *spare;         /* packet buffers ENet has given back */
-	unsigned n_spare;
+	struct spares spare;        /* packet buffers ENet has given back */
 	double idle_since;
 	struct cc cc;
 	uint32_t window;
@@ -173,6 +167,7 @@ struct session *session_new(struct daemon *d, const uint8_t pubkey[TT_PUBKEY_SIZ
 
 	if (!s)
 		return NULL;
+	s->spare = (struct spares){ .size = PACKET_SIZE, .max = SPARE_MAX };
 	s->d = d;
 	memcpy(s->pk, pubkey, TT_PUBKEY_SIZE);
 	tt_hex_format(pubkey, TT_PUBKEY_SIZE, s->name);
@@ -370,7 +365,7 @@ void session_remove_stream(struct session *s, struct stream *st)
 
 /* ---- output: frames packed into full ENet packets ---- */
 
-/* The data of every packet we send is one of these PACKET_SIZE buffers,
+/* The data of every packet we send is a PACKET_SIZE buffer from s->spare,
  * which ENet takes as it is (ENET_PACKET_FLAG_NO_ALLOCATE) and which come
  * back here when ENet frees the packet. enet_packet_create would malloc
  * and free a buffer per datagram instead, of a size past glibc's
@@ -379,35 +374,11 @@ void session_remove_stream(struct session *s, struct stream *st)
  * malloc's slow path (_int_malloc, unlink_chunk, _int_free); with the
  * buffers reused, 13.2 %. An idle session keeps at most SPARE_MAX of them
  * (620 KiB). */
-static uint8_t *packet_buffer(struct session *s)
-{
-	union spare *b = s->spare;
-
-	if (!b)
-		return malloc(sizeof(*b));
-	s->spare = b->next;
-	s->n_spare--;
-	return b->data;
-}
-
-static void packet_buffer_put(struct session *s, uint8_t *data)
-{
-	union spare *b = (union spare *)data;
-
-	if (s->n_spare >= SPARE_MAX) {
-		free(b);
-		return;
-	}
-	b->next = s->spare;
-	s->spare = b;
-	s->n_spare++;
-}
-
 static void on_packet_free(ENetPacket *p)
 {
 	struct session *s = p->userData;
 
-	packet_buffer_put(s, p->data);
+	spares_put(&s->spare, p->data);
 	s->enet_queued -= p->dataLength;
 	if (p->flags & ENET_PACKET_FLAG_SENT)
 		s->acked_total += p->dataLength;
@@ -448,12 +419,12 @@ static void emit(struct session *s, uint8_t ch, const uint8_t *data, size_t len)
 	ENetPacket *p;
 	uint8_t *buf;
 
-	if (!s->peer || s->state < SESSION_HELLO || !(buf = packet_buffer(s)))
+	if (!s->peer || s->state < SESSION_HELLO || !(buf = spares_get(&s->spare)))
 		return;
 	memcpy(buf, data, len);
 	p = enet_packet_create(buf, len, ENET_PACKET_FLAG_RELIABLE | ENET_PACKET_FLAG_NO_ALLOCATE);
 	if (!p) {
-		packet_buffer_put(s, buf);
+		spares_put(&s->spare, buf);
 		return;
 	}
 	p->userData = s;
@@ -637,12 +608,7 @@ void session_free(struct session *s, uint8_t reason)
 		free(s->rx[ch].buf);
 	}
 	free(s->buckets);
-	while (s->spare) {
-		union spare *b = s->spare;
-
-		s->spare = b->next;
-		free(b);
-	}
+	spares_clear(&s->spare);
 	free(s);
 }
 
