@@ -289,12 +289,22 @@ def run_parallel(jobs, timeout=IO_TIMEOUT * 2):
 # Ports
 
 
+_ports_given = set()
+
+
 def free_port(kind=socket.SOCK_STREAM, host="127.0.0.1"):
     """A port the kernel just had free on host. Someone may take it before the
-    caller binds it; on a test machine that race is rare enough to accept."""
-    with socket.socket(socket.AF_INET, kind) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
+    caller binds it; on a test machine that race is rare enough to accept.
+    Never one this process was given before: the kernel may hand out the
+    same free port to two calls in a row, and two tunnels of one config then
+    got the same listen port (test_kill under the sanitizers, once)."""
+    while True:
+        with socket.socket(socket.AF_INET, kind) as sock:
+            sock.bind((host, 0))
+            port = sock.getsockname()[1]
+        if port not in _ports_given:
+            _ports_given.add(port)
+            return port
 
 
 class RefusedPort:
