@@ -80,6 +80,13 @@ def scenario_rows(sc, res):
         if sc.name == "loopback" and kind == "random" and ceil_mb:
             share = 0.60 if streams == "1" else 0.70
             target, ok = "≥ %d %% of ceiling" % (share * 100), mb >= share * ceil_mb
+        elif sc.name == "loopback" and kind == "text" and r.get("paired_random"):
+            # Random data in runs interleaved with these (Scenario.text_vs_random).
+            paired = r["paired_random"]
+            base = paired["mbytes_s"]
+            target = "≥ 2 × the best random run between them (%.2f MB/s; random: %s MB/s)" % (
+                2 * base, " / ".join("%.1f" % x["mbytes_s"] for x in paired["runs"]))
+            ok = mb >= 2 * base and paired["intact"]
         elif sc.name == "loopback" and kind == "text" and random_up:
             base = random_up["mbytes_s"]
             target, ok = "≥ 2 × random (%.2f MB/s)" % (2 * base), mb >= 2 * base

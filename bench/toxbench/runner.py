@@ -391,11 +391,20 @@ class Run:
     def m_bulk(self, direction, streams, kind, seconds=None):
         """The best of the scenario's bulk_runs runs (Scenario.bulk_runs);
         the rates of all of them are kept in "runs"."""
-        runs = []
+        runs, paired = [], []
         for _ in range(1 if self.quick else self.sc.bulk_runs):
+            if kind == "text" and self.sc.text_vs_random:
+                paired.append(self._bulk_once(direction, int(streams), "random", seconds))
             runs.append(self._bulk_once(direction, int(streams), kind, seconds))
-        best = max(runs, key=lambda r: r["mbytes_s"])
-        result = dict(best)
+        result = self._best_of(runs)
+        if paired:
+            result["paired_random"] = self._best_of(paired)
+            result["intact"] = result["intact"] and result["paired_random"]["intact"]
+        return result
+
+    @staticmethod
+    def _best_of(runs):
+        result = dict(max(runs, key=lambda r: r["mbytes_s"]))
         result["runs"] = [{"mbytes_s": r["mbytes_s"], "cpu_s_per_gb": r["cpu_s_per_gb"],
                            "steal_s": r["steal_s"], "intact": r["intact"],
                            "startup": CcTrace.startup(r["cc_trace"])} for r in runs]
