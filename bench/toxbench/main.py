@@ -200,6 +200,11 @@ def ceiling(run, sc):
         log("[%s] raw ceiling failed: %s" % (sc.name, str(exc).splitlines()[0]))
 
 
+def measure_failed(run, sc, name, exc):
+    run.results["errors"].append("%s: %s" % (name, exc))
+    log("[%s] %s failed: %s" % (sc.name, name, str(exc).splitlines()[0]))
+
+
 def run_scenario(sc, workdir, tools, args, results):
     """Run one scenario into results[sc.name] (errors are recorded there; an
     interruption leaves what was measured so far)."""
@@ -218,12 +223,18 @@ def run_scenario(sc, workdir, tools, args, results):
         if not args.skip_ceiling and not blaster_last:
             ceiling(run, sc)
         run.start_tunnel()
+        bulk = [name for name in sc.measures if name.startswith("bulk:")]
+        in_rounds = bulk if sc.bulk_runs > 1 and not args.quick else []
         for name in sc.measures:
+            if name in in_rounds:
+                if name == in_rounds[0]:  # all of them, in rounds (Run.measure_bulk_rounds)
+                    for failed, exc in run.measure_bulk_rounds(in_rounds).items():
+                        measure_failed(run, sc, failed, exc)
+                continue
             try:
                 run.measure(name)
             except (BenchError, toxnet.HarnessError) as exc:
-                run.results["errors"].append("%s: %s" % (name, exc))
-                log("[%s] %s failed: %s" % (sc.name, name, str(exc).splitlines()[0]))
+                measure_failed(run, sc, name, exc)
                 run.check_daemons()  # a dead daemon ends the scenario
         relay = run.results["measures"].get("relay_bulk")
         if relay:
