@@ -12,6 +12,7 @@ size_t compress_data_frame(struct stream *st, uint8_t *frame, size_t n)
 	uint8_t *raw = frame + TT_FRAME_HEADER;
 	int c;
 
+	st->lz4_halves = false;
 	if (st->lz4_skip) {
 		st->lz4_skip--;
 		goto raw;
@@ -26,6 +27,7 @@ size_t compress_data_frame(struct stream *st, uint8_t *frame, size_t n)
 		goto raw;
 	}
 	st->lz4_backoff = 0;
+	st->lz4_halves = (size_t)c + 2 <= n / 2;
 	raw[0] = (uint8_t)(n >> 8);
 	raw[1] = (uint8_t)n;
 	memcpy(raw + 2, scratch, (size_t)c);

@@ -63,6 +63,7 @@ struct stream {
 	struct chunk *rx_head, *rx_tail;
 	/* compression heuristics */
 	uint16_t lz4_skip, lz4_backoff;
+	bool lz4_halves;                   /* the last read shrank to half or less */
 	/* statistics */
 	uint64_t bytes_up, bytes_down;     /* up = from the local socket to the peer */
 	double opened;

@@ -134,6 +134,51 @@ static void test_compressible(void)
 	free(text);
 }
 
+/* lz4_halves says whether the last chunk shrank to half or less: stream.c
+ * then reads up to a whole frame's worth, what goes out per read staying
+ * within its usual chunk. Not after a chunk that shrank less, went raw or
+ * was not tried. */
+static void test_halves(void)
+{
+	const size_t n = 32 * 1024;
+	uint8_t *text = xmalloc(n), *mixed = xmalloc(n), *rnd = xmalloc(n);
+	struct stream st = {.id = 4};
+	bool c;
+
+	fill_text(text, n, 1);
+	fill_random(rnd, n);
+	/* Three fifths random, then text: shrinks, but not to half. */
+	memcpy(mixed, rnd, n);
+	memcpy(mixed + n * 3 / 5, text, n - n * 3 / 5);
+
+	ROUND_TRIP(&st, text, n, &c);
+	CHECK(c && st.lz4_halves);
+	ROUND_TRIP(&st, mixed, n, &c);
+	CHECK(c);
+	CHECK(!st.lz4_halves);
+	ROUND_TRIP(&st, text, n, &c);
+	CHECK(st.lz4_halves);
+	ROUND_TRIP(&st, rnd, n, &c); /* raw, and the next one is skipped */
+	CHECK(!c && !st.lz4_halves);
+	CHECK_EQ_U(st.lz4_skip, 1);
+	st.lz4_halves = true;
+	ROUND_TRIP(&st, text, n, &c);
+	CHECK(!c && !st.lz4_halves);
+	/* A whole frame's worth of text, as such a stream then reads. */
+	{
+		uint8_t *big = xmalloc(TT_FRAME_MAX_PAYLOAD);
+		struct stream s2 = {.id = 6};
+
+		fill_text(big, TT_FRAME_MAX_PAYLOAD, 2);
+		CHECK(ROUND_TRIP(&s2, big, TT_FRAME_MAX_PAYLOAD, &c) < TT_FRAME_MAX_PAYLOAD / 2);
+		CHECK(c && s2.lz4_halves);
+		free(big);
+	}
+	free(text);
+	free(mixed);
+	free(rnd);
+}
+
 /* LZ4 finds no match in fewer than 13 bytes, so such chunks can only grow
  * (token + literals + our 2-byte length): raw, whatever the content. */
 static void test_small_raw(void)
@@ -412,6 +457,7 @@ int main(void)
 	RUN(test_small_raw);
 	RUN(test_round_trip_sizes);
 	RUN(test_backoff);
+	RUN(test_halves);
 	RUN(test_decompress_good);
 	RUN(test_decompress_bad);
 	return check_report();
