@@ -40,6 +40,15 @@ def _bulk_value(r):
         "" if r.get("completed", True) else ", tail cut", best_of)
 
 
+def _searches(searches):
+    """The ceiling searched more than once: the best one is the ceiling."""
+    if not searches or len(searches) < 2:
+        return ""
+    return "; best of %d searches: %s MB/s at %s CPU s/GB" % (
+        len(searches), " / ".join("%.1f" % x["mbytes_s"] for x in searches),
+        " / ".join("%.1f" % x["cpu_s_per_gb"] for x in searches))
+
+
 def _bulk_label(name):
     _, direction, streams, kind = name.split(":")
     return "%s stream%s %s, %s" % (streams, "" if streams == "1" else "s",
@@ -64,7 +73,7 @@ def scenario_rows(sc, res):
                            c.get("limited_by", "?").replace("_", " "),
                            ("; the path stalled (nothing arrived, not even the reliable "
                             "report) and answered again %s" % ", ".join(stalls))
-                           if stalls else ""),
+                           if stalls else "") + _searches(res.get("ceiling_searches")),
                         "1.00", "loss < %.0f %%" % c.get("max_loss_pct", 1)))
 
     def ratio(mb):
