@@ -56,6 +56,7 @@ struct cc {
 	unsigned full_bw_rounds;    /* rounds without that growth */
 	unsigned overflow_rounds;   /* consecutive start-up rounds that lost a fifth */
 	unsigned phase;             /* PROBE_BW gain cycle position; rounds in DRAIN, PROBE_RTT */
+	double probe_from;          /* PROBE_BW: the estimate when the probe began */
 	uint64_t sent, lost;        /* datagrams sent and lost so far (cc_on_loss) */
 	uint64_t round_sent, round_lost; /* the same at the start of the round */
 	double pacing_gain, cwnd_gain;

@@ -296,6 +296,40 @@ static void test_rate_rises(void)
 		fprintf(stderr, "  %.0f after %.1f s\n", c.btlbw, p.t - from);
 }
 
+/* On a short path (loopback, a LAN: a round is one tick) a probe that
+ * finds room probes again at once: from a tenth of the path to 90 % of it
+ * in well under 2 s (at 1.25x per 8 rounds it took 8 s). And on that path
+ * once full, the probes go on at their usual pace. */
+static void test_rate_rises_short(void)
+{
+	struct path p = { .rate = 10e6, .base_rtt = 0.002 };
+	struct cc c;
+	double from;
+	unsigned probes = 0, last_phase;
+
+	start(&c, &p);
+	run(&c, &p, 5);
+	CHECK(c.state == CC_PROBE_BW);
+	CHECK(near(c.btlbw, p.rate, 0.1));
+	p.rate = 100e6;
+	from = p.t;
+	while (c.btlbw < 0.9 * p.rate && p.t < from + 60)
+		step(&c, &p);
+	if (!CHECK(p.t - from < 2))
+		fprintf(stderr, "  %.0f after %.1f s\n", c.btlbw, p.t - from);
+	/* Full now: over 10 s, one probe round per cycle of 8, no more. */
+	run(&c, &p, 2);
+	last_phase = c.phase;
+	for (int i = 0; i < 100; i++) {
+		step(&c, &p);
+		probes += c.phase == 0 && last_phase != 0;
+		last_phase = c.phase;
+	}
+	CHECK(probes >= 11 && probes <= 13);
+	CHECK(near(run(&c, &p, 5), p.rate, 0.05));
+	CHECK(p.queue < 0.1 * p.rate * p.base_rtt + 64 * 1024);
+}
+
 /* Start-up overflows a buffer of a quarter of the path (50 ms on 200 ms)
  * while the sender looks application-limited (behind that much loss its
  * streams wait for flow control credit), so the plateau does not count:
@@ -407,6 +441,7 @@ int main(void)
 	RUN(test_relay_cruises_at_estimate);
 	RUN(test_rate_drops);
 	RUN(test_rate_rises);
+	RUN(test_rate_rises_short);
 	RUN(test_min_rtt_expires);
 	return check_report();
 }
