@@ -409,7 +409,7 @@ class Run:
         bulk_runs times in a row: the machine has slow minutes, and a
         measure whose runs all fell into one (three 8-stream uploads at
         118 MB/s and 12.4 CPU s per GB, where the next measure's ran at
-        157-162 MB/s and 10.0-10.2) said more about the minute than about
+        136-162 MB/s and 10.0-11.6) said more about the minute than about
         the tunnel. between_rounds, if given, is called before every round
         but the first. Returns {name: error} for the measures that failed."""
         runs = {name: [] for name in names}
