@@ -96,9 +96,6 @@ def scenario_rows(sc, res):
             target = "≥ 2 × the best random run between them (%.2f MB/s; random: %s MB/s)" % (
                 2 * base, " / ".join("%.1f" % x["mbytes_s"] for x in paired["runs"]))
             ok = mb >= 2 * base and paired["intact"]
-        elif sc.name == "loopback" and kind == "text" and random_up:
-            base = random_up["mbytes_s"]
-            target, ok = "≥ 2 × random (%.2f MB/s)" % (2 * base), mb >= 2 * base
         elif sc.name in ("wan", "far", "lossy") and streams == "1" and kind == "random":
             floor = {"wan": 4.0, "far": 1.8, "lossy": 2.0}[sc.name]
             target, ok = "≥ %g MB/s" % floor, mb >= floor

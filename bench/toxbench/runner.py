@@ -354,8 +354,8 @@ class Run:
         self.results.setdefault("ceiling_searches", []).append(
             {"mbytes_s": best["mbytes_s"], "cpu_s_per_gb": best["cpu_s_per_gb"],
              "limited_by": result["limited_by"]})
-        if best["mbytes_s"] > ((self.results.get("ceiling") or {}).get("best") or {}).get(
-                "mbytes_s", -1):
+        ceiling = self.results.get("ceiling")
+        if ceiling is None or best["mbytes_s"] > ceiling["best"]["mbytes_s"]:
             self.results["ceiling"] = result
         return result
 
