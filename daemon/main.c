@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/ctl.h"
+#include "control/control.h"
 #include "core/daemon.h"
 #include "tox/toxnode.h"
 #include "toxtun/config.h"
@@ -146,8 +147,11 @@ int main(int argc, char **argv)
 		tt_config_free(cfg);
 		return 1;
 	}
-	if (roles)
-		return daemon_run(cfg, roles); /* takes cfg */
+	if (roles) {
+		struct control *control = NULL;
+
+		return daemon_run(cfg, roles, &control_hooks, &control); /* takes cfg */
+	}
 	status = print_id(cfg);
 	tt_config_free(cfg);
 	return status;

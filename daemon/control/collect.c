@@ -6,8 +6,8 @@
 #include "control/collect.h"
 #include "control/snapshot.h"
 #include "core/daemon.h"
-#include "core/tunnels.h"
 #include "forward/sockutil.h"
+#include "forward/tunnels.h"
 #include "link/link.h"
 #include "mux/session.h"
 #include "mux/stream.h"
@@ -24,14 +24,16 @@ static void collect_node(struct daemon *d, struct snap_node *n)
 {
 	uint8_t id[TT_TOX_ID_SIZE];
 
-	toxnode_address(d->node, id);
+	unsigned roles = daemon_roles(d);
+
+	toxnode_address(daemon_node(d), id);
 	tt_toxid_format(id, n->tox_id);
 	tt_hex_format(id, TT_PUBKEY_SIZE, n->public_key);
-	snprintf(n->name, sizeof(n->name), "%s", (d->roles & ROLE_SERVER) ? d->cfg->name : "");
-	n->role = role_str(d->roles);
-	n->dht = toxnode_connection_str(toxnode_dht_status(d->node));
-	n->relay_resets = d->relays.resets;
-	n->uptime_s = ev_now(d->loop) - d->started;
+	snprintf(n->name, sizeof(n->name), "%s", (roles & ROLE_SERVER) ? daemon_config(d)->name : "");
+	n->role = role_str(roles);
+	n->dht = toxnode_connection_str(toxnode_dht_status(daemon_node(d)));
+	n->relay_resets = daemon_relay_resets(d);
+	n->uptime_s = ev_now(daemon_loop(d)) - daemon_started(d);
 	n->pid = (long)getpid();
 }
 
@@ -44,7 +46,7 @@ static void collect_peer(struct daemon *d, struct session *s, struct snap_peer *
 	session_get_info(s, &info);
 	snprintf(p->public_key, sizeof(p->public_key), "%s", session_name(s));
 	if (session_fnum(s) != UINT32_MAX)
-		toxnode_friend_name(d->node, session_fnum(s), p->name, sizeof(p->name));
+		toxnode_friend_name(daemon_node(d), session_fnum(s), p->name, sizeof(p->name));
 	p->online = info.friend_status != TOX_CONNECTION_NONE;
 	p->path = toxnode_connection_str(info.friend_status);
 	p->session = session_state_str(&info);
@@ -52,7 +54,7 @@ static void collect_peer(struct daemon *d, struct session *s, struct snap_peer *
 	p->rtt_var_ms = info.rtt_var_ms;
 	p->loss = info.loss;
 	p->window_bytes = info.window;
-	link_get_stats(d->link, session_fnum(s), &ls);
+	link_get_stats(daemon_link(d), session_fnum(s), &ls);
 	p->tx_bytes = ls.tx_bytes;
 	p->rx_bytes = ls.rx_bytes;
 	p->tx_packets = ls.tx_packets;
@@ -81,61 +83,61 @@ static void collect_tunnel(struct daemon *d, const struct tunnel_stats *ts, stru
 		t->state = "error";
 	else
 		t->state = s && session_ready(s) ? "up" : "waiting";
-	t->streams_active = ts->streams_active;
-	t->streams_total = ts->streams_total;
-	t->refused = ts->refused;
-	t->datagrams_dropped = ts->datagrams_dropped;
-	t->bytes_up = ts->bytes_up;
-	t->bytes_down = ts->bytes_down;
+	t->streams_active = ts->c.streams_active;
+	t->streams_total = ts->c.streams_total;
+	t->refused = ts->c.refused;
+	t->datagrams_dropped = ts->c.datagrams_dropped;
+	t->bytes_up = ts->c.bytes_up;
+	t->bytes_down = ts->c.bytes_down;
 	t->rate_up = ts->rate_up;
 	t->rate_down = ts->rate_down;
-}
-
-static const char *stream_state_str(const struct stream *st)
-{
-	switch (st->state) {
-	case STREAM_WAITING: return "waiting";
-	case STREAM_DIALING: return "dialing";
-	default: return st->flow.local_eof || st->flow.remote_fin ? "half-closed" : "open";
-	}
 }
 
 static void collect_stream(struct daemon *d, struct session *s, const struct stream *st,
                            struct snap_stream *o)
 {
-	o->id = st->id;
+	struct stream_info info;
+
+	stream_get_info(st, &info);
+	o->id = info.id;
 	snprintf(o->peer, sizeof(o->peer), "%s", session_name(s));
-	snprintf(o->tunnel, sizeof(o->tunnel), "%s", st->ts ? st->ts->name : st->tunnel);
-	snprintf(o->client, sizeof(o->client), "%s", st->origin);
-	sock_host_port_str(st->dest_host, st->dest_port, o->destination, sizeof(o->destination));
-	o->age_s = ev_now(d->loop) - st->opened;
-	o->bytes_up = st->bytes_up;
-	o->bytes_down = st->bytes_down;
-	o->state = stream_state_str(st);
+	snprintf(o->tunnel, sizeof(o->tunnel), "%s",
+	         info.counters ? tunnel_of(info.counters)->name : info.tunnel);
+	snprintf(o->client, sizeof(o->client), "%s", info.origin);
+	sock_host_port_str(info.dest_host, info.dest_port, o->destination, sizeof(o->destination));
+	o->age_s = ev_now(daemon_loop(d)) - info.opened;
+	o->bytes_up = info.bytes_up;
+	o->bytes_down = info.bytes_down;
+	o->state = info.state;
 }
 
 bool snapshot_collect(struct daemon *d, struct snapshot *out)
 {
 	size_t n_streams = 0, k = 0;
+	const struct tunnels *tt = daemon_tunnels(d);
+	size_t n_sessions = daemon_n_sessions(d);
 
 	memset(out, 0, sizeof(*out));
 	collect_node(d, &out->node);
-	for (size_t i = 0; i < d->n_sessions; i++)
-		n_streams += session_stream_count(d->sessions[i]);
-	out->peers = calloc(d->n_sessions ? d->n_sessions : 1, sizeof(*out->peers));
-	out->tunnels = calloc(d->n_tunnels ? d->n_tunnels : 1, sizeof(*out->tunnels));
+	for (size_t i = 0; i < n_sessions; i++)
+		n_streams += session_stream_count(daemon_session_at(d, i));
+	out->peers = calloc(n_sessions ? n_sessions : 1, sizeof(*out->peers));
+	out->tunnels = calloc(tt->n ? tt->n : 1, sizeof(*out->tunnels));
 	out->streams = calloc(n_streams ? n_streams : 1, sizeof(*out->streams));
 	if (!out->peers || !out->tunnels || !out->streams) {
 		snapshot_free(out);
 		return false;
 	}
-	for (size_t i = 0; i < d->n_sessions; i++)
-		collect_peer(d, d->sessions[i], &out->peers[out->n_peers++]);
-	for (size_t i = 0; i < d->n_tunnels; i++)
-		collect_tunnel(d, d->tunnels[i], &out->tunnels[out->n_tunnels++]);
-	for (size_t i = 0; i < d->n_sessions; i++)
-		for (struct stream *st = session_first_stream(d->sessions[i]); st && k < n_streams; st = st->next)
-			collect_stream(d, d->sessions[i], st, &out->streams[k++]);
+	for (size_t i = 0; i < n_sessions; i++)
+		collect_peer(d, daemon_session_at(d, i), &out->peers[out->n_peers++]);
+	for (size_t i = 0; i < tt->n; i++)
+		collect_tunnel(d, tt->v[i], &out->tunnels[out->n_tunnels++]);
+	for (size_t i = 0; i < n_sessions; i++) {
+		struct session *s = daemon_session_at(d, i);
+
+		for (struct stream *st = session_first_stream(s); st && k < n_streams; st = stream_next(st))
+			collect_stream(d, s, st, &out->streams[k++]);
+	}
 	out->n_streams = k;
 	return true;
 }

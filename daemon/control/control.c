@@ -37,6 +37,7 @@ struct client {
 
 struct control {
 	struct daemon *d;
+	struct ev_loop *loop;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int fd;
 	ev_io io;
@@ -110,7 +111,7 @@ static bool flush(struct client *cl)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			ev_io_start(cl->c->d->loop, &cl->wio);
+			ev_io_start(cl->c->loop, &cl->wio);
 			return true;
 		}
 		if (n < 0) {
@@ -120,7 +121,7 @@ static bool flush(struct client *cl)
 		cl->out_off += (size_t)n;
 	}
 	cl->out_off = cl->out_len = 0;
-	ev_io_stop(cl->c->d->loop, &cl->wio);
+	ev_io_stop(cl->c->loop, &cl->wio);
 	if (cl->closing) {
 		client_free(cl);
 		return false;
@@ -240,14 +241,14 @@ static bool handle(struct client *cl, const char *line, size_t len)
 		o = snapshot_obj(d);
 		break;
 	case CMD_SUBSCRIBE:
-		ev_timer_stop(d->loop, &cl->sub);
+		ev_timer_stop(daemon_loop(d), &cl->sub);
 		ev_timer_set(&cl->sub, req.interval_ms / 1000.0, req.interval_ms / 1000.0);
-		ev_timer_start(d->loop, &cl->sub);
+		ev_timer_start(daemon_loop(d), &cl->sub);
 		o = ok_obj();
 		json_object_object_add(o, "interval_ms", json_object_new_int64(req.interval_ms));
 		break;
 	case CMD_UNSUBSCRIBE:
-		ev_timer_stop(d->loop, &cl->sub);
+		ev_timer_stop(daemon_loop(d), &cl->sub);
 		o = ok_obj();
 		break;
 	case CMD_RELOAD:
@@ -324,9 +325,9 @@ static void client_free(struct client *cl)
 		}
 	}
 	c->n_clients--;
-	ev_io_stop(c->d->loop, &cl->rio);
-	ev_io_stop(c->d->loop, &cl->wio);
-	ev_timer_stop(c->d->loop, &cl->sub);
+	ev_io_stop(c->loop, &cl->rio);
+	ev_io_stop(c->loop, &cl->wio);
+	ev_timer_stop(c->loop, &cl->sub);
 	close(cl->fd);
 	free(cl->in);
 	free(cl->out);
@@ -415,6 +416,7 @@ struct control *control_new(struct daemon *d, const char *path, char *err, size_
 		return NULL;
 	}
 	c->d = d;
+	c->loop = daemon_loop(d);
 	c->fd = -1;
 	if (strlen(path) >= sizeof(sun.sun_path)) {
 		snprintf(err, errlen, "control socket path too long: %s", path);
@@ -456,7 +458,7 @@ struct control *control_new(struct daemon *d, const char *path, char *err, size_
 	}
 	ev_io_init(&c->io, on_accept, c->fd, EV_READ);
 	c->io.data = c;
-	ev_io_start(d->loop, &c->io);
+	ev_io_start(c->loop, &c->io);
 	log_info("control socket: %s", path);
 	return c;
 fail:
@@ -472,8 +474,31 @@ void control_free(struct control *c)
 		return;
 	while (c->clients)
 		client_free(c->clients);
-	ev_io_stop(c->d->loop, &c->io);
+	ev_io_stop(c->loop, &c->io);
 	close(c->fd);
 	unlink(c->path);
 	free(c);
 }
+
+static bool attach(void *ctx, struct daemon *d, char *err, size_t errlen)
+{
+	struct control **slot = ctx;
+	char path[512];
+
+	if (!control_socket_path(daemon_config(d), daemon_role_str(d), path, sizeof(path))) {
+		snprintf(err, errlen, "control socket path too long");
+		return false;
+	}
+	*slot = control_new(d, path, err, errlen);
+	return *slot != NULL;
+}
+
+static void detach(void *ctx, struct daemon *d)
+{
+	struct control **slot = ctx;
+
+	control_free(*slot);
+	*slot = NULL;
+}
+
+const struct daemon_hooks control_hooks = { .attach = attach, .detach = detach };

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 struct daemon;
+struct daemon_hooks;
 struct control;
 struct tt_config;
 
@@ -18,5 +19,10 @@ bool control_socket_path(const struct tt_config *cfg, const char *role, char *ou
  * directory is not private to us. */
 struct control *control_new(struct daemon *d, const char *path, char *err, size_t errlen);
 void control_free(struct control *c);
+
+/* For daemon_run, with a struct control * to hold it as context: the
+ * socket is made before anything else (a second daemon must not touch the
+ * profile), and goes first when the daemon stops. */
+extern const struct daemon_hooks control_hooks;
 
 #endif

@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include "core/daemon.h"
-#include "control/control.h"
-#include "core/tunnels.h"
+#include "core/daemon_impl.h"
+#include "forward/dial.h"
 #include "forward/listener.h"
 #include "forward/reverse.h"
 #include "forward/resolve.h"
@@ -66,7 +66,7 @@ struct session *daemon_session(struct daemon *d, const uint8_t pubkey[TT_PUBKEY_
 		d->sessions = n;
 		d->cap_sessions = cap;
 	}
-	s = session_new(d, pubkey);
+	s = session_new(&d->senv, pubkey);
 	if (!s)
 		return NULL;
 	session_set_fnum(s, toxnode_friend_by_key(d->node, pubkey));
@@ -112,6 +112,85 @@ void daemon_kick(struct daemon *d)
 		ev_timer_again(d->loop, &d->link_timer);
 	}
 }
+
+/* ---- what sessions and forwards ask of us ---- */
+
+static void on_kick(void *ctx) { daemon_kick(ctx); }
+
+static uint8_t on_open(void *ctx, struct session *s, uint32_t id, const struct tt_syn *syn,
+                       uint8_t flags)
+{
+	struct daemon *d = ctx;
+
+	return dial_syn(&d->fwd, s, id, syn, flags);
+}
+
+static void on_listen(void *ctx, struct session *s, const struct tt_syn *req)
+{
+	struct daemon *d = ctx;
+
+	reverse_on_listen(&d->fwd, s, req);
+}
+
+static void on_listen_reply(void *ctx, struct session *s, const struct tt_syn *reply)
+{
+	struct daemon *d = ctx;
+
+	reverse_on_reply(&d->fwd, s, reply);
+}
+
+static void on_session_up(void *ctx, struct session *s)
+{
+	struct daemon *d = ctx;
+
+	reverse_session_up(&d->fwd, s);
+}
+
+static void on_restarted(void *ctx, struct session *s)
+{
+	struct daemon *d = ctx;
+
+	reverse_drop_peer(&d->fwd, session_pubkey(s), "the peer restarted");
+}
+
+static const struct session_ops session_ops = {
+	.kick = on_kick,
+	.open = on_open,
+	.listen = on_listen,
+	.listen_reply = on_listen_reply,
+	.up = on_session_up,
+	.restarted = on_restarted,
+};
+
+static struct session *fwd_session_of(void *ctx, const uint8_t pk[TT_PUBKEY_SIZE], bool create)
+{
+	return daemon_session(ctx, pk, create);
+}
+
+static const struct fwd_ops fwd_ops = { .session = fwd_session_of };
+
+void daemon_config_changed(struct daemon *d)
+{
+	const struct tt_config *cfg = d->cfg;
+
+	d->limits = (struct session_limits){
+		.outage_timeout_s = cfg->outage_timeout_s, .linger_s = cfg->linger_s,
+		.wait_timeout_s = cfg->wait_timeout_s, .udp_timeout_s = cfg->udp_timeout_s,
+		.max_streams = cfg->max_streams, .stream_window = cfg->stream_window,
+	};
+	d->fwd.cfg = cfg;
+}
+
+struct ev_loop *daemon_loop(const struct daemon *d) { return d->loop; }
+const struct tt_config *daemon_config(const struct daemon *d) { return d->cfg; }
+unsigned daemon_roles(const struct daemon *d) { return d->roles; }
+struct toxnode *daemon_node(const struct daemon *d) { return d->node; }
+struct link *daemon_link(const struct daemon *d) { return d->link; }
+double daemon_started(const struct daemon *d) { return d->started; }
+unsigned daemon_relay_resets(const struct daemon *d) { return d->relays.resets; }
+struct tunnels *daemon_tunnels(const struct daemon *d) { return (struct tunnels *)&d->tunnels; }
+size_t daemon_n_sessions(const struct daemon *d) { return d->n_sessions; }
+struct session *daemon_session_at(const struct daemon *d, size_t i) { return d->sessions[i]; }
 
 /* ---- Tox events ---- */
 
@@ -365,7 +444,7 @@ static void on_housekeeping(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 	unwedge_relays(d);
 	if (++d->ticks % 10 == 0) {
-		tunnels_sample(d);
+		tunnels_sample(&d->tunnels);
 		scan_relays(d); /* toxcore connects to relays as it goes */
 	} else if (d->rescan_ticks) {
 		d->rescan_ticks--;
@@ -465,8 +544,9 @@ static void teardown(struct daemon *d)
 {
 	char err[512];
 
-	control_free(d->control);
-	d->control = NULL;
+	if (d->hooks && d->hooks->detach)
+		d->hooks->detach(d->hooks_ctx, d);
+	d->hooks = NULL;
 	if (ev_is_active(&d->tcp_io)) {
 		ev_io_stop(d->loop, &d->tcp_io);
 		close(d->tcp_io.fd);
@@ -474,7 +554,7 @@ static void teardown(struct daemon *d)
 	for (size_t i = 0; i < d->n_listeners; i++)
 		listener_free(d->listeners[i]);
 	free(d->listeners);
-	reverse_free_all(d);
+	reverse_free_all(&d->fwd);
 	for (size_t i = 0; i < d->n_sessions; i++)
 		session_free(d->sessions[i], TT_REASON_SHUTDOWN);
 	free(d->sessions);
@@ -496,14 +576,14 @@ static void teardown(struct daemon *d)
 			log_error("%s", err);
 		toxnode_free(d->node);
 	}
-	tunnels_free_all(d);
+	tunnels_free_all(&d->tunnels);
 }
 
-int daemon_run(struct tt_config *cfg, unsigned roles)
+int daemon_run(struct tt_config *cfg, unsigned roles, const struct daemon_hooks *hooks, void *ctx)
 {
 	struct daemon d = { .cfg = cfg, .roles = roles };
 	uint8_t id[TT_TOX_ID_SIZE];
-	char hex[2 * TT_TOX_ID_SIZE + 1], err[512], path_err[512];
+	char hex[2 * TT_TOX_ID_SIZE + 1], err[512];
 	int lock_fd, status = 1;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -519,16 +599,18 @@ int daemon_run(struct tt_config *cfg, unsigned roles)
 	}
 	d.loop = ev_default_loop(EVFLAG_AUTO);
 	d.started = ev_now(d.loop);
+	d.senv = (struct session_env){ .loop = d.loop, .self_pk = d.self_pk, .boot_id = d.boot_id,
+	                               .limits = &d.limits, .ops = &session_ops, .ctx = &d };
+	d.fwd = (struct fwd){ .loop = d.loop, .roles = roles, .tunnels = &d.tunnels,
+	                      .ops = &fwd_ops, .ctx = &d };
+	daemon_config_changed(&d);
 	/* The control socket first: a second daemon must not touch anything. */
-	if (!control_socket_path(cfg, daemon_role_str(&d), err, sizeof(err))) {
-		log_error("control socket path too long");
+	if (hooks && hooks->attach && !hooks->attach(ctx, &d, err, sizeof(err))) {
+		log_error("%s", err);
 		goto out;
 	}
-	d.control = control_new(&d, err, path_err, sizeof(path_err));
-	if (!d.control) {
-		log_error("%s", path_err);
-		goto out;
-	}
+	d.hooks = hooks;
+	d.hooks_ctx = ctx;
 	d.node = toxnode_new(cfg, false, err, sizeof(err));
 	if (!d.node) {
 		log_error("%s", err);
@@ -544,6 +626,7 @@ int daemon_run(struct tt_config *cfg, unsigned roles)
 		log_error("%s", err);
 		goto out;
 	}
+	d.senv.link = d.link;
 	link_set_outage(d.link, cfg->outage_timeout_s * 1000u);
 	if (roles & ROLE_SERVER)
 		daemon_apply_allow(&d);

@@ -7,51 +7,29 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "tox/tcpwatch.h"
+#include "forward/fwd.h"
 #include "toxtun/config.h"
 
 struct toxnode;
 struct link;
 struct session;
-struct listener;
-struct rlisten;
-struct tunnel_stats;
-struct control;
+struct tunnels;
+struct daemon;
 
-enum daemon_role { ROLE_SERVER = 1, ROLE_CLIENT = 2 };
-
-struct daemon {
-	struct ev_loop *loop;
-	struct tt_config *cfg;
-	unsigned roles;            /* ROLE_* bits */
-	struct toxnode *node;
-	struct link *link;
-	uint64_t boot_id;          /* random per process: lets peers see a restart */
-	uint8_t self_pk[TT_PUBKEY_SIZE];
-	struct session **sessions;
-	size_t n_sessions, cap_sessions;
-	struct listener **listeners;
-	size_t n_listeners, cap_listeners;
-	struct rlisten *reverse;           /* server: listeners for peers' reverse lines */
-	struct tunnel_stats **tunnels;     /* per-tunnel accounting (core/tunnels.h) */
-	size_t n_tunnels, cap_tunnels;
-	struct control *control;
-	bool stopping;
-	ev_timer tox_timer, link_timer, housekeeping;
-	unsigned ticks;
-	ev_io tox_io;                      /* toxcore's UDP socket, if it has one */
-	ev_timer rx_holdoff;               /* tox_io rests after a wake-up */
-	ev_io tcp_io;                      /* toxcore's TCP relay sockets (tox/tcpwatch.h) */
-	struct tcpwatch_relays relays;     /* the same, watched for a relay that stopped reading */
-	unsigned rescan_ticks;             /* scan for them every tick for this many more */
-	ev_prepare before_sleep;
-	ev_signal sig_int, sig_term, sig_hup;
-	double started;
+/* What the layer above (the control socket, control/) attaches to a daemon
+ * it runs. */
+struct daemon_hooks {
+	/* The loop exists and nothing else yet: false (with err) stops the start,
+	 * before the profile's node is touched. */
+	bool (*attach)(void *ctx, struct daemon *d, char *err, size_t errlen);
+	/* The daemon stops: let go of it, before its parts go. */
+	void (*detach)(void *ctx, struct daemon *d);
 };
 
 /* Build everything from cfg (which the daemon then owns) and run until a
- * signal stops it. Returns the process exit status. */
-int daemon_run(struct tt_config *cfg, unsigned roles);
+ * signal stops it. roles: ROLE_* bits (forward/fwd.h). Returns the process
+ * exit status. */
+int daemon_run(struct tt_config *cfg, unsigned roles, const struct daemon_hooks *hooks, void *ctx);
 
 /* The session with this node, created on demand when create is set. */
 struct session *daemon_session(struct daemon *d, const uint8_t pubkey[TT_PUBKEY_SIZE], bool create);
@@ -65,7 +43,16 @@ bool daemon_close_stream(struct daemon *d, uint32_t id, const uint8_t *peer, cha
 void daemon_stop(struct daemon *d);
 const char *daemon_role_str(const struct daemon *d);
 
-/* Something needs the loop to iterate tox and ENet fast for a while. */
-void daemon_kick(struct daemon *d);
+/* What the control socket reads. */
+struct ev_loop *daemon_loop(const struct daemon *d);
+const struct tt_config *daemon_config(const struct daemon *d);
+unsigned daemon_roles(const struct daemon *d);
+struct toxnode *daemon_node(const struct daemon *d);
+struct link *daemon_link(const struct daemon *d);
+double daemon_started(const struct daemon *d);
+unsigned daemon_relay_resets(const struct daemon *d);
+struct tunnels *daemon_tunnels(const struct daemon *d);
+size_t daemon_n_sessions(const struct daemon *d);
+struct session *daemon_session_at(const struct daemon *d, size_t i);
 
 #endif

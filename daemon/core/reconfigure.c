@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "core/daemon.h"
-#include "core/tunnels.h"
+#include "core/daemon_impl.h"
 #include "forward/listener.h"
 #include "forward/reverse.h"
 #include "link/link.h"
@@ -33,12 +33,12 @@ static bool add_listener(struct daemon *d, struct listener *l)
 
 bool daemon_start_tunnel(struct daemon *d, const struct tt_client_tunnel *t, char *err, size_t errlen)
 {
-	struct tunnel_stats *ts = tunnels_find_client(d, t->name);
+	struct tunnel_stats *ts = tunnels_find_client(&d->tunnels, t->name);
 	struct listener *l;
 	struct session *s;
 	char e[256];
 
-	if (!ts && !(ts = tunnels_add_client(d, t))) {
+	if (!ts && !(ts = tunnels_add_client(&d->tunnels, t))) {
 		snprintf(err, errlen, "tunnel %s: out of memory", t->name);
 		return false;
 	}
@@ -55,12 +55,12 @@ bool daemon_start_tunnel(struct daemon *d, const struct tt_client_tunnel *t, cha
 	session_set_wanted(s, true);
 	if (t->kind == TT_TUNNEL_REVERSE) {
 		/* The server listens; it is asked whenever the session comes up. */
-		reverse_line_changed(d, t, true);
+		reverse_line_changed(&d->fwd, t, true);
 		log_info("tunnel %s: asking %s to listen on %s for %s", t->name, session_name(s),
 		         ts->listen, ts->destination);
 		return true;
 	}
-	l = listener_new(d, t, e, sizeof(e));
+	l = listener_new(&d->fwd, t, e, sizeof(e));
 	if (!l || !add_listener(d, l)) {
 		listener_free(l);
 		snprintf(err, errlen, "tunnel %s: %s", t->name, l ? "out of memory" : e);
@@ -77,7 +77,7 @@ fail:
 /* Forget a friend and everything we had with it. */
 static void forget_friend(struct daemon *d, uint32_t fnum, const uint8_t pk[TT_PUBKEY_SIZE])
 {
-	reverse_drop_peer(d, pk, "the peer is no longer allowed");
+	reverse_drop_peer(&d->fwd, pk, "the peer is no longer allowed");
 	for (size_t i = 0; i < d->n_sessions; i++) {
 		if (memcmp(session_pubkey(d->sessions[i]), pk, TT_PUBKEY_SIZE) == 0) {
 			session_free(d->sessions[i], TT_REASON_NOT_PERMITTED);
@@ -108,7 +108,7 @@ void daemon_apply_allow(struct daemon *d)
 				continue;
 			/* A client's own servers are friends too; keep them. */
 			if ((d->roles & ROLE_CLIENT) && daemon_session(d, pk, false) &&
-			    tunnels_peer_in_use(d, pk))
+			    tunnels_peer_in_use(&d->tunnels, pk))
 				continue;
 			tt_hex_format(pk, TT_PUBKEY_SIZE, hex);
 			log_info("forgetting friend %s: not in allow list", hex);
@@ -141,10 +141,10 @@ static const struct tt_client_tunnel *find_tunnel(const struct tt_config *cfg, c
 static void stop_tunnel(struct daemon *d, const struct tt_client_tunnel *t, bool keep_stats)
 {
 	const char *name = t->name;
-	struct tunnel_stats *ts = tunnels_find_client(d, name);
+	struct tunnel_stats *ts = tunnels_find_client(&d->tunnels, name);
 
 	if (t->kind == TT_TUNNEL_REVERSE)
-		reverse_line_changed(d, t, false);
+		reverse_line_changed(&d->fwd, t, false);
 
 	for (size_t i = 0; i < d->n_listeners; i++) {
 		if (strcmp(listener_tunnel(d->listeners[i])->name, name) == 0) {
@@ -153,8 +153,12 @@ static void stop_tunnel(struct daemon *d, const struct tt_client_tunnel *t, bool
 			break;
 		}
 	}
-	if (ts && !keep_stats)
-		tunnels_remove(d, ts);
+	if (ts && !keep_stats) {
+		for (size_t i = 0; i < d->n_sessions; i++)
+			for (struct stream *st = session_first_stream(d->sessions[i]); st; st = stream_next(st))
+				stream_drop_counters(st, &ts->c);
+		tunnels_remove(&d->tunnels, ts);
+	}
 }
 
 static bool tox_settings_differ(const struct tt_config *a, const struct tt_config *b)
@@ -193,6 +197,7 @@ json_object *daemon_reload(struct daemon *d, const char *source)
 	changed = json_object_new_array();
 	errors = json_object_new_array();
 	d->cfg = cfg;
+	daemon_config_changed(d);
 	if (d->roles & ROLE_CLIENT) {
 		for (size_t i = 0; i < old->n_tunnels; i++) {
 			const struct tt_client_tunnel *o = &old->tunnels[i];
@@ -224,7 +229,7 @@ json_object *daemon_reload(struct daemon *d, const char *source)
 		if (strcmp(old->name, cfg->name) != 0)
 			toxnode_set_name(d->node, cfg->name);
 		daemon_apply_allow(d);
-		reverse_recheck(d);
+		reverse_recheck(&d->fwd);
 	}
 	link_set_outage(d->link, cfg->outage_timeout_s * 1000u);
 	if (tox_settings_differ(old, cfg))
@@ -251,8 +256,8 @@ bool daemon_close_stream(struct daemon *d, uint32_t id, const uint8_t *peer, cha
 
 		if (peer && memcmp(session_pubkey(s), peer, TT_PUBKEY_SIZE) != 0)
 			continue;
-		for (struct stream *st = session_first_stream(s); st; st = st->next) {
-			if (st->id == id) {
+		for (struct stream *st = session_first_stream(s); st; st = stream_next(st)) {
+			if (stream_id(st) == id) {
 				match = s;
 				found++;
 			}

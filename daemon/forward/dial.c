@@ -9,10 +9,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "core/daemon.h"
 #include "forward/dial.h"
+#include "forward/fwd.h"
 #include "forward/resolve.h"
+#include "forward/reverse.h"
 #include "forward/sockutil.h"
+#include "forward/tunnels.h"
+#include "mux/session.h"
 #include "mux/stream.h"
 #include "toxtun/frame.h"
 #include "toxtun/log.h"
@@ -20,7 +23,7 @@
 #define MAX_ADDRS 8
 
 struct dial {
-	struct daemon *d;
+	struct fwd *f;
 	struct stream *st;
 	int fd;
 	struct sockaddr_storage addrs[MAX_ADDRS];
@@ -50,9 +53,9 @@ static void finish(struct dial *dl, int fd, uint8_t reason)
 {
 	struct stream *st = dl->st;
 
-	st->dial = NULL;
-	ev_io_stop(dl->d->loop, &dl->io);
-	ev_timer_stop(dl->d->loop, &dl->timer);
+	stream_set_endpoint(st, NULL, NULL);
+	ev_io_stop(dl->f->loop, &dl->io);
+	ev_timer_stop(dl->f->loop, &dl->timer);
 	free(dl);
 	stream_dial_done(st, fd, reason, NULL);
 }
@@ -120,10 +123,9 @@ static void try_next(struct dial *dl)
 		}
 		dl->fd = fd;
 		ev_io_set(&dl->io, fd, EV_WRITE);
-		ev_io_start(dl->d->loop, &dl->io);
-		ev_timer_set(&dl->timer, dl->d->cfg->connect_timeout_s, 0);
-		ev_timer_start(dl->d->loop, &dl->timer);
-		dl->st->dial = dl;
+		ev_io_start(dl->f->loop, &dl->io);
+		ev_timer_set(&dl->timer, dl->f->cfg->connect_timeout_s, 0);
+		ev_timer_start(dl->f->loop, &dl->timer);
 		return;
 	}
 	finish(dl, -1, dl->last_reason);
@@ -139,7 +141,7 @@ static void dial_addresses(struct dial *dl, const struct addrinfo *res)
 	for (const struct addrinfo *ai = res; ai && dl->n_addrs < MAX_ADDRS; ai = ai->ai_next) {
 		if (!sock_addr_str(ai->ai_addr, addr, sizeof(addr)))
 			continue;
-		if ((dl->flags & DIAL_CHECK_PERMIT) && !tt_permit_check(dl->d->cfg, dl->host, addr, dl->port))
+		if ((dl->flags & DIAL_CHECK_PERMIT) && !tt_permit_check(dl->f->cfg, dl->host, addr, dl->port))
 			continue;
 		memcpy(&dl->addrs[dl->n_addrs], ai->ai_addr, ai->ai_addrlen);
 		dl->lens[dl->n_addrs++] = ai->ai_addrlen;
@@ -152,7 +154,6 @@ static void on_resolved(void *ctx, const struct addrinfo *res, int err)
 	struct dial *dl = ctx;
 
 	dl->resolve = NULL;
-	dl->st->dial = NULL;
 	if (err) {
 		finish(dl, -1, TT_REASON_RESOLVE);
 		return;
@@ -160,7 +161,23 @@ static void on_resolved(void *ctx, const struct addrinfo *res, int err)
 	dial_addresses(dl, res);
 }
 
-void dial_start(struct daemon *d, struct stream *st, const char *host, uint16_t port, unsigned flags)
+/* The stream went away while we were dialling for it. */
+static void on_detached(void *ctx, struct stream *st)
+{
+	struct dial *dl = ctx;
+
+	if (dl->resolve)
+		resolve_cancel(dl->resolve);
+	ev_io_stop(dl->f->loop, &dl->io);
+	ev_timer_stop(dl->f->loop, &dl->timer);
+	if (dl->fd >= 0)
+		close(dl->fd);
+	free(dl);
+}
+
+static const struct stream_endpoint dial_endpoint = { .detached = on_detached };
+
+void dial_start(struct fwd *f, struct stream *st, const char *host, uint16_t port, unsigned flags)
 {
 	struct addrinfo hints = { .ai_socktype = flags & DIAL_DATAGRAM ? SOCK_DGRAM : SOCK_STREAM,
 	                          .ai_flags = AI_NUMERICSERV | AI_NUMERICHOST };
@@ -172,8 +189,9 @@ void dial_start(struct daemon *d, struct stream *st, const char *host, uint16_t 
 		stream_dial_done(st, -1, TT_REASON_RESET, "(out of memory)");
 		return;
 	}
-	dl->d = d;
+	dl->f = f;
 	dl->st = st;
+	stream_set_endpoint(st, &dial_endpoint, dl);
 	dl->fd = -1;
 	dl->last_reason = TT_REASON_NOT_PERMITTED;
 	snprintf(dl->host, sizeof(dl->host), "%s", host);
@@ -189,21 +207,44 @@ void dial_start(struct daemon *d, struct stream *st, const char *host, uint16_t 
 		freeaddrinfo(res);
 		return;
 	}
-	dl->resolve = resolve_start(d->loop, host, port, on_resolved, dl);
-	if (!dl->resolve) {
+	dl->resolve = resolve_start(f->loop, host, port, on_resolved, dl);
+	if (!dl->resolve)
 		finish(dl, -1, TT_REASON_RESOLVE);
-		return;
-	}
-	st->dial = dl;
 }
 
-void dial_cancel(struct dial *dl)
+uint8_t dial_syn(struct fwd *f, struct session *s, uint32_t id, const struct tt_syn *syn,
+                 uint8_t flags)
 {
-	if (dl->resolve)
-		resolve_cancel(dl->resolve);
-	ev_io_stop(dl->d->loop, &dl->io);
-	ev_timer_stop(dl->d->loop, &dl->timer);
-	if (dl->fd >= 0)
-		close(dl->fd);
-	free(dl);
+	const struct tt_client_tunnel *line = NULL;
+	struct tunnel_stats *ts;
+	struct stream *st;
+	uint8_t reason = 0;
+
+	if (flags & TT_FRAME_FLAG_REVERSE) {
+		/* For one of our reverse lines, or for nothing we asked. */
+		line = reverse_find_line(f, session_pubkey(s), syn->host, syn->port);
+		if (!line)
+			reason = TT_REASON_NOT_PERMITTED;
+	} else if (!(f->roles & ROLE_SERVER)) {
+		reason = TT_REASON_NOT_SERVER;
+	}
+	if (!reason && session_stream_count(s) >= f->cfg->max_streams)
+		reason = TT_REASON_LIMIT;
+	ts = line ? tunnels_find_client(f->tunnels, line->name)
+	          : tunnels_server(f->tunnels, session_pubkey(s), syn->host, syn->port);
+	if (reason) {
+		if (ts)
+			ts->c.refused++;
+		return reason;
+	}
+	/* A reverse line's destination is ours to choose, not the peer's. */
+	st = line ? stream_new_server(s, id, syn, flags, line->name, line->remote_host,
+	                              line->remote_port, ts ? &ts->c : NULL)
+	          : stream_new_server(s, id, syn, flags, "", syn->host, syn->port, ts ? &ts->c : NULL);
+	if (!st)
+		return 0; /* out of memory: the stream is dropped as before */
+	/* may end the stream */
+	dial_start(f, st, line ? line->remote_host : syn->host, line ? line->remote_port : syn->port,
+	           ((flags & TT_FRAME_FLAG_UDP) ? DIAL_DATAGRAM : 0) | (line ? 0 : DIAL_CHECK_PERMIT));
+	return 0;
 }

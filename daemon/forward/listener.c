@@ -5,11 +5,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "core/daemon.h"
-#include "core/tunnels.h"
+#include "forward/fwd.h"
 #include "forward/listener.h"
 #include "forward/proxy.h"
 #include "forward/sockutil.h"
+#include "forward/tunnels.h"
 #include "forward/udp.h"
 #include "mux/session.h"
 #include "mux/stream.h"
@@ -33,7 +33,7 @@
 struct pending;
 
 struct listener {
-	struct daemon *d;
+	struct fwd *f;
 	struct tt_client_tunnel t;
 	int fd;
 	ev_io io;
@@ -58,24 +58,31 @@ static void open_stream(struct listener *l, struct session *s, int fd, const cha
 	if (l->t.kind == TT_TUNNEL_REVERSE) {
 		/* A server's listener for a peer's reverse line: the SYN names
 		 * this address, the peer picks the destination. */
+		struct tunnel_stats *ts = tunnels_server(l->f->tunnels, l->t.server_id, l->t.listen_host,
+		                                         l->t.listen_port);
 		struct stream_open o = {
-			.tunnel = l->t.name, .origin = origin,
-			.ts = tunnels_server(l->d, l->t.server_id, l->t.listen_host, l->t.listen_port),
+			.tunnel = l->t.name, .origin = origin, .counters = ts ? &ts->c : NULL,
 			.host = l->t.listen_host, .port = l->t.listen_port,
 			.syn_flags = TT_FRAME_FLAG_REVERSE, .early = early, .early_len = early_len,
 		};
 
 		stream_open_local(s, fd, &o);
 	} else {
-		stream_new_client_to(s, fd, &l->t, origin, l->t.remote_host, l->t.remote_port, PROXY_NONE,
-		                     early, early_len);
+		struct stream_open o = {
+			.tunnel = l->t.name, .origin = origin,
+			.counters = tunnels_client_counters(l->f->tunnels, l->t.name),
+			.host = l->t.remote_host, .port = l->t.remote_port,
+			.early = early, .early_len = early_len,
+		};
+
+		stream_open_local(s, fd, &o);
 	}
 }
 
 static void pending_free(struct pending *p, bool close_fd)
 {
-	ev_io_stop(p->l->d->loop, &p->io);
-	ev_timer_stop(p->l->d->loop, &p->timer);
+	ev_io_stop(p->l->f->loop, &p->io);
+	ev_timer_stop(p->l->f->loop, &p->timer);
 	if (p->next)
 		p->next->pprev = p->pprev;
 	*p->pprev = p->next;
@@ -89,7 +96,7 @@ static void pending_free(struct pending *p, bool close_fd)
 static void pending_open(struct pending *p, bool readable)
 {
 	struct listener *l = p->l;
-	struct session *s = daemon_session(l->d, l->t.server_id, false);
+	struct session *s = fwd_session(l->f, l->t.server_id, false);
 	uint8_t buf[FIRST_BYTES_MAX];
 	ssize_t n = 0;
 
@@ -135,8 +142,8 @@ static bool wait_first_bytes(struct listener *l, int fd, const char *origin)
 	ev_io_init(&p->io, on_first_bytes, fd, EV_READ);
 	ev_timer_init(&p->timer, on_first_bytes_wait, FIRST_BYTES_WAIT, 0);
 	p->io.data = p->timer.data = p;
-	ev_io_start(l->d->loop, &p->io);
-	ev_timer_start(l->d->loop, &p->timer);
+	ev_io_start(l->f->loop, &p->io);
+	ev_timer_start(l->f->loop, &p->timer);
 	p->next = l->pending;
 	if (p->next)
 		p->next->pprev = &p->next;
@@ -148,7 +155,7 @@ static bool wait_first_bytes(struct listener *l, int fd, const char *origin)
 static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct listener *l = w->data;
-	struct session *s = daemon_session(l->d, l->t.server_id, false);
+	struct session *s = fwd_session(l->f, l->t.server_id, false);
 
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
 		struct sockaddr_storage ss;
@@ -184,16 +191,16 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 			continue;
 		}
 		if (session_state(s) != SESSION_UP &&
-		    session_stream_count(s) >= l->d->cfg->max_waiting) {
+		    session_stream_count(s) >= l->f->cfg->max_waiting) {
 			log_warn("tunnel %s: connection from %s refused: %u connections already wait for the tunnel",
-			         l->t.name, origin, l->d->cfg->max_waiting);
+			         l->t.name, origin, l->f->cfg->max_waiting);
 			close(fd);
 			continue;
 		}
 		sock_set_nodelay(fd);
 		log_debug("tunnel %s: connection from %s", l->t.name, origin);
 		if (l->t.kind == TT_TUNNEL_SOCKS)
-			proxy_accept(l->d, &l->t, fd, origin);
+			proxy_accept(l->f, &l->t, fd, origin);
 		else if (session_state(s) != SESSION_UP || !wait_first_bytes(l, fd, origin))
 			open_stream(l, s, fd, origin, NULL, 0);
 	}
@@ -206,7 +213,7 @@ static void on_backoff(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_io_start(loop, &l->io);
 }
 
-struct listener *listener_new(struct daemon *d, const struct tt_client_tunnel *t, char *err, size_t errlen)
+struct listener *listener_new(struct fwd *f, const struct tt_client_tunnel *t, char *err, size_t errlen)
 {
 	struct listener *l = calloc(1, sizeof(*l));
 
@@ -214,11 +221,11 @@ struct listener *listener_new(struct daemon *d, const struct tt_client_tunnel *t
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	l->d = d;
+	l->f = f;
 	l->t = *t;
 	l->fd = -1;
 	if (t->kind == TT_TUNNEL_UDP) {
-		l->udp = udpfwd_new(d, t, err, errlen);
+		l->udp = udpfwd_new(f, t, err, errlen);
 		if (!l->udp) {
 			free(l);
 			return NULL;
@@ -233,7 +240,7 @@ struct listener *listener_new(struct daemon *d, const struct tt_client_tunnel *t
 	ev_io_init(&l->io, on_accept, l->fd, EV_READ);
 	ev_timer_init(&l->backoff, on_backoff, EMFILE_BACKOFF, 0);
 	l->io.data = l->backoff.data = l;
-	ev_io_start(d->loop, &l->io);
+	ev_io_start(f->loop, &l->io);
 	return l;
 }
 
@@ -246,8 +253,8 @@ void listener_free(struct listener *l)
 		free(l);
 		return;
 	}
-	ev_io_stop(l->d->loop, &l->io);
-	ev_timer_stop(l->d->loop, &l->backoff);
+	ev_io_stop(l->f->loop, &l->io);
+	ev_timer_stop(l->f->loop, &l->backoff);
 	close(l->fd);
 	while (l->pending)
 		pending_free(l->pending, true);

@@ -7,10 +7,10 @@
 
 #include "toxtun/config.h"
 
-struct daemon;
+struct fwd;
 struct listener;
 
-struct listener *listener_new(struct daemon *d, const struct tt_client_tunnel *t, char *err, size_t errlen);
+struct listener *listener_new(struct fwd *f, const struct tt_client_tunnel *t, char *err, size_t errlen);
 void listener_free(struct listener *l);
 const struct tt_client_tunnel *listener_tunnel(const struct listener *l);
 

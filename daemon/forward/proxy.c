@@ -13,8 +13,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "core/daemon.h"
+#include "forward/fwd.h"
 #include "forward/proxy.h"
+#include "forward/tunnels.h"
 #include "mux/session.h"
 #include "mux/stream.h"
 #include "toxtun/log.h"
@@ -26,7 +27,7 @@
 enum step { STEP_START, STEP_GREETING, STEP_AUTH, STEP_REQUEST, STEP_HTTP };
 
 struct proxy_conn {
-	struct daemon *d;
+	struct fwd *f;
 	struct tt_client_tunnel t;
 	char origin[80];
 	int fd;
@@ -39,8 +40,8 @@ struct proxy_conn {
 
 static void conn_free(struct proxy_conn *pc, bool close_fd)
 {
-	ev_io_stop(pc->d->loop, &pc->io);
-	ev_timer_stop(pc->d->loop, &pc->timer);
+	ev_io_stop(pc->f->loop, &pc->io);
+	ev_timer_stop(pc->f->loop, &pc->timer);
 	if (close_fd)
 		close(pc->fd);
 	free(pc);
@@ -68,20 +69,27 @@ static void consume(struct proxy_conn *pc, size_t n)
 	pc->len -= n;
 }
 
+static const struct stream_endpoint *endpoint_of(enum proxy_kind kind);
+
 /* The request is complete: hand the socket to a stream. What the client sent
  * after the request (it may not wait for our reply) goes with it. */
 static void open_stream(struct proxy_conn *pc, const char *host, uint16_t port, enum proxy_kind kind)
 {
-	struct session *s = daemon_session(pc->d, pc->t.server_id, false);
+	struct session *s = fwd_session(pc->f, pc->t.server_id, false);
 	int fd = pc->fd;
+	struct stream_open o = {
+		.tunnel = pc->t.name, .counters = tunnels_client_counters(pc->f->tunnels, pc->t.name),
+		.origin = pc->origin, .host = host, .port = port, .early = pc->buf,
+		.early_len = pc->len, .endpoint = endpoint_of(kind),
+	};
 
 	if (!s) {
 		refuse(pc, NULL, 0, "no session for its server");
 		return;
 	}
 	log_debug("tunnel %s: %s asks for %s:%u", pc->t.name, pc->origin, host, (unsigned)port);
-	ev_io_stop(pc->d->loop, &pc->io);
-	stream_new_client_to(s, fd, &pc->t, pc->origin, host, port, kind, pc->buf, pc->len);
+	ev_io_stop(pc->f->loop, &pc->io);
+	stream_open_local(s, fd, &o);
 	conn_free(pc, false);
 }
 
@@ -92,7 +100,7 @@ static const uint8_t no_methods[] = { 5, 0xff };
 /* Returns true when it needs more bytes. */
 static bool socks_greeting(struct proxy_conn *pc)
 {
-	bool want_auth = pc->d->cfg->socks_user != NULL;
+	bool want_auth = pc->f->cfg->socks_user != NULL;
 	uint8_t method = want_auth ? 2 : 0, reply[2] = { 5, 0 };
 	size_t need;
 	bool offered = false;
@@ -120,7 +128,7 @@ static bool socks_greeting(struct proxy_conn *pc)
 static bool socks_auth(struct proxy_conn *pc)
 {
 	static const uint8_t ok[] = { 1, 0 }, bad[] = { 1, 1 };
-	const char *user = pc->d->cfg->socks_user, *pass = pc->d->cfg->socks_pass;
+	const char *user = pc->f->cfg->socks_user, *pass = pc->f->cfg->socks_pass;
 	size_t ulen, plen;
 	bool good;
 
@@ -339,7 +347,7 @@ static void on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 	refuse(w->data, NULL, 0, "no complete request within 30 s");
 }
 
-void proxy_accept(struct daemon *d, const struct tt_client_tunnel *t, int fd, const char *origin)
+void proxy_accept(struct fwd *f, const struct tt_client_tunnel *t, int fd, const char *origin)
 {
 	struct proxy_conn *pc = calloc(1, sizeof(*pc));
 
@@ -347,15 +355,15 @@ void proxy_accept(struct daemon *d, const struct tt_client_tunnel *t, int fd, co
 		close(fd);
 		return;
 	}
-	pc->d = d;
+	pc->f = f;
 	pc->t = *t;
 	pc->fd = fd;
 	snprintf(pc->origin, sizeof(pc->origin), "%s", origin);
 	ev_io_init(&pc->io, on_readable, fd, EV_READ);
 	ev_timer_init(&pc->timer, on_timeout, HANDSHAKE_TIMEOUT, 0);
 	pc->io.data = pc->timer.data = pc;
-	ev_io_start(d->loop, &pc->io);
-	ev_timer_start(d->loop, &pc->timer);
+	ev_io_start(f->loop, &pc->io);
+	ev_timer_start(f->loop, &pc->timer);
 }
 
 /* ---- replies, sent by the stream ---- */
@@ -383,7 +391,7 @@ static const char *http_status(uint8_t reason)
 	}
 }
 
-void proxy_reply(int fd, enum proxy_kind kind, bool ok, uint8_t reason)
+static void proxy_reply(int fd, enum proxy_kind kind, bool ok, uint8_t reason)
 {
 	if (kind == PROXY_SOCKS5) {
 		uint8_t reply[10] = { 5, ok ? 0 : socks_rep(reason), 0, 1 };
@@ -398,4 +406,26 @@ void proxy_reply(int fd, enum proxy_kind kind, bool ok, uint8_t reason)
 
 		send_bytes(fd, reply, (size_t)n);
 	}
+}
+
+/* The stream answers the proxy client in its own protocol. */
+static void socks_opened(void *ctx, struct stream *st) { proxy_reply(stream_fd(st), PROXY_SOCKS5, true, 0); }
+static void http_opened(void *ctx, struct stream *st) { proxy_reply(stream_fd(st), PROXY_HTTP, true, 0); }
+
+static void socks_refused(void *ctx, struct stream *st, uint8_t reason)
+{
+	proxy_reply(stream_fd(st), PROXY_SOCKS5, false, reason);
+}
+
+static void http_refused(void *ctx, struct stream *st, uint8_t reason)
+{
+	proxy_reply(stream_fd(st), PROXY_HTTP, false, reason);
+}
+
+static const struct stream_endpoint socks_endpoint = { .opened = socks_opened, .refused = socks_refused };
+static const struct stream_endpoint http_endpoint = { .opened = http_opened, .refused = http_refused };
+
+static const struct stream_endpoint *endpoint_of(enum proxy_kind kind)
+{
+	return kind == PROXY_SOCKS5 ? &socks_endpoint : kind == PROXY_HTTP ? &http_endpoint : NULL;
 }

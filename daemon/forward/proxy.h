@@ -7,16 +7,14 @@
 
 #include "toxtun/config.h"
 
-struct daemon;
+struct fwd;
 
 enum proxy_kind { PROXY_NONE, PROXY_SOCKS5, PROXY_HTTP };
 
 /* A connection accepted on a socks5 line: read its handshake, then open a
- * stream to the destination it asks for. */
-void proxy_accept(struct daemon *d, const struct tt_client_tunnel *t, int fd, const char *origin);
-
-/* The answer to the proxy client once the server connected (ok) or refused
- * (reason is the RST reason, mapped to a SOCKS reply code or HTTP status). */
-void proxy_reply(int fd, enum proxy_kind kind, bool ok, uint8_t reason);
+ * stream to the destination it asks for. The stream answers the client once
+ * the server connected, or refused (the RST reason mapped to a SOCKS reply
+ * code or HTTP status). */
+void proxy_accept(struct fwd *f, const struct tt_client_tunnel *t, int fd, const char *origin);
 
 #endif

@@ -2,11 +2,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/daemon.h"
-#include "core/tunnels.h"
+#include "forward/fwd.h"
 #include "forward/listener.h"
 #include "forward/reverse.h"
 #include "forward/sockutil.h"
+#include "forward/tunnels.h"
 #include "mux/session.h"
 #include "toxtun/log.h"
 
@@ -35,33 +35,33 @@ static bool line_for_peer(const struct tt_client_tunnel *t, const uint8_t pk[TT_
 	return t->kind == TT_TUNNEL_REVERSE && !memcmp(t->server_id, pk, TT_PUBKEY_SIZE);
 }
 
-void reverse_session_up(struct daemon *d, struct session *s)
+void reverse_session_up(struct fwd *f, struct session *s)
 {
-	if (!(d->roles & ROLE_CLIENT))
+	if (!(f->roles & ROLE_CLIENT))
 		return;
-	for (size_t i = 0; i < d->cfg->n_tunnels; i++) {
-		const struct tt_client_tunnel *t = &d->cfg->tunnels[i];
+	for (size_t i = 0; i < f->cfg->n_tunnels; i++) {
+		const struct tt_client_tunnel *t = &f->cfg->tunnels[i];
 
 		if (line_for_peer(t, session_pubkey(s)))
 			send_frame(s, TT_FRAME_LISTEN, 1, t->listen_host, t->listen_port);
 	}
 }
 
-void reverse_line_changed(struct daemon *d, const struct tt_client_tunnel *t, bool added)
+void reverse_line_changed(struct fwd *f, const struct tt_client_tunnel *t, bool added)
 {
-	struct session *s = daemon_session(d, t->server_id, false);
+	struct session *s = fwd_session(f, t->server_id, false);
 
 	if (s && session_state(s) == SESSION_UP)
 		send_frame(s, TT_FRAME_LISTEN, added, t->listen_host, t->listen_port);
 }
 
-const struct tt_client_tunnel *reverse_find_line(struct daemon *d, const uint8_t pk[TT_PUBKEY_SIZE],
+const struct tt_client_tunnel *reverse_find_line(struct fwd *f, const uint8_t pk[TT_PUBKEY_SIZE],
                                                  const char *host, uint16_t port)
 {
-	if (!(d->roles & ROLE_CLIENT))
+	if (!(f->roles & ROLE_CLIENT))
 		return NULL;
-	for (size_t i = 0; i < d->cfg->n_tunnels; i++) {
-		const struct tt_client_tunnel *t = &d->cfg->tunnels[i];
+	for (size_t i = 0; i < f->cfg->n_tunnels; i++) {
+		const struct tt_client_tunnel *t = &f->cfg->tunnels[i];
 
 		if (line_for_peer(t, pk) && t->listen_port == port && !strcmp(t->listen_host, host))
 			return t;
@@ -69,10 +69,10 @@ const struct tt_client_tunnel *reverse_find_line(struct daemon *d, const uint8_t
 	return NULL;
 }
 
-void reverse_on_reply(struct daemon *d, struct session *s, const struct tt_syn *reply)
+void reverse_on_reply(struct fwd *f, struct session *s, const struct tt_syn *reply)
 {
-	const struct tt_client_tunnel *t = reverse_find_line(d, session_pubkey(s), reply->host, reply->port);
-	struct tunnel_stats *ts = t ? tunnels_find_client(d, t->name) : NULL;
+	const struct tt_client_tunnel *t = reverse_find_line(f, session_pubkey(s), reply->host, reply->port);
+	struct tunnel_stats *ts = t ? tunnels_find_client(f->tunnels, t->name) : NULL;
 	char where[TT_HOST_MAX + 8];
 
 	if (!t)
@@ -98,10 +98,10 @@ static bool same_place(const struct tt_client_tunnel *t, const char *host, uint1
 	return t->listen_port == port && !strcmp(t->listen_host, host);
 }
 
-static void close_listener(struct daemon *d, struct rlisten **pp, const char *why)
+static void close_listener(struct fwd *f, struct rlisten **pp, const char *why)
 {
 	struct rlisten *r = *pp;
-	struct session *s = daemon_session(d, r->pk, false);
+	struct session *s = fwd_session(f, r->pk, false);
 	char where[TT_HOST_MAX + 8];
 	bool more = false;
 
@@ -109,14 +109,14 @@ static void close_listener(struct daemon *d, struct rlisten **pp, const char *wh
 	log_info("peer %s: no longer listening on %s for it: %s", s ? session_name(s) : "?", where, why);
 	*pp = r->next;
 	listener_free(r->l);
-	for (struct rlisten *o = d->reverse; o; o = o->next)
+	for (struct rlisten *o = f->reverse; o; o = o->next)
 		more |= !memcmp(o->pk, r->pk, TT_PUBKEY_SIZE);
 	if (s && !more)
 		session_set_listening(s, false);
 	free(r);
 }
 
-static uint8_t start_listener(struct daemon *d, struct session *s, const char *host, uint16_t port,
+static uint8_t start_listener(struct fwd *f, struct session *s, const char *host, uint16_t port,
                               const char *where)
 {
 	struct tt_client_tunnel t;
@@ -124,7 +124,7 @@ static uint8_t start_listener(struct daemon *d, struct session *s, const char *h
 	unsigned mine = 0;
 	char err[256];
 
-	for (r = d->reverse; r; r = r->next) {
+	for (r = f->reverse; r; r = r->next) {
 		bool own = !memcmp(r->pk, session_pubkey(s), TT_PUBKEY_SIZE);
 
 		if (same_place(line_of(r), host, port)) {
@@ -149,77 +149,77 @@ static uint8_t start_listener(struct daemon *d, struct session *s, const char *h
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return TT_REASON_LISTEN;
-	r->l = listener_new(d, &t, err, sizeof(err));
+	r->l = listener_new(f, &t, err, sizeof(err));
 	if (!r->l) {
 		log_warn("peer %s: %s", session_name(s), err);
 		free(r);
 		return TT_REASON_LISTEN;
 	}
 	memcpy(r->pk, session_pubkey(s), TT_PUBKEY_SIZE);
-	r->next = d->reverse;
-	d->reverse = r;
+	r->next = f->reverse;
+	f->reverse = r;
 	session_set_listening(s, true);
 	log_info("peer %s: listening on %s for its reverse tunnel", session_name(s), where);
 	return TT_REASON_NONE;
 }
 
-void reverse_on_listen(struct daemon *d, struct session *s, const struct tt_syn *req)
+void reverse_on_listen(struct fwd *f, struct session *s, const struct tt_syn *req)
 {
 	char where[TT_HOST_MAX + 8];
 	uint8_t reason;
 
 	sock_host_port_str(req->host, req->port, where, sizeof(where));
 	if (req->window == 0) {
-		for (struct rlisten **pp = &d->reverse; *pp; pp = &(*pp)->next) {
+		for (struct rlisten **pp = &f->reverse; *pp; pp = &(*pp)->next) {
 			if (!memcmp((*pp)->pk, session_pubkey(s), TT_PUBKEY_SIZE) &&
 			    same_place(line_of(*pp), req->host, req->port)) {
-				close_listener(d, pp, "the peer cancelled it");
+				close_listener(f, pp, "the peer cancelled it");
 				break;
 			}
 		}
 		return;
 	}
-	if (!(d->roles & ROLE_SERVER)) {
+	if (!(f->roles & ROLE_SERVER)) {
 		reason = TT_REASON_NOT_SERVER;
-	} else if (!tt_allow_check(d->cfg, session_pubkey(s)) ||
-	           !tt_permit_listen_check(d->cfg, req->host, req->port)) {
+	} else if (!tt_allow_check(f->cfg, session_pubkey(s)) ||
+	           !tt_permit_listen_check(f->cfg, req->host, req->port)) {
 		log_warn("peer %s: listening on %s refused: not in permit_listen", session_name(s), where);
 		reason = TT_REASON_NOT_PERMITTED;
 	} else {
-		reason = start_listener(d, s, req->host, req->port, where);
+		reason = start_listener(f, s, req->host, req->port, where);
 	}
 	send_frame(s, TT_FRAME_LISTEN_REPLY, reason, req->host, req->port);
 }
 
-void reverse_drop_peer(struct daemon *d, const uint8_t pk[TT_PUBKEY_SIZE], const char *why)
+void reverse_drop_peer(struct fwd *f, const uint8_t pk[TT_PUBKEY_SIZE], const char *why)
 {
-	for (struct rlisten **pp = &d->reverse; *pp;) {
+	for (struct rlisten **pp = &f->reverse; *pp;) {
 		if (!memcmp((*pp)->pk, pk, TT_PUBKEY_SIZE))
-			close_listener(d, pp, why);
+			close_listener(f, pp, why);
 		else
 			pp = &(*pp)->next;
 	}
 }
 
-void reverse_recheck(struct daemon *d)
+void reverse_recheck(struct fwd *f)
 {
-	for (struct rlisten **pp = &d->reverse; *pp;) {
+	for (struct rlisten **pp = &f->reverse; *pp;) {
 		const struct tt_client_tunnel *t = line_of(*pp);
 
-		if (!(d->roles & ROLE_SERVER) || !tt_allow_check(d->cfg, (*pp)->pk) ||
-		    !tt_permit_listen_check(d->cfg, t->listen_host, t->listen_port))
-			close_listener(d, pp, "no longer in permit_listen");
+		if (!(f->roles & ROLE_SERVER) || !tt_allow_check(f->cfg, (*pp)->pk) ||
+		    !tt_permit_listen_check(f->cfg, t->listen_host, t->listen_port))
+			close_listener(f, pp, "no longer in permit_listen");
 		else
 			pp = &(*pp)->next;
 	}
 }
 
-void reverse_free_all(struct daemon *d)
+void reverse_free_all(struct fwd *f)
 {
-	while (d->reverse) {
-		struct rlisten *r = d->reverse;
+	while (f->reverse) {
+		struct rlisten *r = f->reverse;
 
-		d->reverse = r->next;
+		f->reverse = r->next;
 		listener_free(r->l);
 		free(r);
 	}

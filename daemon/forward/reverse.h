@@ -22,21 +22,21 @@
 #include "toxtun/config.h"
 #include "toxtun/frame.h"
 
-struct daemon;
+struct fwd;
 struct session;
 
 /* Client. */
-void reverse_session_up(struct daemon *d, struct session *s);          /* ask for every line */
-void reverse_line_changed(struct daemon *d, const struct tt_client_tunnel *t, bool added);
-void reverse_on_reply(struct daemon *d, struct session *s, const struct tt_syn *reply);
+void reverse_session_up(struct fwd *f, struct session *s);          /* ask for every line */
+void reverse_line_changed(struct fwd *f, const struct tt_client_tunnel *t, bool added);
+void reverse_on_reply(struct fwd *f, struct session *s, const struct tt_syn *reply);
 /* The line a reverse SYN from this peer is for, or NULL. */
-const struct tt_client_tunnel *reverse_find_line(struct daemon *d, const uint8_t pk[TT_PUBKEY_SIZE],
+const struct tt_client_tunnel *reverse_find_line(struct fwd *f, const uint8_t pk[TT_PUBKEY_SIZE],
                                                  const char *host, uint16_t port);
 
 /* Server. */
-void reverse_on_listen(struct daemon *d, struct session *s, const struct tt_syn *req);
-void reverse_drop_peer(struct daemon *d, const uint8_t pk[TT_PUBKEY_SIZE], const char *why);
-void reverse_recheck(struct daemon *d);   /* after a reload: close what is no longer allowed */
-void reverse_free_all(struct daemon *d);
+void reverse_on_listen(struct fwd *f, struct session *s, const struct tt_syn *req);
+void reverse_drop_peer(struct fwd *f, const uint8_t pk[TT_PUBKEY_SIZE], const char *why);
+void reverse_recheck(struct fwd *f);   /* after a reload: close what is no longer allowed */
+void reverse_free_all(struct fwd *f);
 
 #endif

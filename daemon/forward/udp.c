@@ -4,9 +4,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/daemon.h"
-#include "core/tunnels.h"
+#include "forward/fwd.h"
 #include "forward/sockutil.h"
+#include "forward/tunnels.h"
 #include "forward/udp.h"
 #include "mux/session.h"
 #include "mux/stream.h"
@@ -18,12 +18,20 @@
 /* Source addresses with a stream at once; more are dropped until some expire. */
 #define MAX_FLOWS 1024
 
+/* One source address and its stream: the stream's endpoint. */
+struct flow {
+	struct udpfwd *u;
+	struct stream *st;
+	struct sockaddr_storage source;
+	struct flow *next;
+};
+
 struct udpfwd {
-	struct daemon *d;
+	struct fwd *f;
 	struct tt_client_tunnel t;
 	int fd;
 	ev_io io;
-	struct stream *flows; /* linked through udp_next, most recently used first */
+	struct flow *flows;   /* most recently used first */
 	size_t n_flows;
 	bool warned_full;
 };
@@ -45,30 +53,62 @@ static bool same_source(const struct sockaddr_storage *a, const struct sockaddr_
 /* The stream of this source address, moved to the front; NULL if none. */
 static struct stream *find_flow(struct udpfwd *u, const struct sockaddr_storage *src)
 {
-	for (struct stream **pp = &u->flows; *pp; pp = &(*pp)->udp_next) {
-		struct stream *st = *pp;
+	for (struct flow **pp = &u->flows; *pp; pp = &(*pp)->next) {
+		struct flow *fl = *pp;
 
-		if (same_source(&st->udp_source, src)) {
-			*pp = st->udp_next;
-			st->udp_next = u->flows;
-			u->flows = st;
-			return st;
+		if (same_source(&fl->source, src)) {
+			*pp = fl->next;
+			fl->next = u->flows;
+			u->flows = fl;
+			return fl->st;
 		}
 	}
 	return NULL;
 }
 
+/* An answer for the source address of a flow, on the forward's socket. */
+static void on_flow_datagram(void *ctx, struct stream *st, const uint8_t *data, size_t len)
+{
+	struct flow *fl = ctx;
+	socklen_t tl = fl->source.ss_family == AF_INET ? sizeof(struct sockaddr_in)
+	                                               : sizeof(struct sockaddr_in6);
+
+	sendto(fl->u->fd, data, len, MSG_DONTWAIT, (const struct sockaddr *)&fl->source, tl);
+}
+
+/* The flow's stream is being freed. */
+static void on_flow_detached(void *ctx, struct stream *st)
+{
+	struct flow *fl = ctx;
+	struct udpfwd *u = fl->u;
+
+	for (struct flow **pp = &u->flows; *pp; pp = &(*pp)->next) {
+		if (*pp == fl) {
+			*pp = fl->next;
+			u->n_flows--;
+			break;
+		}
+	}
+	free(fl);
+}
+
+static const struct stream_endpoint flow_endpoint = {
+	.datagram = on_flow_datagram,
+	.detached = on_flow_detached,
+};
+
 static struct stream *new_flow(struct udpfwd *u, struct session *s, const struct sockaddr_storage *src)
 {
 	char origin[80];
+	struct flow *fl;
 	struct stream_open o = {
-		.tunnel = u->t.name, .ts = tunnels_find_client(u->d, u->t.name), .origin = origin,
-		.host = u->t.remote_host, .port = u->t.remote_port, .syn_flags = TT_FRAME_FLAG_UDP,
+		.tunnel = u->t.name, .counters = tunnels_client_counters(u->f->tunnels, u->t.name),
+		.origin = origin, .host = u->t.remote_host, .port = u->t.remote_port,
+		.syn_flags = TT_FRAME_FLAG_UDP, .endpoint = &flow_endpoint,
 	};
-	struct stream *st;
 
 	if (u->n_flows >= MAX_FLOWS || (session_state(s) != SESSION_UP &&
-	                                session_stream_count(s) >= u->d->cfg->max_waiting)) {
+	                                session_stream_count(s) >= u->f->cfg->max_waiting)) {
 		if (!u->warned_full)
 			log_warn("tunnel %s: too many datagram flows, dropping new ones", u->t.name);
 		u->warned_full = true;
@@ -76,25 +116,30 @@ static struct stream *new_flow(struct udpfwd *u, struct session *s, const struct
 	}
 	u->warned_full = false;
 	sock_endpoint_str((const struct sockaddr *)src, origin, sizeof(origin));
-	st = stream_open_local(s, -1, &o);
-	if (!st)
+	fl = calloc(1, sizeof(*fl));
+	if (!fl)
 		return NULL;
-	/* stream_open_local may have sent SYN already; the source is only
-	 * needed for answers, which cannot have arrived yet. */
-	st->udp = u;
-	st->udp_source = *src;
-	st->udp_next = u->flows;
-	u->flows = st;
+	fl->u = u;
+	fl->source = *src;
+	fl->next = u->flows;
+	u->flows = fl;
 	u->n_flows++;
+	o.endpoint_ctx = fl;
+	/* On failure the stream is not made and its endpoint never hears of it. */
+	fl->st = stream_open_local(s, -1, &o);
+	if (!fl->st) {
+		on_flow_detached(fl, NULL);
+		return NULL;
+	}
 	log_debug("tunnel %s: datagram flow from %s", u->t.name, origin);
-	return st;
+	return fl->st;
 }
 
 static void on_datagram(struct ev_loop *loop, ev_io *w, int revents)
 {
 	static uint8_t buf[65536];
 	struct udpfwd *u = w->data;
-	struct session *s = daemon_session(u->d, u->t.server_id, false);
+	struct session *s = fwd_session(u->f, u->t.server_id, false);
 
 	for (int i = 0; i < RECV_BATCH; i++) {
 		struct sockaddr_storage src;
@@ -114,7 +159,7 @@ static void on_datagram(struct ev_loop *loop, ev_io *w, int revents)
 	}
 }
 
-struct udpfwd *udpfwd_new(struct daemon *d, const struct tt_client_tunnel *t, char *err, size_t errlen)
+struct udpfwd *udpfwd_new(struct fwd *f, const struct tt_client_tunnel *t, char *err, size_t errlen)
 {
 	struct udpfwd *u = calloc(1, sizeof(*u));
 
@@ -122,7 +167,7 @@ struct udpfwd *udpfwd_new(struct daemon *d, const struct tt_client_tunnel *t, ch
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	u->d = d;
+	u->f = f;
 	u->t = *t;
 	u->fd = sock_bind(t->listen_host, t->listen_port, SOCK_DGRAM, err, errlen);
 	if (u->fd < 0) {
@@ -131,7 +176,7 @@ struct udpfwd *udpfwd_new(struct daemon *d, const struct tt_client_tunnel *t, ch
 	}
 	ev_io_init(&u->io, on_datagram, u->fd, EV_READ);
 	u->io.data = u;
-	ev_io_start(d->loop, &u->io);
+	ev_io_start(f->loop, &u->io);
 	return u;
 }
 
@@ -140,26 +185,8 @@ void udpfwd_free(struct udpfwd *u)
 	if (!u)
 		return;
 	while (u->flows)
-		stream_abort(u->flows, TT_REASON_SHUTDOWN, true, NULL); /* unlinks itself */
-	ev_io_stop(u->d->loop, &u->io);
+		stream_abort(u->flows->st, TT_REASON_SHUTDOWN, true, NULL); /* unlinks itself */
+	ev_io_stop(u->f->loop, &u->io);
 	close(u->fd);
 	free(u);
-}
-
-void udpfwd_forget(struct udpfwd *u, struct stream *st)
-{
-	for (struct stream **pp = &u->flows; *pp; pp = &(*pp)->udp_next) {
-		if (*pp == st) {
-			*pp = st->udp_next;
-			u->n_flows--;
-			return;
-		}
-	}
-}
-
-void udpfwd_send(struct udpfwd *u, const struct sockaddr_storage *to, const void *data, size_t len)
-{
-	socklen_t tl = to->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
-
-	sendto(u->fd, data, len, MSG_DONTWAIT, (const struct sockaddr *)to, tl);
 }

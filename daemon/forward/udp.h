@@ -11,16 +11,13 @@
 
 #include "toxtun/config.h"
 
-struct daemon;
-struct stream;
+struct fwd;
 struct udpfwd;
 
-struct udpfwd *udpfwd_new(struct daemon *d, const struct tt_client_tunnel *t, char *err, size_t errlen);
+/* Answers go back to each source address on the forward's socket; one is
+ * dropped when the socket is full, as UDP may. */
+struct udpfwd *udpfwd_new(struct fwd *f, const struct tt_client_tunnel *t, char *err, size_t errlen);
 /* Close the socket and end every stream of the line. */
 void udpfwd_free(struct udpfwd *u);
-/* A stream of this forward is being freed. */
-void udpfwd_forget(struct udpfwd *u, struct stream *st);
-/* One datagram back to a source address; dropped when the socket is full. */
-void udpfwd_send(struct udpfwd *u, const struct sockaddr_storage *to, const void *data, size_t len);
 
 #endif

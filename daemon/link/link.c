@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "core/spares.h"
+#include "util/spares.h"
 #include "link/link.h"
 #include "tox/toxnode.h"
 #include "toxtun/enet_patches.h"

@@ -1,39 +1,38 @@
 #include <string.h>
 
 #include "mux/compress.h"
-#include "mux/stream.h"
 #include "toxtun/frame.h"
 
 #define BACKOFF_MAX 64
 
-size_t compress_data_frame(struct stream *st, uint8_t *frame, size_t n)
+size_t compress_data_frame(struct lz4_state *z, uint32_t stream, uint8_t *frame, size_t n)
 {
 	static uint8_t scratch[LZ4_COMPRESSBOUND(TT_FRAME_MAX_PAYLOAD)];
 	uint8_t *raw = frame + TT_FRAME_HEADER;
 	int c;
 
-	st->lz4_halves = false;
-	if (st->lz4_skip) {
-		st->lz4_skip--;
+	z->halves = false;
+	if (z->skip) {
+		z->skip--;
 		goto raw;
 	}
 	c = LZ4_compress_default((const char *)raw, (char *)scratch, (int)n, (int)sizeof(scratch));
 	/* Worth it only when it saves at least 1/16: less does not save packets. */
 	if (c <= 0 || (size_t)c + 2 > n - n / 16) {
-		st->lz4_backoff = st->lz4_backoff ? st->lz4_backoff * 2 : 1;
-		if (st->lz4_backoff > BACKOFF_MAX)
-			st->lz4_backoff = BACKOFF_MAX;
-		st->lz4_skip = st->lz4_backoff;
+		z->backoff = z->backoff ? z->backoff * 2 : 1;
+		if (z->backoff > BACKOFF_MAX)
+			z->backoff = BACKOFF_MAX;
+		z->skip = z->backoff;
 		goto raw;
 	}
-	st->lz4_backoff = 0;
-	st->lz4_halves = (size_t)c + 2 <= n / 2;
+	z->backoff = 0;
+	z->halves = (size_t)c + 2 <= n / 2;
 	raw[0] = (uint8_t)(n >> 8);
 	raw[1] = (uint8_t)n;
 	memcpy(raw + 2, scratch, (size_t)c);
-	return tt_frame_put_header(frame, TT_FRAME_DATA, TT_FRAME_FLAG_LZ4, st->id, (uint16_t)(c + 2)) + 2 + (size_t)c;
+	return tt_frame_put_header(frame, TT_FRAME_DATA, TT_FRAME_FLAG_LZ4, stream, (uint16_t)(c + 2)) + 2 + (size_t)c;
 raw:
-	return tt_frame_put_header(frame, TT_FRAME_DATA, 0, st->id, (uint16_t)n) + n;
+	return tt_frame_put_header(frame, TT_FRAME_DATA, 0, stream, (uint16_t)n) + n;
 }
 
 long decompress_payload(const uint8_t *payload, size_t len, uint8_t *out, size_t cap)

@@ -6,17 +6,22 @@
 #define TOXTUN_COMPRESS_H
 
 #include <lz4.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-struct stream;
+/* A stream's compression history. */
+struct lz4_state {
+	uint16_t skip, backoff;    /* chunks still to send raw; the next back-off */
+	bool halves;               /* the last chunk shrank to half or less */
+};
 
 #define COMPRESS_BOUND(n) LZ4_COMPRESSBOUND(n)
 
 /* frame holds room for a DATA frame: header, 2 bytes, COMPRESS_BOUND(n);
  * n raw bytes were read at frame + TT_FRAME_HEADER. Writes the DATA frame
- * for them (compressed or raw) and returns its size. */
-size_t compress_data_frame(struct stream *st, uint8_t *frame, size_t n);
+ * of stream for them (compressed or raw) and returns its size. */
+size_t compress_data_frame(struct lz4_state *z, uint32_t stream, uint8_t *frame, size_t n);
 
 /* Decode a compressed DATA payload (u16 original length, LZ4 block) into
  * out. Returns the original length, or -1 if the payload is malformed. */

@@ -1,21 +1,23 @@
+/* A session's lifecycle and handshake, and the glue between ENet and the
+ * parts it is made of: the stream table (mux/streamtab.h), the pacing
+ * bucket (mux/pace.h) and the channels' packing and reassembly
+ * (mux/chan.h). */
 #include <enet/time.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/daemon.h"
-#include "core/spares.h"
-#include "core/tunnels.h"
-#include "forward/reverse.h"
 #include "link/cc.h"
 #include "link/link.h"
+#include "mux/chan.h"
+#include "mux/pace.h"
 #include "mux/session.h"
 #include "mux/stream.h"
-#include "tox/toxnode.h"
+#include "mux/streamtab.h"
 #include "toxtun/enet_patches.h"
 #include "toxtun/frame.h"
 #include "toxtun/log.h"
+#include "util/spares.h"
 
 /* Frames are cut into ENet packets of exactly one datagram's payload. */
 #define PACKET_SIZE ENETP_PACKET_PAYLOAD
@@ -27,34 +29,11 @@
  * of the window keeps ENet fed between acknowledgements. */
 #define BACKLOG_MIN (64 * 1024)
 #define BACKLOG_MAX (256 * 1024)
-/* The pacing bucket holds at most this long's worth (seconds), or BURST_MIN
- * bytes: a stream reads up to 32 KiB at once. */
-#define PACE_BURST 0.004
-#define PACE_BURST_MIN (16 * 1024)
-/* How deep in debt streams may still take their one read per refill: deep
- * enough that a bulk stream's 32 KiB reads never lock out a keystroke, not
- * so deep that a thousand streams' reads become a long burst (50 ms). */
-#define PACE_DEBT 0.05
-#define PACE_DEBT_MIN (256 * 1024)
-/* A debt is looked at again at least this often (seconds), at the rate of
- * the moment: the rate that set the wait may have been stale. A session
- * whose last transfer went the other way knows only the rate of its
- * acknowledgements; the first reads of a new upload then owed minutes at
- * that rate, and the session waited them out long after delivering those
- * reads had taught congestion control the path's real rate (seen: an
- * 8-stream upload on the 200 ms path sent 450 KB, then nothing for 10
- * minutes at a measured 0.8 MB/s). */
-#define PACE_WAIT_MAX CC_TICK
 /* Spare packet buffers a session keeps for reuse (see on_packet_free). */
 #define SPARE_MAX 512
 
-struct chanbuf {
-	uint8_t *buf;
-	size_t len, cap;
-};
-
 struct session {
-	struct daemon *d;
+	const struct session_env *env;
 	uint8_t pk[TT_PUBKEY_SIZE];
 	char name[2 * TT_PUBKEY_SIZE + 1];
 	uint32_t fnum;
@@ -68,12 +47,7 @@ struct session {
 	uint64_t remote_boot;
 	struct tt_hello remote;
 	uint32_t local_window;      /* what our HELLO advertised */
-	/* streams: all of them in a list, those with an id also in a hash */
-	struct stream *streams;
-	size_t n_streams, n_waiting;
-	struct stream **buckets;
-	size_t n_buckets, n_hashed;
-	uint32_t next_id;
+	struct streamtab tab;
 	/* channels */
 	struct chanbuf tx[SESSION_CHANNELS], rx[SESSION_CHANNELS];
 	/* ENet backlog and window sizing */
@@ -90,15 +64,12 @@ struct session {
 	double idle_since;
 	struct cc cc;
 	uint32_t window;
-	/* pacing of what enters ENet: a token bucket of payload bytes */
-	double pace_tokens, pace_last;
-	bool paced;                 /* out of tokens until pace_timer */
-	unsigned pace_epoch;        /* one more each time the bucket is refilled */
-	ev_timer pace_timer;
+	struct pace pace;           /* what enters ENet */
+	ev_timer pace_timer;        /* while pace.paced */
 	struct session_stats stats;
 };
 
-static double now(struct session *s) { return ev_now(s->d->loop); }
+static double now(const struct session *s) { return ev_now(s->env->loop); }
 
 static uint64_t backlog(const struct session *s)
 {
@@ -115,76 +86,46 @@ static uint64_t backlog(const struct session *s)
  * through and the other seven 3 MB each. */
 static void resume_streams(struct session *s)
 {
-	struct stream *head = s->streams, *last = NULL;
-
-	for (struct stream *st = s->streams; st; st = st->next) {
-		stream_update_read(st);
-		last = st;
-	}
-	if (head && last != head && s->streams == head) {
-		s->streams = head->next;
-		s->streams->prev = NULL;
-		head->prev = last;
-		head->next = NULL;
-		last->next = head;
-	}
-}
-
-static void pace_refill(struct session *s, double rate)
-{
-	double t = now(s), cap = rate * PACE_BURST;
-
-	if (cap < PACE_BURST_MIN)
-		cap = PACE_BURST_MIN;
-	s->pace_tokens += (t - s->pace_last) * rate;
-	if (s->pace_tokens > cap)
-		s->pace_tokens = cap;
-	s->pace_last = t;
+	for (struct stream_entry *e = s->tab.head; e; e = e->next)
+		stream_update_read(e->stream);
+	streamtab_rotate(&s->tab);
 }
 
 /* The bucket is out of debt again (or, while paced, re-armed until it is). */
 static void on_pace_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct session *s = w->data;
-	double rate = cc_pacing_rate(&s->cc);
+	double wait = pace_on_timer(&s->pace, now(s), cc_pacing_rate(&s->cc));
 
-	if (rate > 0) {
-		pace_refill(s, rate);
-		if (s->pace_tokens < 0) {
-			ev_timer_set(w, fmin(-s->pace_tokens / rate, PACE_WAIT_MAX), 0);
-			ev_timer_start(loop, w);
-			return;
-		}
+	if (wait > 0) {
+		ev_timer_set(w, wait, 0);
+		ev_timer_start(loop, w);
+		return;
 	}
-	s->paced = false;
-	s->pace_epoch++;
 	resume_streams(s);
 }
 
-struct session *session_new(struct daemon *d, const uint8_t pubkey[TT_PUBKEY_SIZE])
+struct session *session_new(const struct session_env *env, const uint8_t pubkey[TT_PUBKEY_SIZE])
 {
 	struct session *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return NULL;
-	s->spare = (struct spares){ .size = PACKET_SIZE, .max = SPARE_MAX };
-	s->d = d;
-	memcpy(s->pk, pubkey, TT_PUBKEY_SIZE);
-	tt_hex_format(pubkey, TT_PUBKEY_SIZE, s->name);
-	s->fnum = UINT32_MAX;
-	s->n_buckets = 64;
-	s->buckets = calloc(s->n_buckets, sizeof(*s->buckets));
-	if (!s->buckets) {
+	if (!streamtab_init(&s->tab)) {
 		free(s);
 		return NULL;
 	}
+	s->spare = (struct spares){ .size = PACKET_SIZE, .max = SPARE_MAX };
+	s->env = env;
+	memcpy(s->pk, pubkey, TT_PUBKEY_SIZE);
+	tt_hex_format(pubkey, TT_PUBKEY_SIZE, s->name);
+	s->fnum = UINT32_MAX;
 	s->window = ENETP_MIN_WINDOW;
 	s->idle_since = now(s);
 	cc_init(&s->cc, now(s));
 	ev_init(&s->pace_timer, on_pace_timer);
 	s->pace_timer.data = s;
-	s->pace_last = now(s);
-	s->pace_epoch = 1;
+	pace_init(&s->pace, now(s));
 	return s;
 }
 
@@ -195,9 +136,10 @@ uint32_t session_fnum(const struct session *s) { return s->fnum; }
 void session_set_fnum(struct session *s, uint32_t fnum) { s->fnum = fnum; }
 void session_set_wanted(struct session *s, bool wanted) { s->wanted = wanted; }
 void session_set_listening(struct session *s, bool listening) { s->listening = listening; }
-struct daemon *session_daemon(struct session *s) { return s->d; }
-size_t session_stream_count(const struct session *s) { return s->n_streams; }
-struct stream *session_first_stream(struct session *s) { return s->streams; }
+size_t session_stream_count(const struct session *s) { return s->tab.n; }
+struct stream *session_first_stream(const struct session *s) { return s->tab.head ? s->tab.head->stream : NULL; }
+struct ev_loop *session_loop(const struct session *s) { return s->env->loop; }
+const struct session_limits *session_limits(const struct session *s) { return s->env->limits; }
 uint64_t session_peer_window(const struct session *s) { return s->remote.window; }
 
 void session_get_info(const struct session *s, struct session_info *out)
@@ -211,7 +153,7 @@ void session_get_info(const struct session *s, struct session_info *out)
 	out->delivery_bytes_s = s->cc.btlbw;
 	out->min_rtt_ms = s->cc.min_rtt * 1000;
 	out->cc_state = cc_state_name(s->cc.state);
-	out->streams = s->n_streams;
+	out->streams = s->tab.n;
 	out->stats = s->stats;
 	if (s->peer && s->state >= SESSION_HELLO) {
 		out->rtt_ms = s->peer->roundTripTime;
@@ -242,124 +184,35 @@ const char *session_state_name(enum session_state state)
 	}
 }
 
-/* ---- stream table ---- */
-
-static size_t bucket_of(const struct session *s, uint32_t id) { return (id * 2654435761u) & (s->n_buckets - 1); }
-
-static struct stream *find_stream(const struct session *s, uint32_t id)
-{
-	for (struct stream *st = s->buckets[bucket_of(s, id)]; st; st = st->hnext)
-		if (st->id == id)
-			return st;
-	return NULL;
-}
-
-static void rehash(struct session *s)
-{
-	size_t n = s->n_buckets * 2;
-	struct stream **b = calloc(n, sizeof(*b));
-
-	if (!b)
-		return; /* keep the old table: longer chains, still correct */
-	for (size_t i = 0; i < s->n_buckets; i++) {
-		struct stream *st = s->buckets[i], *next;
-
-		for (; st; st = next) {
-			size_t k = (st->id * 2654435761u) & (n - 1);
-
-			next = st->hnext;
-			st->hnext = b[k];
-			b[k] = st;
-		}
-	}
-	free(s->buckets);
-	s->buckets = b;
-	s->n_buckets = n;
-}
-
-static void hash_insert(struct session *s, struct stream *st)
-{
-	size_t k;
-
-	if (s->n_hashed >= s->n_buckets * 2)
-		rehash(s);
-	k = bucket_of(s, st->id);
-	st->hnext = s->buckets[k];
-	s->buckets[k] = st;
-	s->n_hashed++;
-}
-
-static void hash_remove(struct session *s, struct stream *st)
-{
-	struct stream **pp = &s->buckets[bucket_of(s, st->id)];
-
-	for (; *pp; pp = &(*pp)->hnext) {
-		if (*pp == st) {
-			*pp = st->hnext;
-			s->n_hashed--;
-			return;
-		}
-	}
-}
+/* ---- streams ---- */
 
 bool session_close_stream(struct session *s, uint32_t id)
 {
-	struct stream *st = find_stream(s, id);
+	struct stream_entry *e = streamtab_find(&s->tab, id);
 
-	if (!st)
+	if (!e)
 		return false;
-	stream_abort(st, TT_REASON_RESET, true, "closed from the control socket");
+	stream_abort(e->stream, TT_REASON_RESET, true, "closed from the control socket");
 	return true;
 }
 
-void session_add_stream(struct session *s, struct stream *st)
+void session_add_stream(struct session *s, struct stream_entry *e)
 {
-	st->session = s;
-	st->prev = NULL;
-	st->next = s->streams;
-	if (s->streams)
-		s->streams->prev = st;
-	s->streams = st;
-	s->n_streams++;
+	streamtab_add(&s->tab, e);
 	s->lingered = false;
-	if (st->id)
-		hash_insert(s, st);
-	else
-		s->n_waiting++;
 	s->stats.streams_total++;
 }
 
-void session_stream_assign(struct session *s, struct stream *st)
+void session_start_stream(struct session *s, struct stream_entry *e)
 {
-	/* Ids of our parity, skipping any still in use after a wrap. */
-	uint32_t first = s->opener ? 1 : 2;
-
-	do {
-		if (s->next_id == 0 || s->next_id > UINT32_MAX - 2)
-			s->next_id = first;
-		else
-			s->next_id += 2;
-	} while (find_stream(s, s->next_id));
-	st->id = s->next_id;
-	st->channel = (uint8_t)(st->id % SESSION_CHANNELS);
-	s->n_waiting--;
-	hash_insert(s, st);
+	streamtab_assign(&s->tab, e, s->opener);
+	stream_start_client(e->stream, e->id, s->remote.window);
 }
 
-void session_remove_stream(struct session *s, struct stream *st)
+void session_remove_stream(struct session *s, struct stream_entry *e)
 {
-	if (st->id)
-		hash_remove(s, st);
-	else
-		s->n_waiting--;
-	if (st->prev)
-		st->prev->next = st->next;
-	else
-		s->streams = st->next;
-	if (st->next)
-		st->next->prev = st->prev;
-	s->n_streams--;
-	if (s->n_streams == 0)
+	streamtab_remove(&s->tab, e);
+	if (s->tab.n == 0)
 		s->idle_since = now(s);
 }
 
@@ -399,16 +252,11 @@ static void on_packet_free(ENetPacket *p)
  * thousand streams cannot dig a deep hole. */
 static void pace(struct session *s, size_t len)
 {
-	double rate = cc_pacing_rate(&s->cc);
+	double wait = pace_charge(&s->pace, now(s), cc_pacing_rate(&s->cc), len);
 
-	if (rate <= 0)
-		return;
-	pace_refill(s, rate);
-	s->pace_tokens -= (double)len;
-	if (s->pace_tokens < 0 && !s->paced) {
-		s->paced = true;
-		ev_timer_set(&s->pace_timer, fmin(-s->pace_tokens / rate, PACE_WAIT_MAX), 0);
-		ev_timer_start(s->d->loop, &s->pace_timer);
+	if (wait > 0) {
+		ev_timer_set(&s->pace_timer, wait, 0);
+		ev_timer_start(s->env->loop, &s->pace_timer);
 	}
 }
 
@@ -438,39 +286,29 @@ static void emit(struct session *s, uint8_t ch, const uint8_t *data, size_t len)
 	pace(s, len);
 }
 
+/* Where chan_commit and chan_flush send a channel's packets. */
+struct emit_to {
+	struct session *s;
+	uint8_t channel;
+};
+
+static void emit_packet(void *ctx, const uint8_t *data, size_t len)
+{
+	struct emit_to *to = ctx;
+
+	emit(to->s, to->channel, data, len);
+}
+
 uint8_t *session_reserve(struct session *s, uint8_t channel, size_t n)
 {
-	struct chanbuf *c = &s->tx[channel];
-
-	if (c->len + n > c->cap) {
-		size_t cap = c->cap ? c->cap : 4096;
-		uint8_t *b;
-
-		while (cap < c->len + n)
-			cap *= 2;
-		b = realloc(c->buf, cap);
-		if (!b)
-			return NULL;
-		c->buf = b;
-		c->cap = cap;
-	}
-	return c->buf + c->len;
+	return chan_reserve(&s->tx[channel], n);
 }
 
 void session_commit(struct session *s, uint8_t channel, size_t n)
 {
-	struct chanbuf *c = &s->tx[channel];
-	size_t off = 0;
+	struct emit_to to = { s, channel };
 
-	c->len += n;
-	while (c->len - off >= PACKET_SIZE) {
-		emit(s, channel, c->buf + off, PACKET_SIZE);
-		off += PACKET_SIZE;
-	}
-	if (off) {
-		memmove(c->buf, c->buf + off, c->len - off);
-		c->len -= off;
-	}
+	chan_commit(&s->tx[channel], n, PACKET_SIZE, emit_packet, &to);
 	if (s->enet_queued >= s->window + backlog(s))
 		s->blocked = true;
 }
@@ -478,12 +316,9 @@ void session_commit(struct session *s, uint8_t channel, size_t n)
 void session_flush(struct session *s)
 {
 	for (int ch = 0; ch < SESSION_CHANNELS; ch++) {
-		struct chanbuf *c = &s->tx[ch];
+		struct emit_to to = { s, (uint8_t)ch };
 
-		if (c->len) {
-			emit(s, (uint8_t)ch, c->buf, c->len);
-			c->len = 0;
-		}
+		chan_flush(&s->tx[ch], emit_packet, &to);
 	}
 }
 
@@ -503,17 +338,12 @@ bool session_can_send_datagram(const struct session *s, size_t len)
 
 bool session_may_read(const struct session *s, unsigned *epoch)
 {
-	double debt_max = cc_pacing_rate(&s->cc) * PACE_DEBT;
-
-	if (debt_max < PACE_DEBT_MIN)
-		debt_max = PACE_DEBT_MIN;
-	return session_can_send(s) &&
-	       (!s->paced || (*epoch != s->pace_epoch && s->pace_tokens > -debt_max));
+	return session_can_send(s) && pace_may_read(&s->pace, cc_pacing_rate(&s->cc), *epoch);
 }
 
-void session_did_read(const struct session *s, unsigned *epoch) { *epoch = s->pace_epoch; }
+void session_did_read(const struct session *s, unsigned *epoch) { *epoch = s->pace.epoch; }
 
-bool session_in_debt(const struct session *s) { return s->paced; }
+bool session_in_debt(const struct session *s) { return s->pace.paced; }
 
 void session_count_payload(struct session *s, bool tx, size_t n)
 {
@@ -547,12 +377,12 @@ void session_send_control(struct session *s, const uint8_t *frame, size_t len)
  * for the next session (the client side of a restart). */
 static void abort_streams(struct session *s, uint8_t reason, bool waiting_too)
 {
-	struct stream *st = s->streams, *next;
+	struct stream_entry *e = s->tab.head, *next;
 
-	for (; st; st = next) {
-		next = st->next;
-		if (st->id || waiting_too)
-			stream_abort(st, reason, false, NULL);
+	for (; e; e = next) {
+		next = e->next;
+		if (e->id || waiting_too)
+			stream_abort(e->stream, reason, false, NULL);
 	}
 }
 
@@ -561,7 +391,7 @@ static void drop_peer(struct session *s)
 	for (int ch = 0; ch < SESSION_CHANNELS; ch++)
 		s->tx[ch].len = s->rx[ch].len = 0;
 	if (s->peer)
-		link_reset_peer(s->d->link, s->peer);
+		link_reset_peer(s->env->link, s->peer);
 	s->peer = NULL;
 	s->state = SESSION_DOWN;
 	s->blocked = false;
@@ -569,8 +399,8 @@ static void drop_peer(struct session *s)
 
 static void connect_peer(struct session *s)
 {
-	s->peer = link_connect(s->d->link, s->fnum, SESSION_CHANNELS,
-	                       s->d->cfg->outage_timeout_s * 1000u);
+	s->peer = link_connect(s->env->link, s->fnum, SESSION_CHANNELS,
+	                       s->env->limits->outage_timeout_s * 1000u);
 	if (!s->peer) {
 		log_warn("peer %s: cannot open an ENet connection", s->name);
 		return;
@@ -578,14 +408,14 @@ static void connect_peer(struct session *s)
 	s->peer->data = s;
 	s->state = SESSION_CONNECTING;
 	/* Ids restart with every ENet session: the other side starts afresh. */
-	s->next_id = 0;
-	daemon_kick(s->d);
+	streamtab_restart_ids(&s->tab);
+	s->env->ops->kick(s->env->ctx);
 }
 
 static bool want_connection(const struct session *s)
 {
 	return (s->wanted || s->listening) && s->state == SESSION_DOWN && s->fnum != UINT32_MAX &&
-	       s->friend_status != TOX_CONNECTION_NONE && (!s->lingered || s->n_streams);
+	       s->friend_status != TOX_CONNECTION_NONE && (!s->lingered || s->tab.n);
 }
 
 void session_free(struct session *s, uint8_t reason)
@@ -602,12 +432,12 @@ void session_free(struct session *s, uint8_t reason)
 	}
 	/* Resetting the peer frees its packets, whose callbacks still use s. */
 	drop_peer(s);
-	ev_timer_stop(s->d->loop, &s->pace_timer);
+	ev_timer_stop(s->env->loop, &s->pace_timer);
 	for (int ch = 0; ch < SESSION_CHANNELS; ch++) {
-		free(s->tx[ch].buf);
-		free(s->rx[ch].buf);
+		chanbuf_free(&s->tx[ch]);
+		chanbuf_free(&s->rx[ch]);
 	}
-	free(s->buckets);
+	streamtab_free(&s->tab);
 	spares_clear(&s->spare);
 	free(s);
 }
@@ -629,7 +459,7 @@ void session_on_friend_status(struct session *s, TOX_CONNECTION c)
 void session_on_remote_boot(struct session *s, uint64_t boot_id)
 {
 	if (s->remote_boot && s->remote_boot != boot_id) {
-		reverse_drop_peer(s->d, s->pk, "the peer restarted");
+		s->env->ops->restarted(s->env->ctx, s);
 		if (s->state != SESSION_DOWN) {
 			log_warn("peer %s restarted: resetting its streams", s->name);
 			abort_streams(s, TT_REASON_RESTARTED, false);
@@ -647,9 +477,9 @@ static void send_hello(struct session *s)
 	struct tt_hello h = {
 		.version = TT_PROTOCOL_VERSION,
 		.min_version = TT_PROTOCOL_MIN_VERSION,
-		.window = s->d->cfg->stream_window,
-		.max_streams = s->d->cfg->max_streams,
-		.boot_id = s->d->boot_id,
+		.window = s->env->limits->stream_window,
+		.max_streams = s->env->limits->max_streams,
+		.boot_id = s->env->boot_id,
 	};
 
 	s->local_window = h.window;
@@ -677,7 +507,7 @@ bool session_on_connect(struct session *s, ENetPeer *peer)
 		 * the other node restarted or lost the old one. The one opened by
 		 * the smaller public key wins, on both sides alike; a connection of
 		 * ours that is dead, or was opened by the other side, gives way. */
-		bool we_win = memcmp(s->d->self_pk, s->pk, TT_PUBKEY_SIZE) < 0;
+		bool we_win = memcmp(s->env->self_pk, s->pk, TT_PUBKEY_SIZE) < 0;
 		/* A connection still being opened is always one we opened. */
 		bool own = s->state == SESSION_CONNECTING || s->opener;
 
@@ -686,9 +516,9 @@ bool session_on_connect(struct session *s, ENetPeer *peer)
 		          connection_alive(s) ? "yes" : "no");
 		if (own && we_win && connection_alive(s))
 			return false;
-		if (s->n_streams > s->n_waiting)
+		if (s->tab.n > s->tab.n_waiting)
 			log_info("peer %s opened a new connection: resetting the %zu streams of the old one",
-			         s->name, s->n_streams - s->n_waiting);
+			         s->name, s->tab.n - s->tab.n_waiting);
 		abort_streams(s, TT_REASON_RESTARTED, false);
 		drop_peer(s);
 	}
@@ -717,12 +547,10 @@ static void go_up(struct session *s)
 {
 	s->state = SESSION_UP;
 	log_info("peer %s session up", s->name);
-	reverse_session_up(s->d, s);
-	for (struct stream *st = s->streams; st; st = st->next)
-		if (st->state == STREAM_WAITING) {
-			session_stream_assign(s, st);
-			stream_start_client(st, st->id, s->remote.window);
-		}
+	s->env->ops->up(s->env->ctx, s);
+	for (struct stream_entry *e = s->tab.head; e; e = e->next)
+		if (!e->id)
+			session_start_stream(s, e);
 }
 
 static void on_hello(struct session *s, const struct tt_frame *f)
@@ -744,7 +572,7 @@ static void on_hello(struct session *s, const struct tt_frame *f)
 	}
 	s->remote = h;
 	if (s->remote_boot && s->remote_boot != h.boot_id)
-		reverse_drop_peer(s->d, s->pk, "the peer restarted");
+		s->env->ops->restarted(s->env->ctx, s);
 	s->remote_boot = h.boot_id;
 	if (s->state == SESSION_HELLO)
 		go_up(s);
@@ -765,40 +593,23 @@ static void protocol_error(struct session *s, const char *why)
 
 static void on_syn(struct session *s, const struct tt_frame *f)
 {
-	const struct tt_client_tunnel *line = NULL;
 	uint8_t out[TT_FRAME_CONTROL_MAX];
 	struct tt_syn syn;
-	uint8_t reason = 0;
+	uint8_t reason;
 
 	tt_frame_get_syn(f, &syn);
-	if (f->flags & TT_FRAME_FLAG_REVERSE) {
-		/* For one of our reverse lines, or for nothing we asked. */
-		line = reverse_find_line(s->d, s->pk, syn.host, syn.port);
-		if (!line)
-			reason = TT_REASON_NOT_PERMITTED;
-	} else if (!(s->d->roles & ROLE_SERVER)) {
-		reason = TT_REASON_NOT_SERVER;
-	}
-	if (!reason && s->n_streams >= s->d->cfg->max_streams)
-		reason = TT_REASON_LIMIT;
+	reason = s->env->ops->open(s->env->ctx, s, f->stream, &syn, f->flags);
 	if (reason) {
-		struct tunnel_stats *ts = line ? tunnels_find_client(s->d, line->name)
-		                               : tunnels_server(s->d, s->pk, syn.host, syn.port);
-
 		log_warn("peer %s: stream %u to %s:%u refused: %s", s->name, (unsigned)f->stream,
 		         syn.host, (unsigned)syn.port, tt_reason_str(reason));
 		s->stats.refused++;
-		if (ts)
-			ts->refused++;
 		send_control(s, out, tt_frame_put_rst(out, TT_FRAME_RST, f->stream, reason, NULL));
-		return;
 	}
-	stream_new_server(s, f->stream, &syn, f->flags, line);
 }
 
 static void on_frame(struct session *s, const struct tt_frame *f)
 {
-	struct stream *st;
+	struct stream_entry *e;
 
 	if (f->type == TT_FRAME_HELLO) {
 		on_hello(s, f);
@@ -823,15 +634,15 @@ static void on_frame(struct session *s, const struct tt_frame *f)
 
 		tt_frame_get_syn(f, &req);
 		if (f->type == TT_FRAME_LISTEN)
-			reverse_on_listen(s->d, s, &req);
+			s->env->ops->listen(s->env->ctx, s, &req);
 		else
-			reverse_on_reply(s->d, s, &req);
+			s->env->ops->listen_reply(s->env->ctx, s, &req);
 		return;
 	}
-	st = find_stream(s, f->stream);
+	e = streamtab_find(&s->tab, f->stream);
 	if (f->type == TT_FRAME_SYN) {
 		/* The peer allocates ids of the other parity than ours. */
-		if (st || (f->stream & 1) == (s->opener ? 1u : 0u)) {
+		if (e || (f->stream & 1) == (s->opener ? 1u : 0u)) {
 			protocol_error(s, "SYN with a bad stream id");
 			return;
 		}
@@ -840,17 +651,29 @@ static void on_frame(struct session *s, const struct tt_frame *f)
 	}
 	/* Frames for a stream we already closed (its RST crossed them) are
 	 * dropped silently: answering would make RST storms. */
-	if (!st)
+	if (!e)
 		return;
-	if (!stream_on_frame(st, f))
-		stream_abort(st, TT_REASON_PROTOCOL, true, "protocol error");
+	if (!stream_on_frame(e->stream, f))
+		stream_abort(e->stream, TT_REASON_PROTOCOL, true, "protocol error");
+}
+
+static bool alive(const struct session *s)
+{
+	return s->state == SESSION_UP || s->state == SESSION_HELLO;
+}
+
+/* A frame reassembled from a channel: false once the session stopped. */
+static bool receive_frame(void *ctx, const struct tt_frame *f)
+{
+	struct session *s = ctx;
+
+	on_frame(s, f);
+	return alive(s);
 }
 
 void session_on_receive(struct session *s, uint8_t channel, ENetPacket *packet)
 {
-	struct chanbuf *c;
-	const uint8_t *data;
-	size_t len, off = 0;
+	const char *err;
 
 	if (channel >= SESSION_CHANNELS) {
 		enet_packet_destroy(packet);
@@ -858,74 +681,15 @@ void session_on_receive(struct session *s, uint8_t channel, ENetPacket *packet)
 		return;
 	}
 	s->stats.rx_wire += packet->dataLength;
-	c = &s->rx[channel];
-	/* Parse straight from the packet when nothing is pending on the channel. */
-	if (c->len == 0) {
-		data = packet->data;
-		len = packet->dataLength;
-	} else {
-		uint8_t *p;
-
-		if (c->len + packet->dataLength > c->cap) {
-			size_t cap = c->len + packet->dataLength;
-
-			p = realloc(c->buf, cap);
-			if (!p) {
-				enet_packet_destroy(packet);
-				protocol_error(s, "out of memory");
-				return;
-			}
-			c->buf = p;
-			c->cap = cap;
-		}
-		memcpy(c->buf + c->len, packet->data, packet->dataLength);
-		c->len += packet->dataLength;
-		data = c->buf;
-		len = c->len;
+	if (!alive(s)) {
+		s->rx[channel].len = 0; /* nothing more to parse */
+		enet_packet_destroy(packet);
+		return;
 	}
-	while (s->state == SESSION_UP || s->state == SESSION_HELLO) {
-		struct tt_frame f;
-		const char *err = NULL;
-		long n = tt_frame_decode(data + off, len - off, &f, &err);
-
-		if (n == 0)
-			break;
-		if (n < 0) {
-			protocol_error(s, err);
-			off = len;
-			break;
-		}
-		if (f.type != TT_FRAME_HELLO && f.type != TT_FRAME_SHUTDOWN && f.stream % SESSION_CHANNELS != channel) {
-			protocol_error(s, "stream on the wrong channel");
-			off = len;
-			break;
-		}
-		off += (size_t)n;
-		on_frame(s, &f);
-	}
-	if (s->state != SESSION_UP && s->state != SESSION_HELLO)
-		off = len; /* the session went down: nothing more to parse */
-	/* Keep the unparsed tail (a frame spanning packets). */
-	if (data == packet->data) {
-		if (off < len) {
-			if (len - off > c->cap) {
-				uint8_t *p = realloc(c->buf, len - off);
-
-				if (!p) {
-					enet_packet_destroy(packet);
-					protocol_error(s, "out of memory");
-					return;
-				}
-				c->buf = p;
-				c->cap = len - off;
-			}
-			memcpy(c->buf, data + off, len - off);
-		}
-		c->len = len - off;
-	} else {
-		memmove(c->buf, c->buf + off, len - off);
-		c->len = len - off;
-	}
+	err = chan_receive(&s->rx[channel], channel, SESSION_CHANNELS, packet->data,
+	                   packet->dataLength, receive_frame, s);
+	if (err)
+		protocol_error(s, err);
 	enet_packet_destroy(packet);
 }
 
@@ -1003,11 +767,13 @@ static void size_window(struct session *s)
 	          s->peer->reliableDataInTransit, !s->window_full && s->enet_queued < s->window);
 	s->window_full = false;
 	s->window = cc_window(&s->cc);
-	link_set_window(s->d->link, s->fnum, s->window);
+	link_set_window(s->env->link, s->fnum, s->window);
 }
 
 void session_tick(struct session *s)
 {
+	unsigned linger = s->env->limits->linger_s;
+
 	if (want_connection(s))
 		connect_peer(s);
 	if (!s->peer)
@@ -1017,10 +783,10 @@ void session_tick(struct session *s)
 		if (s->friend_status != TOX_CONNECTION_NONE)
 			enetp_peer_bound_timeouts(s->peer, timeout_floor(s), backoff_cap(s));
 	}
-	if (s->opener && s->state == SESSION_UP && s->n_streams == 0 && s->d->cfg->linger_s &&
-	    now(s) - s->idle_since >= s->d->cfg->linger_s) {
+	if (s->opener && s->state == SESSION_UP && s->tab.n == 0 && linger &&
+	    now(s) - s->idle_since >= linger) {
 		log_info("peer %s: idle for %u s, closing the session until it is needed",
-		         s->name, s->d->cfg->linger_s);
+		         s->name, linger);
 		s->lingered = true;
 		enet_peer_disconnect_later(s->peer, 0);
 		s->state = SESSION_CLOSING;
@@ -1029,6 +795,6 @@ void session_tick(struct session *s)
 
 bool session_idle(const struct session *s)
 {
-	return !s->wanted && !s->listening && s->state == SESSION_DOWN && s->n_streams == 0 &&
+	return !s->wanted && !s->listening && s->state == SESSION_DOWN && s->tab.n == 0 &&
 	       s->friend_status == TOX_CONNECTION_NONE;
 }

@@ -14,14 +14,59 @@
 #define TOXTUN_SESSION_H
 
 #include <enet/enet.h>
+#include <ev.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <tox/tox.h>
 
 #include "toxtun/config.h"
+#include "toxtun/frame.h"
 
-struct daemon;
+struct link;
 struct stream;
+struct stream_entry;
+struct session;
+
+/* The [link] settings sessions and their streams obey. The owner may change
+ * them while sessions run (a reload). */
+struct session_limits {
+	unsigned outage_timeout_s;  /* keep a silent peer this long */
+	unsigned linger_s;          /* close an idle session after this long (0: never) */
+	unsigned wait_timeout_s;    /* a client stream waits this long for the session */
+	unsigned udp_timeout_s;     /* a datagram stream ends after this long idle */
+	unsigned max_streams;       /* per session */
+	uint32_t stream_window;     /* per-stream receive window, bytes */
+};
+
+/* What a session asks of the layer above it, which knows tunnels, reverse
+ * listeners and the node's role. */
+struct session_ops {
+	/* Iterate tox and ENet fast for a while: something is under way. */
+	void (*kick)(void *ctx);
+	/* The peer opens stream id (a SYN, flags TT_FRAME_FLAG_*): open it with
+	 * stream_new_server and return 0, or return the reason to refuse it. */
+	uint8_t (*open)(void *ctx, struct session *s, uint32_t id, const struct tt_syn *syn,
+	                uint8_t flags);
+	/* The peer asks us to listen for its reverse line (LISTEN), or answers
+	 * such a request of ours (LISTEN_REPLY). */
+	void (*listen)(void *ctx, struct session *s, const struct tt_syn *req);
+	void (*listen_reply)(void *ctx, struct session *s, const struct tt_syn *reply);
+	/* The session came up (after both HELLOs). */
+	void (*up)(void *ctx, struct session *s);
+	/* The peer is a new instance of itself: what it asked of us is void. */
+	void (*restarted)(void *ctx, struct session *s);
+};
+
+/* What every session of a node shares; it must outlive them. */
+struct session_env {
+	struct ev_loop *loop;
+	struct link *link;
+	const uint8_t *self_pk;        /* our public key: who wins a crossed open */
+	uint64_t boot_id;              /* random per process: lets peers see a restart */
+	const struct session_limits *limits;
+	const struct session_ops *ops;
+	void *ctx;
+};
 
 #define SESSION_CHANNELS 16
 
@@ -45,7 +90,7 @@ struct session_info {
 	struct session_stats stats;
 };
 
-struct session *session_new(struct daemon *d, const uint8_t pubkey[TT_PUBKEY_SIZE]);
+struct session *session_new(const struct session_env *env, const uint8_t pubkey[TT_PUBKEY_SIZE]);
 /* Reset every stream (reason), drop the peer, free. */
 void session_free(struct session *s, uint8_t reason);
 
@@ -84,11 +129,17 @@ void session_flush(struct session *s);
 bool session_idle(const struct session *s);
 
 /* Streams. */
-void session_add_stream(struct session *s, struct stream *st);   /* WAITING or with id */
-void session_stream_assign(struct session *s, struct stream *st); /* give it an id, hash it */
-void session_remove_stream(struct session *s, struct stream *st);
 size_t session_stream_count(const struct session *s);
-struct stream *session_first_stream(struct session *s); /* then st->next */
+struct stream *session_first_stream(const struct session *s); /* then stream_next */
+struct ev_loop *session_loop(const struct session *s);
+const struct session_limits *session_limits(const struct session *s);
+
+/* ---- for streams (mux/stream.c) only ---- */
+
+void session_add_stream(struct session *s, struct stream_entry *e);  /* waiting, or with an id */
+/* Give a waiting stream its id and let it send SYN (the session is up). */
+void session_start_stream(struct session *s, struct stream_entry *e);
+void session_remove_stream(struct session *s, struct stream_entry *e);
 uint64_t session_peer_window(const struct session *s);
 
 /* Frame output for streams: room for n bytes at the end of the channel's
@@ -109,7 +160,5 @@ bool session_in_debt(const struct session *s);
 void session_did_read(const struct session *s, unsigned *epoch);
 void session_count_payload(struct session *s, bool tx, size_t n);
 void session_count_refused(struct session *s);
-
-struct daemon *session_daemon(struct session *s);
 
 #endif

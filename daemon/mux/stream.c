@@ -8,14 +8,13 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "core/daemon.h"
-#include "core/tunnels.h"
-#include "forward/dial.h"
-#include "forward/proxy.h"
-#include "forward/udp.h"
+#include <ev.h>
+
 #include "mux/compress.h"
+#include "mux/flow.h"
 #include "mux/session.h"
 #include "mux/stream.h"
+#include "mux/streamtab.h"
 #include "toxtun/log.h"
 
 /* Bytes read from a local socket per read: large enough to fill many
@@ -41,7 +40,51 @@
 /* Datagrams read from one socket per wake-up. */
 #define DATAGRAM_BATCH 64
 
-static struct ev_loop *loop_of(struct stream *st) { return session_daemon(st->session)->loop; }
+enum stream_state {
+	STREAM_WAITING,   /* client: accepted, the tunnel is not up yet */
+	STREAM_DIALING,   /* server: connecting to the destination */
+	STREAM_OPEN,      /* carrying data (client: also before SYNACK) */
+};
+
+struct chunk {
+	struct chunk *next;
+	uint32_t len, off;
+	uint8_t data[];
+};
+
+struct stream {
+	struct session *session;
+	struct stream_entry entry;         /* in the session's table; entry.id is 0 while WAITING */
+	uint32_t id;
+	int fd;
+	uint8_t channel;
+	unsigned pace_epoch;               /* the session's pacing epoch of our last read */
+	enum stream_state state;
+	bool from_client_side;             /* we accepted it locally (we sent SYN) */
+	bool synack;                       /* client: the destination answered */
+	uint8_t syn_flags;                 /* TT_FRAME_FLAG_REVERSE / TT_FRAME_FLAG_UDP of its SYN */
+	uint8_t *early;                    /* bytes read during a proxy handshake, sent after SYN */
+	size_t early_len;
+	char tunnel[TT_NAME_MAX];          /* client: tunnel name; server: "" or a reverse line's */
+	char origin[80];                   /* local peer address (client side) */
+	char dest_host[TT_HOST_MAX];
+	uint16_t dest_port;
+	struct flow flow;                  /* credit and half-close, in uncompressed bytes */
+	uint32_t rx_window;
+	struct chunk *rx_head, *rx_tail;
+	struct lz4_state lz4;
+	/* statistics */
+	uint64_t bytes_up, bytes_down;     /* up = from the local socket to the peer */
+	double opened;
+	struct stream_counters *counters;  /* the tunnel it counts towards, or NULL */
+	const struct stream_endpoint *ep;  /* the forward that opened it */
+	void *ep_ctx;
+	double last_active;                /* datagram streams expire when idle */
+	ev_io rio, wio;
+	ev_timer timer;                    /* WAITING: wait timeout; datagrams: idle timeout */
+};
+
+static struct ev_loop *loop_of(struct stream *st) { return session_loop(st->session); }
 
 static void on_readable(struct ev_loop *loop, ev_io *w, int revents);
 static void written(struct stream *st, size_t n);
@@ -63,8 +106,10 @@ static struct stream *stream_alloc(struct session *s)
 
 	if (!st)
 		return NULL;
+	st->session = s;
+	st->entry.stream = st;
 	st->fd = -1;
-	st->opened = ev_now(session_daemon(s)->loop);
+	st->opened = ev_now(session_loop(s));
 	ev_init(&st->rio, on_readable);
 	ev_init(&st->wio, on_writable);
 	ev_init(&st->timer, on_wait_timeout);
@@ -82,28 +127,28 @@ static void count_bytes(struct stream *st, bool read_locally, size_t n)
 		st->bytes_up += n;
 	else
 		st->bytes_down += n;
-	if (st->ts) {
+	if (st->counters) {
 		if (up)
-			st->ts->bytes_up += n;
+			st->counters->bytes_up += n;
 		else
-			st->ts->bytes_down += n;
+			st->counters->bytes_down += n;
 	}
 }
 
-static void attach_tunnel(struct stream *st, struct tunnel_stats *ts)
+static void attach_counters(struct stream *st, struct stream_counters *c)
 {
-	st->ts = ts;
-	if (ts) {
-		ts->streams_total++;
-		ts->streams_active++;
+	st->counters = c;
+	if (c) {
+		c->streams_total++;
+		c->streams_active++;
 	}
 }
 
 static void count_refused(struct stream *st)
 {
 	session_count_refused(st->session);
-	if (st->ts)
-		st->ts->refused++;
+	if (st->counters)
+		st->counters->refused++;
 }
 
 static void set_fd(struct stream *st, int fd)
@@ -132,21 +177,19 @@ void stream_free(struct stream *st)
 	ev_io_stop(loop, &st->rio);
 	ev_io_stop(loop, &st->wio);
 	ev_timer_stop(loop, &st->timer);
-	if (st->dial)
-		dial_cancel(st->dial);
-	st->dial = NULL;
-	if (st->udp)
-		udpfwd_forget(st->udp, st);
+	if (st->ep && st->ep->detached)
+		st->ep->detached(st->ep_ctx, st);
+	st->ep = NULL;
 	if (st->fd >= 0)
 		close(st->fd);
 	for (c = st->rx_head; c; c = next) {
 		next = c->next;
 		free(c);
 	}
-	if (st->ts)
-		st->ts->streams_active--;
+	if (st->counters)
+		st->counters->streams_active--;
 	free(st->early);
-	session_remove_stream(st->session, st);
+	session_remove_stream(st->session, &st->entry);
 	free(st);
 }
 
@@ -248,12 +291,12 @@ void stream_send_datagram(struct stream *st, const uint8_t *data, size_t len)
 	}
 	if (!session_can_send_datagram(s, len) || flow_tx_credit(&st->flow) < len ||
 	    !(p = session_reserve(s, st->channel, TT_FRAME_HEADER + 2 + COMPRESS_BOUND(len)))) {
-		if (st->ts) /* dropped, as UDP may */
-			st->ts->datagrams_dropped++;
+		if (st->counters) /* dropped, as UDP may */
+			st->counters->datagrams_dropped++;
 		return;
 	}
 	memcpy(p + TT_FRAME_HEADER, data, len);
-	session_commit(s, st->channel, compress_data_frame(st, p, len));
+	session_commit(s, st->channel, compress_data_frame(&st->lz4, st->id, p, len));
 	flow_on_sent(&st->flow, len);
 	count_bytes(st, true, len);
 	session_count_payload(s, true, len);
@@ -285,8 +328,8 @@ static void read_datagrams(struct stream *st)
 static void send_local_datagram(struct stream *st, const uint8_t *data, size_t len)
 {
 	st->last_active = ev_now(loop_of(st));
-	if (st->udp)
-		udpfwd_send(st->udp, &st->udp_source, data, len);
+	if (st->fd < 0 && st->ep && st->ep->datagram)
+		st->ep->datagram(st->ep_ctx, st, data, len);
 	else
 		send(st->fd, data, len, MSG_DONTWAIT);
 	written(st, len); /* the credit comes back, sent or not */
@@ -296,14 +339,14 @@ static void start_idle_timer(struct stream *st)
 {
 	st->last_active = ev_now(loop_of(st));
 	ev_set_cb(&st->timer, on_idle_timeout);
-	ev_timer_set(&st->timer, session_daemon(st->session)->cfg->udp_timeout_s, 0);
+	ev_timer_set(&st->timer, session_limits(st->session)->udp_timeout_s, 0);
 	ev_timer_start(loop_of(st), &st->timer);
 }
 
 static void on_idle_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct stream *st = w->data;
-	unsigned timeout = session_daemon(st->session)->cfg->udp_timeout_s;
+	unsigned timeout = session_limits(st->session)->udp_timeout_s;
 	double left = st->last_active + timeout - ev_now(loop);
 	char why[64];
 
@@ -322,7 +365,7 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 	struct stream *st = w->data;
 	struct session *s = st->session;
 	uint64_t credit = flow_tx_credit(&st->flow);
-	size_t chunk = st->lz4_halves ? READ_CHUNK_COMPRESSIBLE : READ_CHUNK;
+	size_t chunk = st->lz4.halves ? READ_CHUNK_COMPRESSIBLE : READ_CHUNK;
 	size_t want = credit < chunk ? (size_t)credit : chunk;
 	uint8_t *p;
 	ssize_t n;
@@ -359,7 +402,7 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 		maybe_finish(st);
 		return;
 	}
-	session_commit(s, st->channel, compress_data_frame(st, p, (size_t)n));
+	session_commit(s, st->channel, compress_data_frame(&st->lz4, st->id, p, (size_t)n));
 	flow_on_sent(&st->flow, (size_t)n);
 	count_bytes(st, true, (size_t)n);
 	session_count_payload(s, true, (size_t)n);
@@ -529,14 +572,16 @@ bool stream_on_frame(struct stream *st, const struct tt_frame *f)
 		if (!st->from_client_side || st->synack)
 			return false;
 		st->synack = true;
-		proxy_reply(st->fd, st->proxy, true, 0);
+		if (st->ep && st->ep->opened)
+			st->ep->opened(st->ep_ctx, st);
 		return true;
 	case TT_FRAME_RST:
 		tt_frame_get_rst(f, &r);
 		describe(st, desc, sizeof(desc));
 		if (st->from_client_side && !st->synack) {
 			count_refused(st);
-			proxy_reply(st->fd, st->proxy, false, r.reason);
+			if (st->ep && st->ep->refused)
+				st->ep->refused(st->ep_ctx, st, r.reason);
 			log_warn("%s refused by server: %s", desc, tt_reason_str(r.reason));
 		} else {
 			log_info("%s reset by peer: %s", desc, tt_reason_str(r.reason));
@@ -559,29 +604,11 @@ static void on_wait_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 
 	describe(st, desc, sizeof(desc));
 	snprintf(why, sizeof(why), "the tunnel to %s did not come up within %u s",
-	         session_name(st->session), session_daemon(st->session)->cfg->wait_timeout_s);
+	         session_name(st->session), session_limits(st->session)->wait_timeout_s);
 	log_warn("%s closed: %s", desc, why);
-	proxy_reply(st->fd, st->proxy, false, TT_REASON_SHUTDOWN);
+	if (st->ep && st->ep->refused)
+		st->ep->refused(st->ep_ctx, st, TT_REASON_SHUTDOWN);
 	stream_free(st);
-}
-
-struct stream *stream_new_client(struct session *s, int fd, const struct tt_client_tunnel *t,
-                                 const char *origin)
-{
-	return stream_new_client_to(s, fd, t, origin, t->remote_host, t->remote_port, PROXY_NONE,
-	                            NULL, 0);
-}
-
-struct stream *stream_new_client_to(struct session *s, int fd, const struct tt_client_tunnel *t,
-                                    const char *origin, const char *host, uint16_t port,
-                                    int proxy, const uint8_t *early, size_t early_len)
-{
-	struct stream_open o = {
-		.tunnel = t->name, .ts = tunnels_find_client(session_daemon(s), t->name),
-		.origin = origin, .host = host, .port = port, .proxy = proxy,
-		.early = early, .early_len = early_len,
-	};
-	return stream_open_local(s, fd, &o);
 }
 
 struct stream *stream_open_local(struct session *s, int fd, const struct stream_open *o)
@@ -604,33 +631,35 @@ struct stream *stream_open_local(struct session *s, int fd, const struct stream_
 	if (fd >= 0)
 		set_fd(st, fd);
 	st->from_client_side = true;
-	st->proxy = (uint8_t)o->proxy;
+	st->ep = o->endpoint;
+	st->ep_ctx = o->endpoint_ctx;
 	st->syn_flags = o->syn_flags;
 	st->state = STREAM_WAITING;
 	snprintf(st->tunnel, sizeof(st->tunnel), "%s", o->tunnel);
 	snprintf(st->origin, sizeof(st->origin), "%s", o->origin);
 	snprintf(st->dest_host, sizeof(st->dest_host), "%s", o->host);
 	st->dest_port = o->port;
-	st->rx_window = session_daemon(s)->cfg->stream_window;
-	session_add_stream(s, st);
-	attach_tunnel(st, o->ts);
+	st->rx_window = session_limits(s)->stream_window;
+	session_add_stream(s, &st->entry);
+	attach_counters(st, o->counters);
 	if (session_state(s) == SESSION_UP) {
-		session_stream_assign(s, st);
-		stream_start_client(st, st->id, session_peer_window(s));
+		session_start_stream(s, &st->entry);
 	} else {
-		ev_timer_set(&st->timer, session_daemon(s)->cfg->wait_timeout_s, 0);
-		ev_timer_start(session_daemon(s)->loop, &st->timer);
+		ev_timer_set(&st->timer, session_limits(s)->wait_timeout_s, 0);
+		ev_timer_start(session_loop(s), &st->timer);
 	}
 	return st;
 }
 
 void stream_start_client(struct stream *st, uint32_t id, uint64_t peer_window)
 {
-	uint8_t *p = session_reserve(st->session, st->channel, TT_FRAME_CONTROL_MAX);
+	uint8_t *p;
 	size_t early = 0; /* bytes the SYN's datagram carries */
 
-	ev_timer_stop(loop_of(st), &st->timer);
 	st->id = id;
+	st->channel = (uint8_t)(id % SESSION_CHANNELS);
+	p = session_reserve(st->session, st->channel, TT_FRAME_CONTROL_MAX);
+	ev_timer_stop(loop_of(st), &st->timer);
 	st->state = STREAM_OPEN;
 	/* Optimistic: data may follow the SYN at once, within the window every
 	 * stream of the peer starts with (its HELLO). No round trip is lost. */
@@ -642,7 +671,7 @@ void stream_start_client(struct stream *st, uint32_t id, uint64_t peer_window)
 	if (st->early_len && st->early_len <= flow_tx_credit(&st->flow) &&
 	    (p = session_reserve(st->session, st->channel, TT_FRAME_HEADER + 2 + COMPRESS_BOUND(st->early_len)))) {
 		memcpy(p + TT_FRAME_HEADER, st->early, st->early_len);
-		session_commit(st->session, st->channel, compress_data_frame(st, p, st->early_len));
+		session_commit(st->session, st->channel, compress_data_frame(&st->lz4, st->id, p, st->early_len));
 		flow_on_sent(&st->flow, st->early_len);
 		count_bytes(st, true, st->early_len);
 		early = st->early_len;
@@ -658,35 +687,32 @@ void stream_start_client(struct stream *st, uint32_t id, uint64_t peer_window)
 
 /* ---- server side ---- */
 
-void stream_new_server(struct session *s, uint32_t id, const struct tt_syn *syn, uint8_t flags,
-                       const struct tt_client_tunnel *line)
+struct stream *stream_new_server(struct session *s, uint32_t id, const struct tt_syn *syn,
+                                 uint8_t flags, const char *tunnel, const char *host,
+                                 uint16_t port, struct stream_counters *counters)
 {
-	struct daemon *d = session_daemon(s);
 	struct stream *st = stream_alloc(s);
 
 	if (!st)
-		return;
-	st->id = id;
+		return NULL;
+	st->id = st->entry.id = id;
 	st->channel = (uint8_t)(id % SESSION_CHANNELS);
 	st->state = STREAM_DIALING;
 	st->syn_flags = flags;
-	if (line) {
-		/* A reverse line: the destination is ours to choose, not the peer's. */
-		snprintf(st->tunnel, sizeof(st->tunnel), "%s", line->name);
-		snprintf(st->dest_host, sizeof(st->dest_host), "%s", line->remote_host);
-		st->dest_port = line->remote_port;
-	} else {
-		snprintf(st->dest_host, sizeof(st->dest_host), "%s", syn->host);
-		st->dest_port = syn->port;
-	}
-	st->rx_window = d->cfg->stream_window;
+	snprintf(st->tunnel, sizeof(st->tunnel), "%s", tunnel);
+	snprintf(st->dest_host, sizeof(st->dest_host), "%s", host);
+	st->dest_port = port;
+	st->rx_window = session_limits(s)->stream_window;
 	flow_init(&st->flow, st->rx_window, syn->window); /* as our HELLO promised */
-	session_add_stream(s, st);
-	attach_tunnel(st, line ? tunnels_find_client(d, line->name)
-	                       : tunnels_server(d, session_pubkey(s), syn->host, syn->port));
-	/* may end the stream */
-	dial_start(d, st, st->dest_host, st->dest_port,
-	           (is_datagram(st) ? DIAL_DATAGRAM : 0) | (line ? 0 : DIAL_CHECK_PERMIT));
+	session_add_stream(s, &st->entry);
+	attach_counters(st, counters);
+	return st;
+}
+
+void stream_set_endpoint(struct stream *st, const struct stream_endpoint *ep, void *ctx)
+{
+	st->ep = ep;
+	st->ep_ctx = ctx;
 }
 
 void stream_dial_done(struct stream *st, int fd, uint8_t reason, const char *detail)
@@ -712,4 +738,35 @@ void stream_dial_done(struct stream *st, int fd, uint8_t reason, const char *det
 	else if (st->flow.remote_fin && after_drain(st))
 		return;
 	stream_update_read(st);
+}
+
+/* ---- what others see ---- */
+
+static const char *state_str(const struct stream *st)
+{
+	switch (st->state) {
+	case STREAM_WAITING: return "waiting";
+	case STREAM_DIALING: return "dialing";
+	default: return st->flow.local_eof || st->flow.remote_fin ? "half-closed" : "open";
+	}
+}
+
+void stream_get_info(const struct stream *st, struct stream_info *out)
+{
+	*out = (struct stream_info){
+		.id = st->id, .state = state_str(st), .tunnel = st->tunnel, .origin = st->origin,
+		.dest_host = st->dest_host, .dest_port = st->dest_port, .opened = st->opened,
+		.bytes_up = st->bytes_up, .bytes_down = st->bytes_down, .counters = st->counters,
+	};
+}
+
+struct session *stream_session(const struct stream *st) { return st->session; }
+int stream_fd(const struct stream *st) { return st->fd; }
+struct stream *stream_next(const struct stream *st) { return st->entry.next ? st->entry.next->stream : NULL; }
+uint32_t stream_id(const struct stream *st) { return st->id; }
+
+void stream_drop_counters(struct stream *st, const struct stream_counters *c)
+{
+	if (st->counters == c)
+		st->counters = NULL;
 }

@@ -10,7 +10,6 @@
 
 #include "check.h"
 #include "mux/compress.h"
-#include "mux/stream.h"
 #include "toxtun/frame.h"
 
 #define BACKOFF_CAP 64 /* BACKOFF_MAX in compress.c */
@@ -48,13 +47,19 @@ static void fill_random(uint8_t *p, size_t n)
 	}
 }
 
+/* A stream as compress_data_frame sees it: its id and compression history. */
+struct zstream {
+	uint32_t id;
+	struct lz4_state z;
+};
+
 /* A frame buffer as stream.c reserves it: header, 2 bytes, the LZ4 bound. */
 static uint8_t *new_frame(size_t n) { return xmalloc(TT_FRAME_HEADER + 2 + COMPRESS_BOUND(n)); }
 
 /* Run data through compress_data_frame, decode the frame and recover the
  * bytes. Returns the frame size (0 on failure, after a failed check) and
  * says whether it was compressed. */
-static size_t round_trip(struct stream *st, const uint8_t *data, size_t n, bool *compressed, int line)
+static size_t round_trip(struct zstream *st, const uint8_t *data, size_t n, bool *compressed, int line)
 {
 	uint8_t *frame = new_frame(n), *copy, *out = xmalloc(n);
 	struct tt_frame f;
@@ -63,7 +68,7 @@ static size_t round_trip(struct stream *st, const uint8_t *data, size_t n, bool 
 	long r;
 
 	memcpy(frame + TT_FRAME_HEADER, data, n);
-	size = compress_data_frame(st, frame, n);
+	size = compress_data_frame(&st->z, st->id, frame, n);
 	/* Decode from an exact-size copy: the frame must be self-contained. */
 	copy = xmalloc(size);
 	memcpy(copy, frame, size);
@@ -106,26 +111,26 @@ static void test_compressible(void)
 
 	fill_text(text, TT_FRAME_MAX_PAYLOAD, 0);
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		struct stream st = {.id = 7};
+		struct zstream st = {.id = 7};
 		bool c = false;
 		size_t size = ROUND_TRIP(&st, text, sizes[i], &c);
 
 		if (!CHECK(c))
 			fprintf(stderr, "  (%zu bytes of text went raw)\n", sizes[i]);
 		CHECK(size < TT_FRAME_HEADER + sizes[i]);
-		CHECK_EQ_U(st.lz4_backoff, 0);
-		CHECK_EQ_U(st.lz4_skip, 0);
+		CHECK_EQ_U(st.z.backoff, 0);
+		CHECK_EQ_U(st.z.skip, 0);
 	}
 	/* Text compresses well, not just by a sixteenth. */
 	{
-		struct stream st = {.id = 1};
+		struct zstream st = {.id = 1};
 		bool c;
 
 		CHECK(ROUND_TRIP(&st, text, 32 * 1024, &c) < 8 * 1024);
 	}
 	/* The stream id ends up in the frame for any id. */
 	{
-		struct stream st = {.id = 0xfffffffe};
+		struct zstream st = {.id = 0xfffffffe};
 		bool c;
 
 		ROUND_TRIP(&st, text, 4096, &c);
@@ -134,7 +139,7 @@ static void test_compressible(void)
 	free(text);
 }
 
-/* lz4_halves says whether the last chunk shrank to half or less: stream.c
+/* The halves flag says whether the last chunk shrank to half or less: stream.c
  * then reads up to a whole frame's worth, what goes out per read staying
  * within its usual chunk. Not after a chunk that shrank less, went raw or
  * was not tried. */
@@ -142,7 +147,7 @@ static void test_halves(void)
 {
 	const size_t n = 32 * 1024;
 	uint8_t *text = xmalloc(n), *mixed = xmalloc(n), *rnd = xmalloc(n);
-	struct stream st = {.id = 4};
+	struct zstream st = {.id = 4};
 	bool c;
 
 	fill_text(text, n, 1);
@@ -152,26 +157,26 @@ static void test_halves(void)
 	memcpy(mixed + n * 3 / 5, text, n - n * 3 / 5);
 
 	ROUND_TRIP(&st, text, n, &c);
-	CHECK(c && st.lz4_halves);
+	CHECK(c && st.z.halves);
 	ROUND_TRIP(&st, mixed, n, &c);
 	CHECK(c);
-	CHECK(!st.lz4_halves);
+	CHECK(!st.z.halves);
 	ROUND_TRIP(&st, text, n, &c);
-	CHECK(st.lz4_halves);
+	CHECK(st.z.halves);
 	ROUND_TRIP(&st, rnd, n, &c); /* raw, and the next one is skipped */
-	CHECK(!c && !st.lz4_halves);
-	CHECK_EQ_U(st.lz4_skip, 1);
-	st.lz4_halves = true;
+	CHECK(!c && !st.z.halves);
+	CHECK_EQ_U(st.z.skip, 1);
+	st.z.halves = true;
 	ROUND_TRIP(&st, text, n, &c);
-	CHECK(!c && !st.lz4_halves);
+	CHECK(!c && !st.z.halves);
 	/* A whole frame's worth of text, as such a stream then reads. */
 	{
 		uint8_t *big = xmalloc(TT_FRAME_MAX_PAYLOAD);
-		struct stream s2 = {.id = 6};
+		struct zstream s2 = {.id = 6};
 
 		fill_text(big, TT_FRAME_MAX_PAYLOAD, 2);
 		CHECK(ROUND_TRIP(&s2, big, TT_FRAME_MAX_PAYLOAD, &c) < TT_FRAME_MAX_PAYLOAD / 2);
-		CHECK(c && s2.lz4_halves);
+		CHECK(c && s2.z.halves);
 		free(big);
 	}
 	free(text);
@@ -187,7 +192,7 @@ static void test_small_raw(void)
 
 	memset(buf, 'a', sizeof(buf));
 	for (size_t n = 1; n <= 12; n++) {
-		struct stream st = {.id = 3};
+		struct zstream st = {.id = 3};
 		bool c = true;
 
 		ROUND_TRIP(&st, buf, n, &c);
@@ -203,7 +208,7 @@ static void test_round_trip_sizes(void)
 	int bad = 0;
 
 	for (int i = 0; i < 300 && bad < 5; i++) {
-		struct stream st = {.id = 9};
+		struct zstream st = {.id = 9};
 		size_t n = (size_t)check_rand_range(1, i % 3 ? 2000 : TT_FRAME_MAX_PAYLOAD);
 		int before = check_failed;
 		bool c;
@@ -226,7 +231,7 @@ static void test_backoff(void)
 {
 	const size_t n = 4096;
 	uint8_t *rnd = xmalloc(n), *text = xmalloc(n);
-	struct stream st = {.id = 5};
+	struct zstream st = {.id = 5};
 	uint16_t want = 0;
 	int tries = 0, calls = 0;
 	bool c;
@@ -234,7 +239,7 @@ static void test_backoff(void)
 	fill_text(text, n, 3);
 	/* Enough calls to reach the cap and stay there a while. */
 	while (tries < 10) {
-		uint16_t skip = st.lz4_skip, backoff = st.lz4_backoff;
+		uint16_t skip = st.z.skip, backoff = st.z.backoff;
 
 		fill_random(rnd, n);
 		ROUND_TRIP(&st, rnd, n, &c);
@@ -243,17 +248,17 @@ static void test_backoff(void)
 			break;
 		if (skip) {
 			/* Skipped: no try, back-off unchanged. */
-			if (!CHECK_EQ_U(st.lz4_skip, skip - 1) || !CHECK_EQ_U(st.lz4_backoff, backoff))
+			if (!CHECK_EQ_U(st.z.skip, skip - 1) || !CHECK_EQ_U(st.z.backoff, backoff))
 				break;
 		} else {
 			tries++;
 			want = want ? (want * 2 > BACKOFF_CAP ? BACKOFF_CAP : want * 2) : 1;
-			if (!CHECK_EQ_U(st.lz4_backoff, want) || !CHECK_EQ_U(st.lz4_skip, want))
+			if (!CHECK_EQ_U(st.z.backoff, want) || !CHECK_EQ_U(st.z.skip, want))
 				break;
 		}
 	}
 	/* 1, 2, 4, 8, 16, 32, 64, 64, 64, 64: tries plus skips in between. */
-	CHECK_EQ_U(st.lz4_backoff, BACKOFF_CAP);
+	CHECK_EQ_U(st.z.backoff, BACKOFF_CAP);
 	CHECK_EQ_I(calls, 10 + 1 + 2 + 4 + 8 + 16 + 32 + 64 + 64 + 64);
 
 	/* While skipping, even text goes raw: the stream is not tried. */
@@ -263,14 +268,14 @@ static void test_backoff(void)
 		if (!CHECK(!c))
 			break;
 	}
-	CHECK_EQ_U(st.lz4_skip, 0);
-	CHECK_EQ_U(st.lz4_backoff, BACKOFF_CAP);
+	CHECK_EQ_U(st.z.skip, 0);
+	CHECK_EQ_U(st.z.backoff, BACKOFF_CAP);
 
 	/* The next try finds text: compressed, back-off reset. */
 	ROUND_TRIP(&st, text, n, &c);
 	CHECK(c);
-	CHECK_EQ_U(st.lz4_backoff, 0);
-	CHECK_EQ_U(st.lz4_skip, 0);
+	CHECK_EQ_U(st.z.backoff, 0);
+	CHECK_EQ_U(st.z.skip, 0);
 	ROUND_TRIP(&st, text, n, &c);
 	CHECK(c);
 
@@ -278,15 +283,15 @@ static void test_backoff(void)
 	fill_random(rnd, n);
 	ROUND_TRIP(&st, rnd, n, &c);
 	CHECK(!c);
-	CHECK_EQ_U(st.lz4_backoff, 1);
-	CHECK_EQ_U(st.lz4_skip, 1);
+	CHECK_EQ_U(st.z.backoff, 1);
+	CHECK_EQ_U(st.z.skip, 1);
 
 	/* A chunk that shrinks, but by less than 1/16, counts as a failure:
 	 * random data ending in some text. Grow the text until LZ4 shrinks
 	 * the chunk, and make sure that is still short of 1/16. */
 	{
 		static char scratch[LZ4_COMPRESSBOUND(4096)];
-		struct stream s2 = {.id = 5};
+		struct zstream s2 = {.id = 5};
 		size_t k;
 		int z = 0;
 
@@ -300,7 +305,7 @@ static void test_backoff(void)
 		if (CHECK(z > 0 && (size_t)z + 2 < n && (size_t)z + 2 > n - n / 16)) {
 			ROUND_TRIP(&s2, rnd, n, &c);
 			CHECK(!c);
-			CHECK_EQ_U(s2.lz4_backoff, 1);
+			CHECK_EQ_U(s2.z.backoff, 1);
 		}
 	}
 	free(rnd);
