@@ -2,7 +2,7 @@
  * blaster: the raw ceiling of Tox lossy packets between two nodes.
  *
  * toxtun carries everything in 1272-byte Tox lossy packets, and Tox's cost
- * is per packet (docs/design.md), so the most toxtun can ever move over a path is
+ * is per packet (docs/design.md, "Per-packet cost"), so the most toxtun can ever move over a path is
  * what two bare Tox nodes move there in full-size lossy packets. This program
  * measures that, with libtoxcore and nothing else:
  *
@@ -583,7 +583,7 @@ static int run_sender(const struct config *cfg)
 	for (uint32_t step = 1; step <= MAX_STEPS && !stop_signal; step++) {
 		if (st.friend_conn == TOX_CONNECTION_NONE) {
 			/* An overloaded relay can drop the friend connection; the next
-			 * step needs it back (it returns within ~30 s, docs/design.md). */
+			 * step needs it back (it returns within ~30 s, docs/design.md, "Relays"). */
 			printf("friend offline after step %u: waiting for it\n", step - 1);
 			fflush(stdout);
 			if (!iterate_for(tox, &st, 90, friend_online)) {
@@ -610,7 +610,7 @@ static int run_sender(const struct config *cfg)
 		if (!r->report_ok) {
 			/* Not even the reliable report came back: the path stalled (a
 			 * TCP relay can wedge for tens of seconds when overrun,
-			 * docs/design.md). Wait for it to answer again before the next
+			 * docs/design.md, "Relays"). Wait for it to answer again before the next
 			 * step, or every later step would measure the stall. */
 			printf("path stalled after step %u: waiting for the receiver to answer\n", step);
 			fflush(stdout);

@@ -217,7 +217,7 @@ def run_scenario(sc, workdir, tools, args, results):
         run.start()
         # The blaster's search for the ceiling pushes the path past its
         # limit. A TCP relay overrun that way collapses for tens of seconds
-        # (docs/design.md) and would still be down when the tunnel starts: on
+        # (docs/design.md, "Relays") and would still be down when the tunnel starts: on
         # the relay it runs after the tunnel's measurements (and after the
         # friend connection's drops are counted).
         blaster_last = not sc.udp

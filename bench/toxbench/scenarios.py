@@ -93,7 +93,7 @@ SCENARIOS = [
     # MTU wedges tox-bootstrapd's relay (bench/README.md), no real one.
     Scenario("relay", "TCP relay (UDP off)", netns=True, link=_link(0), udp=False,
              measures=["relay_bulk", "ping", "ttfb"],
-             # Relays collapse when overrun (docs/design.md): approach the edge slowly.
+             # Relays collapse when overrun (docs/design.md, "Relays"): approach the edge slowly.
              blaster=dict(start_rate=500, growth=1.25), ping_count=(300, 100)),
 ]
 

@@ -2,7 +2,7 @@
  * much ENet may have in flight. Pure logic, fed once per housekeeping tick,
  * unit-tested.
  *
- * ENet has a fixed window and no congestion control (docs/design.md); Tox adds
+ * ENet has a fixed window and no congestion control (docs/design.md, "Window"); Tox adds
  * none to lossy packets. Loss on these paths is mostly not congestion (a
  * wireless hop, a 1 % lossy WAN), so a loss-driven controller would crawl.
  * This is model-based in the manner of BBR: it measures the delivery rate

@@ -15,7 +15,7 @@
 /* Pacing on a TCP relay, in bytes per second on the wire (a datagram costs
  * its size plus WIRE_OVERHEAD: Tox's encryption and the UDP/IP headers).
  * The session's congestion control (cc.c) paces data before it reaches
- * ENet; a relay also collapses somewhere above 8 000 packets/s (docs/design.md)
+ * ENet; a relay also collapses somewhere above 8 000 packets/s (docs/design.md, "Relays")
  * and tells us only through SENDQ, so on that path a second limit starts
  * low, grows while no SENDQ is seen, and backs off multiplicatively on
  * SENDQ. Direct UDP is not paced here. */

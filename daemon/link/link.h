@@ -9,7 +9,7 @@
  *
  * On a TCP relay the alias is also where sending is paced: its datagrams
  * leave only as fast as a limit allows that a full Tox send queue (SENDQ)
- * lowers (a relay pushed past its limit collapses; see docs/design.md). The
+ * lowers (a relay pushed past its limit collapses; see docs/design.md, "Relays"). The
  * session's congestion control (cc.h) paces data before it reaches ENet.
  */
 #ifndef TOXTUN_LINK_H

@@ -24,7 +24,7 @@
 /* How late a packet through a TCP relay may be before it is sent again. */
 #define RELAY_DELAY_MS 200
 /* What may wait in ENet beyond the window: bounded so that ENet's O(n)
- * queue scans stay cheap and memory is bounded (docs/design.md), and because a
+ * queue scans stay cheap and memory is bounded (docs/design.md, "Send queue"), and because a
  * frame of another stream (a keystroke) waits behind all of it. A quarter
  * of the window keeps ENet fed between acknowledgements. */
 #define BACKLOG_MIN (64 * 1024)

@@ -16,7 +16,7 @@
 #include "tox/toxnode.h"
 
 /* While the DHT is down, bootstrap again this often: a node can lose its DHT
- * connection after minutes on a quiet network (see docs/design.md). */
+ * connection after minutes on a quiet network (see docs/design.md, "Friends"). */
 #define REBOOTSTRAP_MS 10000
 
 struct toxnode {
@@ -195,7 +195,7 @@ struct toxnode *toxnode_new(const struct tt_config *cfg, bool offline, char *err
 	/* A random start port within tox's default range: a restarted node then
 	 * rarely reuses the address its previous instance had. Other nodes'
 	 * tables still pair that address with the old, dead DHT key for minutes,
-	 * and on a small network that hides the new instance (docs/design.md). */
+	 * and on a small network that hides the new instance (docs/design.md, "Friends"). */
 	tox_options_set_start_port(opt, (uint16_t)(33445 + randombytes_uniform(100)));
 	tox_options_set_end_port(opt, 33545);
 	if (exists) {

@@ -5,7 +5,7 @@ started again with the same profile, so it has the same Tox ID and must still
 know the client as a friend. The client keeps running throughout; without any
 action from outside it must notice the new server session, report `session up`
 again, and serve new connections. Tox can take a long time to re-form a friend
-connection after one side vanished (see docs/design.md), hence the long deadline.
+connection after one side vanished (docs/design.md, "Friends"), hence the long deadline.
 """
 
 import toxnet

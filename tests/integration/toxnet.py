@@ -46,7 +46,7 @@ import time
 import traceback
 
 # Friends take ~10 s to meet on loopback; the DHT occasionally needs much
-# longer (see docs/design.md), so the default deadline is generous.
+# longer (docs/design.md, "Friends"), so the default deadline is generous.
 MEET_TIMEOUT = 90.0
 # How long a started process gets to exit after SIGTERM before it counts as hung.
 STOP_TIMEOUT = 20.0
