@@ -63,6 +63,10 @@ static bool keep_tail(struct chanbuf *c, const uint8_t *data, size_t off, size_t
 {
 	size_t left = len - off;
 
+	if (left == 0) {
+		c->len = 0;
+		return true;
+	}
 	if (data != c->buf) {
 		if (left > c->cap) {
 			uint8_t *p = realloc(c->buf, left);
