@@ -96,7 +96,7 @@ static enum proxy_verdict socks_auth(struct proxy_request *r, const uint8_t *p, 
 {
 	static const uint8_t ok[] = { 1, 0 }, bad[] = { 1, 1 };
 	size_t ulen, plen;
-	bool good;
+	bool user_ok, pass_ok;
 
 	if (n < 2)
 		return PROXY_MORE;
@@ -110,10 +110,10 @@ static enum proxy_verdict socks_auth(struct proxy_request *r, const uint8_t *p, 
 	plen = p[2 + ulen];
 	if (n < 3 + ulen + plen)
 		return PROXY_MORE;
-	good = user != NULL;
-	if (good) /* both compared, whatever the first says */
-		good = secret_equal(p + 2, ulen, user) & secret_equal(p + 3 + ulen, plen, pass ? pass : "");
-	if (!good) {
+	/* Both compared, whatever the first says. */
+	user_ok = user && secret_equal(p + 2, ulen, user);
+	pass_ok = user && secret_equal(p + 3 + ulen, plen, pass ? pass : "");
+	if (!user_ok || !pass_ok) {
 		r->socks_code = 1;
 		return refuse(r, bad, sizeof(bad), "wrong username or password");
 	}
