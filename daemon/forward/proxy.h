@@ -9,8 +9,6 @@
 
 struct fwd;
 
-enum proxy_kind { PROXY_NONE, PROXY_SOCKS5, PROXY_HTTP };
-
 /* A connection accepted on a socks5 line: read its handshake, then open a
  * stream to the destination it asks for. The stream answers the client once
  * the server connected, or refused (the RST reason mapped to a SOCKS reply
