@@ -7,6 +7,7 @@
 #ifndef TOXTUN_PROXY_REQUEST_H
 #define TOXTUN_PROXY_REQUEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
