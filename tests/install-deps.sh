@@ -18,6 +18,9 @@ apt-get update </dev/null
 # librsvg2-bin renders its icons; Xvfb, trayer, xdotool, x11-utils
 # (xwininfo), imagemagick (import), dbus (dbus-run-session) and a font: the
 # headless GUI tests.
+# dpkg-dev (dpkg-shlibdeps) and file: the Debian package's dependencies,
+# worked out by CPack; lintian checks the package and man-db (man -w) finds
+# its man page once installed (tests/package/test-package.sh).
 apt-get install -y --no-install-recommends </dev/null \
 	build-essential cmake pkg-config \
 	libtoxcore-dev libsodium-dev libenet-dev liblz4-dev libev-dev libinih-dev libjson-c-dev libcap-dev \
@@ -25,4 +28,5 @@ apt-get install -y --no-install-recommends </dev/null \
 	iproute2 nftables procps util-linux curl dnsmasq-base chromium gnuplot-nox \
 	libgtk-3-dev libayatana-appindicator3-dev libjson-glib-dev libqrencode-dev \
 	librsvg2-bin librsvg2-common xvfb xauth trayer xdotool x11-utils imagemagick \
-	dbus dbus-x11 fonts-dejavu-core
+	dbus dbus-x11 fonts-dejavu-core \
+	dpkg-dev file lintian man-db
