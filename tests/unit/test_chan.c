@@ -702,6 +702,34 @@ static void test_interleave(void)
 	}
 }
 
+/* A fresh channel fed packets that end on frame boundaries parses them
+ * straight from the packet: nothing is buffered, nothing allocated. Its
+ * buffer is still NULL then; under UBSan this once failed, on a memcpy of
+ * the (empty) tail into it. */
+static void test_whole_frames_fresh_channel(void)
+{
+	uint8_t p[64];
+	struct chanbuf rx = { 0 };
+	struct sink out = { 0 };
+	size_t n = 0;
+
+	n += tt_frame_put_empty(p + n, TT_FRAME_FIN, 4);
+	n += tt_frame_put_u32(p + n, TT_FRAME_WINDOW, 20, 1);
+	CHECK(feed(&rx, 4, CHANNELS, p, n, &out) == NULL);
+	CHECK(feed(&rx, 4, CHANNELS, p, TT_FRAME_HEADER, &out) == NULL);
+	CHECK(feed(&rx, 4, CHANNELS, p, 0, &out) == NULL); /* an empty packet too */
+	CHECK_EQ_U(out.got.n, 3);
+	CHECK(rx.buf == NULL && rx.len == 0 && rx.cap == 0);
+	/* Once a tail waited, the buffer stays for the next one. */
+	CHECK(feed(&rx, 4, CHANNELS, p, 3, &out) == NULL);
+	CHECK_EQ_U(rx.len, 3);
+	CHECK(feed(&rx, 4, CHANNELS, p + 3, n - 3, &out) == NULL);
+	CHECK_EQ_U(rx.len, 0);
+	CHECK_EQ_U(out.got.n, 5);
+	chanbuf_free(&rx);
+	frames_free(&out.got);
+}
+
 /* ---- errors ---- */
 
 /* A frame of a stream that belongs on another channel: the frames before it
@@ -930,6 +958,7 @@ int main(void)
 	RUN(test_split_long);
 	RUN(test_round_trip);
 	RUN(test_interleave);
+	RUN(test_whole_frames_fresh_channel);
 	RUN(test_wrong_channel);
 	RUN(test_session_frames_anywhere);
 	RUN(test_malformed);
