@@ -76,8 +76,7 @@ static bool keep_tail(struct chanbuf *c, const uint8_t *data, size_t off, size_t
 			c->buf = p;
 			c->cap = left;
 		}
-		if (left) /* c->buf may still be NULL: memcpy must not see it */
-			memcpy(c->buf, data + off, left);
+		memcpy(c->buf, data + off, left);
 	} else {
 		memmove(c->buf, c->buf + off, left);
 	}
