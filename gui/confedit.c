@@ -62,7 +62,7 @@ ConfEdit *confedit_new(const char *path, const char *text, gsize len)
 			continue;
 		key = ini_line_key(l);
 		value = ini_line_value(l);
-		if (!g_ascii_strcasecmp(sec, "client") && !tt_client_key_is_setting(key)) {
+		if (!g_ascii_strcasecmp(sec, "client") && !tray_client_key_is_setting(key)) {
 			g_ptr_array_add(ce->lists[CE_TUNNELS], item_new(key, value, l));
 		} else {
 			for (int k = 0; k < CE_N_LISTS; k++) {
@@ -203,7 +203,7 @@ static gboolean check_items(ConfEdit *ce)
 	gboolean ok = TRUE;
 	char *err = NULL;
 
-	if (ce->server_name && !tt_validate_plain(ce->server_name, &err)) {
+	if (ce->server_name && !tray_validate_plain(ce->server_name, &err)) {
 		ce->name_error = err;
 		err = NULL;
 		ok = FALSE;
@@ -214,14 +214,14 @@ static gboolean check_items(ConfEdit *ce)
 			gboolean good;
 
 			if (l == CE_PERMITS) {
-				good = tt_validate_permit(it->value, &err);
+				good = tray_validate_permit(it->value, &err);
 			} else if (l == CE_PERMIT_LISTENS) {
-				good = tt_validate_permit_listen(it->value, &err);
+				good = tray_validate_permit_listen(it->value, &err);
 			} else if (l == CE_ALLOWS) {
-				good = tt_validate_allow(it->value, &err);
+				good = tray_validate_allow(it->value, &err);
 			} else {
-				char **f = tt_validate_plain(it->key, &err) && tt_validate_plain(it->value, &err)
-				                   ? tt_tunnel_split(it->key, it->value, &err)
+				char **f = tray_validate_plain(it->key, &err) && tray_validate_plain(it->value, &err)
+				                   ? tray_tunnel_split(it->key, it->value, &err)
 				                   : NULL;
 
 				good = f != NULL;

@@ -20,7 +20,7 @@ static char *ini_stem(const char *ini)
 	return base;
 }
 
-char *tt_socket_default(const char *ini, const char *role)
+char *tray_socket_default(const char *ini, const char *role)
 {
 	const char *xdg = g_getenv("XDG_RUNTIME_DIR");
 	char *stem = ini_stem(ini), *dir, *out;
@@ -37,7 +37,7 @@ char *tt_socket_default(const char *ini, const char *role)
 	return out;
 }
 
-char **tt_socket_candidates(const char *ini, const char *role, const char *control_socket)
+char **tray_socket_candidates(const char *ini, const char *role, const char *control_socket)
 {
 	static const char *const roles[] = { "server", "client", "run" };
 	GPtrArray *out = g_ptr_array_new();
@@ -45,17 +45,17 @@ char **tt_socket_candidates(const char *ini, const char *role, const char *contr
 	if (control_socket && *control_socket) {
 		g_ptr_array_add(out, g_strdup(control_socket));
 	} else {
-		g_ptr_array_add(out, tt_socket_default(ini, role));
+		g_ptr_array_add(out, tray_socket_default(ini, role));
 		for (guint i = 0; i < G_N_ELEMENTS(roles); i++) {
 			if (strcmp(roles[i], role) != 0)
-				g_ptr_array_add(out, tt_socket_default(ini, roles[i]));
+				g_ptr_array_add(out, tray_socket_default(ini, roles[i]));
 		}
 	}
 	g_ptr_array_add(out, NULL);
 	return (char **)g_ptr_array_free(out, FALSE);
 }
 
-const char *tt_infer_role(const char *ini)
+const char *tray_infer_role(const char *ini)
 {
 	ConfEdit *ce = confedit_load(ini, NULL);
 	gboolean client = ce && (ce->lists[CE_TUNNELS]->len > 0);
@@ -64,7 +64,7 @@ const char *tt_infer_role(const char *ini)
 	return client ? "client" : "server";
 }
 
-char *tt_daemon_log_path(const char *ini, const char *role)
+char *tray_daemon_log_path(const char *ini, const char *role)
 {
 	char *stem = ini_stem(ini);
 	char *name = g_strdup_printf("%s.%s.log", stem, role);
@@ -75,7 +75,7 @@ char *tt_daemon_log_path(const char *ini, const char *role)
 	return out;
 }
 
-char *tt_exe_dir(void)
+char *tray_exe_dir(void)
 {
 	char *exe = g_file_read_link("/proc/self/exe", NULL);
 	char *dir = exe ? g_path_get_dirname(exe) : g_get_current_dir();
@@ -84,14 +84,14 @@ char *tt_exe_dir(void)
 	return dir;
 }
 
-char *tt_tunnel_binary(void)
+char *tray_tunnel_binary(void)
 {
 	const char *env = g_getenv("TOXTUN_BIN");
 	char *dir, *here;
 
 	if (env && *env)
 		return g_strdup(env);
-	dir = tt_exe_dir();
+	dir = tray_exe_dir();
 	here = g_build_filename(dir, "tunnel", NULL);
 	g_free(dir);
 	if (g_file_test(here, G_FILE_TEST_IS_EXECUTABLE))
@@ -101,7 +101,7 @@ char *tt_tunnel_binary(void)
 	return here ? here : g_strdup("tunnel");
 }
 
-char *tt_icon_root(void)
+char *tray_icon_root(void)
 {
 	const char *env = g_getenv("TOXTUN_TRAY_ICONS");
 	char *dir, *built, *probe;
@@ -110,7 +110,7 @@ char *tt_icon_root(void)
 		return g_strdup(env);
 	/* The build tree: toxtun-tray sits in the build directory, the
 	 * rendered icons in gui/icons below it. */
-	dir = tt_exe_dir();
+	dir = tray_exe_dir();
 	built = g_build_filename(dir, "gui", "icons", NULL);
 	probe = g_build_filename(built, "hicolor", "scalable", "status", "toxtun-connected.svg", NULL);
 	g_free(dir);

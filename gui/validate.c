@@ -21,10 +21,10 @@ static const char *const good[TF_COUNT] = {
 
 /* TF_KIND of each kind of line. */
 static const char *const kind_names[] = {
-	[TT_TUNNEL_FORWARD] = TT_KIND_FORWARD,
-	[TT_TUNNEL_SOCKS] = TT_KIND_SOCKS,
-	[TT_TUNNEL_REVERSE] = TT_KIND_REVERSE,
-	[TT_TUNNEL_UDP] = TT_KIND_UDP,
+	[TT_TUNNEL_FORWARD] = TRAY_KIND_FORWARD,
+	[TT_TUNNEL_SOCKS] = TRAY_KIND_SOCKS,
+	[TT_TUNNEL_REVERSE] = TRAY_KIND_REVERSE,
+	[TT_TUNNEL_UDP] = TRAY_KIND_UDP,
 };
 
 /* The kind a TF_KIND value names (NULL or empty: a forward), -1 if none. */
@@ -41,7 +41,7 @@ static int kind_of(const char *name)
 	return kind;
 }
 
-const char *tt_tunnel_kind_of_value(const char *value)
+const char *tray_tunnel_kind_of_value(const char *value)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(kind_names); i++) {
 		size_t n = strlen(kind_names[i]);
@@ -49,15 +49,15 @@ const char *tt_tunnel_kind_of_value(const char *value)
 		if (n && g_ascii_strncasecmp(value, kind_names[i], n) == 0 && value[n] == ':')
 			return kind_names[i];
 	}
-	return TT_KIND_FORWARD;
+	return TRAY_KIND_FORWARD;
 }
 
-gboolean tt_client_key_is_setting(const char *key)
+gboolean tray_client_key_is_setting(const char *key)
 {
 	return !g_ascii_strcasecmp(key, "socks_user") || !g_ascii_strcasecmp(key, "socks_pass");
 }
 
-gboolean tt_validate_plain(const char *value, char **err)
+gboolean tray_validate_plain(const char *value, char **err)
 {
 	for (const char *p = value; *p; p++) {
 		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
@@ -80,7 +80,7 @@ static char *host_part(const char *host)
 	return g_strdup(host);
 }
 
-char *tt_tunnel_compose(const char *const fields[TF_COUNT])
+char *tray_tunnel_compose(const char *const fields[TF_COUNT])
 {
 	char *f[TF_COUNT], *prefix, *listen, *remote, *out;
 	int kind;
@@ -117,15 +117,15 @@ static gboolean line_ok(const char *const fields[TF_COUNT], int only, char *err)
 	for (int i = 0; i < TF_COUNT; i++)
 		mix[i] = only < 0 || i == only || i == TF_KIND ? fields[i] : good[i];
 	name = g_strstrip(g_strdup(mix[TF_NAME] ? mix[TF_NAME] : ""));
-	value = tt_tunnel_compose(mix);
+	value = tray_tunnel_compose(mix);
 	ok = tt_parse_client_line(name, value, &t, err, ERR_MAX);
 	g_free(value);
 	g_free(name);
 	return ok;
 }
 
-gboolean tt_tunnel_validate(const char *const fields[TF_COUNT], char *errors[TF_COUNT],
-                            char **whole, char **value)
+gboolean tray_tunnel_validate(const char *const fields[TF_COUNT], char *errors[TF_COUNT],
+                              char **whole, char **value)
 {
 	char err[ERR_MAX];
 	gboolean any = FALSE;
@@ -146,7 +146,7 @@ gboolean tt_tunnel_validate(const char *const fields[TF_COUNT], char *errors[TF_
 		/* A proxy has no destination: whatever those fields hold is unused. */
 		if (i == TF_KIND || (kind == TT_TUNNEL_SOCKS && (i == TF_REMOTE_HOST || i == TF_REMOTE_PORT)))
 			continue;
-		if (!tt_validate_plain(fields[i] ? fields[i] : "", &plain_err)) {
+		if (!tray_validate_plain(fields[i] ? fields[i] : "", &plain_err)) {
 			errors[i] = plain_err;
 			any = TRUE;
 			continue;
@@ -163,7 +163,7 @@ gboolean tt_tunnel_validate(const char *const fields[TF_COUNT], char *errors[TF_
 		*whole = g_strdup(err);
 		return FALSE;
 	}
-	*value = tt_tunnel_compose(fields);
+	*value = tray_tunnel_compose(fields);
 	return TRUE;
 }
 
@@ -184,7 +184,7 @@ static int count_fields(const char *value)
 	return n;
 }
 
-char **tt_tunnel_split(const char *name, const char *value, char **err)
+char **tray_tunnel_split(const char *name, const char *value, char **err)
 {
 	struct tt_client_tunnel t;
 	char msg[ERR_MAX], id[2 * TT_TOX_ID_SIZE + 1];
@@ -225,7 +225,7 @@ static char *host_port(const char *host, const char *port)
 	return out;
 }
 
-void tt_tunnel_describe(const char *const fields[TF_COUNT], char **listen, char **dest)
+void tray_tunnel_describe(const char *const fields[TF_COUNT], char **listen, char **dest)
 {
 	char *l = host_port(fields[TF_LISTEN_HOST], fields[TF_LISTEN_PORT]);
 	char *d = host_port(fields[TF_REMOTE_HOST], fields[TF_REMOTE_PORT]);
@@ -259,7 +259,7 @@ static gboolean check_permit(const char *value,
 	struct tt_permit p;
 	char msg[ERR_MAX];
 
-	if (!tt_validate_plain(value, err))
+	if (!tray_validate_plain(value, err))
 		return FALSE;
 	if (!parse(value, &p, msg, sizeof(msg))) {
 		*err = g_strdup(msg);
@@ -268,22 +268,22 @@ static gboolean check_permit(const char *value,
 	return TRUE;
 }
 
-gboolean tt_validate_permit(const char *value, char **err)
+gboolean tray_validate_permit(const char *value, char **err)
 {
 	return check_permit(value, tt_parse_permit, err);
 }
 
-gboolean tt_validate_permit_listen(const char *value, char **err)
+gboolean tray_validate_permit_listen(const char *value, char **err)
 {
 	return check_permit(value, tt_parse_permit_listen, err);
 }
 
-gboolean tt_validate_allow(const char *value, char **err)
+gboolean tray_validate_allow(const char *value, char **err)
 {
 	uint8_t key[TT_PUBKEY_SIZE];
 	char msg[ERR_MAX];
 
-	if (!tt_validate_plain(value, err))
+	if (!tray_validate_plain(value, err))
 		return FALSE;
 	if (!tt_parse_pubkey(value, key, msg, sizeof(msg))) {
 		*err = g_strdup(msg);
@@ -292,7 +292,7 @@ gboolean tt_validate_allow(const char *value, char **err)
 	return TRUE;
 }
 
-char *tt_allow_normalize(const char *value, char **err)
+char *tray_allow_normalize(const char *value, char **err)
 {
 	uint8_t id[TT_TOX_ID_SIZE];
 	char *v = g_strstrip(g_strdup(value));
@@ -304,7 +304,7 @@ char *tt_allow_normalize(const char *value, char **err)
 		g_free(v);
 		return g_strdup(hex);
 	}
-	if (!tt_validate_allow(v, err)) {
+	if (!tray_validate_allow(v, err)) {
 		g_free(v);
 		return NULL;
 	}

@@ -298,15 +298,15 @@ static void test_permit_listen(void)
 
 /* What the tunnel dialog does: the item's line split into fields, one
  * field changed, the fields validated into the new value. */
-static void edit_field(CeItem *item, TtTunnelField field, const char *text)
+static void edit_field(CeItem *item, TrayTunnelField field, const char *text)
 {
-	char *err = NULL, **f = tt_tunnel_split(item->key, item->value, &err);
+	char *err = NULL, **f = tray_tunnel_split(item->key, item->value, &err);
 	char *errors[TF_COUNT], *whole, *value;
 
 	g_assert_nonnull(f);
 	g_free(f[field]);
 	f[field] = g_strdup(text);
-	g_assert_true(tt_tunnel_validate((const char *const *)f, errors, &whole, &value));
+	g_assert_true(tray_tunnel_validate((const char *const *)f, errors, &whole, &value));
 	confedit_item_set(item, NULL, value);
 	g_free(value);
 	g_strfreev(f);
