@@ -7,12 +7,10 @@
 
 /* The control sockets a daemon for ini could listen on, most likely first:
  * "[control] socket" when the file sets it, else the default path of
- * daemon/control/PROTOCOL.md for role, then for the other roles (the same
- * file may have been started as `tunnel run`). NULL-terminated. */
+ * daemon/control/PROTOCOL.md (tt_control_socket_path) for role, then for the
+ * other roles (the same file may have been started as `tunnel run`).
+ * NULL-terminated. */
 char **tray_socket_candidates(const char *ini, const char *role, const char *control_socket);
-
-/* The default socket path for role (as the daemon computes it). */
-char *tray_socket_default(const char *ini, const char *role);
 
 /* The role for an ini file when none was given: "client" when it has a
  * [client] line, else "server". */

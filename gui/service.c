@@ -11,6 +11,7 @@
 #include "service.h"
 #include "paths.h"
 #include "toxtun/config.h"
+#include "toxtun/control_path.h"
 
 #define SNAPSHOT_INTERVAL_MS 1000
 
@@ -200,12 +201,11 @@ static void on_unit_probe(TrayService *d, gboolean ok, const char *out, gpointer
 
 static void probe_unit(TrayService *d)
 {
-	char *base = g_path_get_basename(d->ini), *dot = strrchr(base, '.');
-	char *unit, *systemctl = g_find_program_in_path("systemctl");
+	size_t len;
+	const char *stem = tt_ini_stem(d->ini, &len);
+	char *unit = g_strdup_printf("toxtun-%s@%.*s.service", d->role, (int)len, stem);
+	char *systemctl = g_find_program_in_path("systemctl");
 
-	if (dot && dot != base)
-		*dot = '\0';
-	unit = g_strdup_printf("toxtun-%s@%s.service", d->role, base);
 	if (systemctl && !g_getenv("TOXTUN_TRAY_NO_SYSTEMD")) {
 		const char *argv[] = { systemctl, "--user", "show", "-p", "LoadState", "--value", unit, NULL };
 
@@ -214,7 +214,6 @@ static void probe_unit(TrayService *d)
 	}
 	g_free(unit);
 	g_free(systemctl);
-	g_free(base);
 }
 
 static void on_tox_id(TrayService *d, gboolean ok, const char *out, gpointer user)
