@@ -8,16 +8,19 @@
 
 #include "confedit.h"
 #include "toxtun/config.h"
+#include "toxtun/config_keys.h"
 #include "validate.h"
 
 #define ERR_MAX 1024
 
 static const char *const list_section[CE_N_LISTS] = {
-	[CE_PERMITS] = "server", [CE_ALLOWS] = "server", [CE_PERMIT_LISTENS] = "server", [CE_TUNNELS] = "client",
+	[CE_PERMITS] = TT_SECTION_SERVER, [CE_ALLOWS] = TT_SECTION_SERVER,
+	[CE_PERMIT_LISTENS] = TT_SECTION_SERVER, [CE_TUNNELS] = TT_SECTION_CLIENT,
 };
 /* The key of every line of a list; tunnels are keyed by their names. */
 static const char *const list_key[CE_N_LISTS] = {
-	[CE_PERMITS] = "permit", [CE_ALLOWS] = "allow", [CE_PERMIT_LISTENS] = "permit_listen", [CE_TUNNELS] = NULL,
+	[CE_PERMITS] = TT_KEY_PERMIT, [CE_ALLOWS] = TT_KEY_ALLOW, [CE_PERMIT_LISTENS] = TT_KEY_PERMIT_LISTEN,
+	[CE_TUNNELS] = NULL,
 };
 
 static void item_free(gpointer p)
@@ -51,7 +54,7 @@ ConfEdit *confedit_new(const char *path, const char *text, gsize len)
 	for (int i = 0; i < CE_N_LISTS; i++)
 		ce->lists[i] = g_ptr_array_new_with_free_func(item_free);
 
-	ce->name_origin = ini_doc_find(ce->doc, "server", "name", 0);
+	ce->name_origin = ini_doc_find(ce->doc, TT_SECTION_SERVER, TT_KEY_NAME, 0);
 	ce->server_name = ce->name_origin ? ini_line_value(ce->name_origin) : NULL;
 	for (guint i = 0; i < ini_doc_n_lines(ce->doc); i++) {
 		IniLine *l = ini_doc_line(ce->doc, i);
@@ -62,7 +65,7 @@ ConfEdit *confedit_new(const char *path, const char *text, gsize len)
 			continue;
 		key = ini_line_key(l);
 		value = ini_line_value(l);
-		if (!g_ascii_strcasecmp(sec, "client") && !tray_client_key_is_setting(key)) {
+		if (!g_ascii_strcasecmp(sec, TT_SECTION_CLIENT) && !tt_client_key_is_setting(key)) {
 			g_ptr_array_add(ce->lists[CE_TUNNELS], item_new(key, value, l));
 		} else {
 			for (int k = 0; k < CE_N_LISTS; k++) {
@@ -348,7 +351,7 @@ char *confedit_render(ConfEdit *ce, gsize *len)
 
 	/* 3. New items, in list order, after their kind's last line. */
 	if (!name_line && ce->server_name)
-		name_line = ini_doc_insert(doc, "server", "name", ce->server_name);
+		name_line = ini_doc_insert(doc, TT_SECTION_SERVER, TT_KEY_NAME, ce->server_name);
 	for (int l = 0; l < CE_N_LISTS; l++) {
 		for (guint i = 0; i < ce->lists[l]->len; i++) {
 			const CeItem *it = g_ptr_array_index(ce->lists[l], i);

@@ -133,8 +133,8 @@ static void fill(TrayEditor *e)
 		fill_lists(e);
 		fill_tunnels(e);
 	}
-	server = e->d && (strcmp(e->d->role, "client") != 0 || ini_doc_has_section(e->ce->doc, "server"));
-	client = e->d && (strcmp(e->d->role, "server") != 0 || ini_doc_has_section(e->ce->doc, "client"));
+	server = e->d && (strcmp(e->d->role, "client") != 0 || ini_doc_has_section(e->ce->doc, TT_SECTION_SERVER));
+	client = e->d && (strcmp(e->d->role, "server") != 0 || ini_doc_has_section(e->ce->doc, TT_SECTION_CLIENT));
 	gtk_widget_set_visible(e->server_frame, server);
 	gtk_widget_set_visible(e->client_frame, client);
 	gtk_widget_set_sensitive(e->root, e->ce != NULL);
@@ -321,7 +321,7 @@ static void edit_tunnel(TrayEditor *e, int index)
 			for (int i = 0; i < TF_COUNT; i++)
 				fields[i] = g_strdup(i == TF_NAME ? item->key : "");
 			g_free(fields[TF_KIND]);
-			fields[TF_KIND] = g_strdup(tray_tunnel_kind_of_value(item->value));
+			fields[TF_KIND] = g_strdup(tt_tunnel_prefix(tt_tunnel_kind_of(item->value, NULL)));
 		}
 	} else {
 		/* A new tunnel: the server of the tunnels already there is the

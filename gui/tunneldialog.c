@@ -19,21 +19,21 @@ static const struct kind_text {
 	const char *dest_heading, *remote_host_tip;
 	gboolean has_dest;
 } kinds[] = {
-	{ TRAY_KIND_FORWARD, "Connections to a port here go to a destination that the server reaches.",
+	{ TT_PREFIX_FORWARD, "Connections to a port here go to a destination that the server reaches.",
 	  "Listen on this machine", "empty: 127.0.0.1; * = every interface", "the local port",
 	  "Destination, as the server sees it", "an IP or a name, as the server sees it", TRUE },
-	{ TRAY_KIND_SOCKS,
+	{ TT_PREFIX_SOCKS,
 	  "A SOCKS5 and HTTP CONNECT proxy here: each connection says where it goes, and the server "
 	  "connects there (its permit lines decide where).",
 	  "Listen on this machine", "empty: 127.0.0.1; * = every interface", "the local port of the proxy",
 	  "Destination: each connection names its own", "", FALSE },
-	{ TRAY_KIND_REVERSE,
+	{ TT_PREFIX_REVERSE,
 	  "The server listens, and each connection there comes back to a destination that this machine "
 	  "reaches. The server's permit_listen lines must allow the address and port.",
 	  "Listen on the server", "an address on the server; empty: 127.0.0.1; * = every interface",
 	  "the port on the server", "Destination on this machine", "an IP or a name, as this machine sees it",
 	  TRUE },
-	{ TRAY_KIND_UDP,
+	{ TT_PREFIX_UDP,
 	  "Datagrams to a UDP port here go to a destination that the server reaches; each sender is a "
 	  "session of its own, which ends after [link] udp_timeout seconds of silence.",
 	  "Listen on this machine (UDP)", "empty: 127.0.0.1; * = every interface", "the local UDP port",

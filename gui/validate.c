@@ -19,42 +19,18 @@ static const char *const good[TF_COUNT] = {
 	[TF_KIND] = "",
 };
 
-/* TF_KIND of each kind of line. */
-static const char *const kind_names[] = {
-	[TT_TUNNEL_FORWARD] = TRAY_KIND_FORWARD,
-	[TT_TUNNEL_SOCKS] = TRAY_KIND_SOCKS,
-	[TT_TUNNEL_REVERSE] = TRAY_KIND_REVERSE,
-	[TT_TUNNEL_UDP] = TRAY_KIND_UDP,
-};
-
 /* The kind a TF_KIND value names (NULL or empty: a forward), -1 if none. */
 static int kind_of(const char *name)
 {
 	char *k = g_strstrip(g_strdup(name ? name : ""));
 	int kind = -1;
 
-	for (int i = 0; i < (int)G_N_ELEMENTS(kind_names) && kind < 0; i++) {
-		if (g_ascii_strcasecmp(k, kind_names[i]) == 0)
+	for (int i = TT_TUNNEL_FORWARD; i <= TT_TUNNEL_UDP && kind < 0; i++) {
+		if (g_ascii_strcasecmp(k, tt_tunnel_prefix((enum tt_tunnel_kind)i)) == 0)
 			kind = i;
 	}
 	g_free(k);
 	return kind;
-}
-
-const char *tray_tunnel_kind_of_value(const char *value)
-{
-	for (size_t i = 0; i < G_N_ELEMENTS(kind_names); i++) {
-		size_t n = strlen(kind_names[i]);
-
-		if (n && g_ascii_strncasecmp(value, kind_names[i], n) == 0 && value[n] == ':')
-			return kind_names[i];
-	}
-	return TRAY_KIND_FORWARD;
-}
-
-gboolean tray_client_key_is_setting(const char *key)
-{
-	return !g_ascii_strcasecmp(key, "socks_user") || !g_ascii_strcasecmp(key, "socks_pass");
 }
 
 gboolean tray_validate_plain(const char *value, char **err)
@@ -88,7 +64,7 @@ char *tray_tunnel_compose(const char *const fields[TF_COUNT])
 	for (int i = 0; i < TF_COUNT; i++)
 		f[i] = g_strstrip(g_strdup(fields[i] ? fields[i] : ""));
 	kind = kind_of(f[TF_KIND]);
-	prefix = *f[TF_KIND] ? g_strdup_printf("%s:", kind >= 0 ? kind_names[kind] : f[TF_KIND]) : g_strdup("");
+	prefix = *f[TF_KIND] ? g_strdup_printf("%s:", kind >= 0 ? tt_tunnel_prefix(kind) : f[TF_KIND]) : g_strdup("");
 	listen = host_part(f[TF_LISTEN_HOST]);
 	remote = host_part(f[TF_REMOTE_HOST]);
 	if (kind == TT_TUNNEL_SOCKS)
@@ -189,6 +165,7 @@ char **tray_tunnel_split(const char *name, const char *value, char **err)
 	struct tt_client_tunnel t;
 	char msg[ERR_MAX], id[2 * TT_TOX_ID_SIZE + 1];
 	const char *rest;
+	size_t skip;
 	char **f;
 
 	if (!tt_parse_client_line(name, value, &t, msg, sizeof(msg))) {
@@ -197,12 +174,13 @@ char **tray_tunnel_split(const char *name, const char *value, char **err)
 	}
 	tt_toxid_format(t.server_id, id);
 	/* What follows "KIND:", where the listen address may be left out. */
-	rest = value + (*kind_names[t.kind] ? strlen(kind_names[t.kind]) + 1 : 0);
+	tt_tunnel_kind_of(value, &skip);
+	rest = value + skip;
 	f = g_new0(char *, TF_COUNT + 1);
 	f[TF_NAME] = g_strdup(t.name);
 	f[TF_LISTEN_PORT] = g_strdup_printf("%u", t.listen_port);
 	f[TF_SERVER_ID] = g_strdup(id);
-	f[TF_KIND] = g_strdup(kind_names[t.kind]);
+	f[TF_KIND] = g_strdup(tt_tunnel_prefix(t.kind));
 	if (t.kind == TT_TUNNEL_SOCKS) {
 		f[TF_LISTEN_HOST] = g_strdup(count_fields(rest) == 2 ? "" : t.listen_host);
 		f[TF_REMOTE_HOST] = g_strdup("");

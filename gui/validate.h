@@ -6,6 +6,9 @@
 
 #include <glib.h>
 
+#include "toxtun/config.h"
+#include "toxtun/config_keys.h"
+
 /* The fields of one [client] line as the tunnel dialog shows them. */
 typedef enum {
 	TF_NAME,
@@ -15,17 +18,10 @@ typedef enum {
 	TF_REMOTE_HOST,  /* for a reverse line: as this machine sees it */
 	TF_REMOTE_PORT,
 	TF_SERVER_ID,
-	TF_KIND,         /* one of the TRAY_KIND_* below */
+	TF_KIND,         /* the line's prefix without its ':', one of TT_PREFIX_*
+	                    (toxtun/config_keys.h): "" for a forward */
 	TF_COUNT
 } TrayTunnelField;
-
-/* TF_KIND values, as the line's prefix writes them (without the ':'). */
-#define TRAY_KIND_FORWARD ""        /* [LISTEN:]PORT:HOST:PORT:ID, like ssh -L */
-#define TRAY_KIND_SOCKS "socks5"    /* socks5:[LISTEN:]PORT:ID: a SOCKS5 / HTTP CONNECT
-                                     proxy (ssh -D), without destination fields */
-#define TRAY_KIND_REVERSE "reverse" /* reverse:[SERVERIP:]PORT:HOST:PORT:ID (ssh -R): the
-                                     server listens, the destination is on this side */
-#define TRAY_KIND_UDP "udp"         /* udp:[LISTEN:]PORT:HOST:PORT:ID: datagrams */
 
 /* The value of the line: the kind's prefix, then "[LISTEN:]PORT:HOST:PORT:ID"
  * (a proxy: "[LISTEN:]PORT:ID"); IPv6 literals are put in brackets. Fields
@@ -44,17 +40,10 @@ gboolean tray_tunnel_validate(const char *const fields[TF_COUNT], char *errors[T
  * vector of TF_COUNT). NULL with *err when the daemon would refuse it. */
 char **tray_tunnel_split(const char *name, const char *value, char **err);
 
-/* The TF_KIND a value's prefix names, for lines that do not parse (a bad
- * "reverse:" line is still meant to be a reverse line). */
-const char *tray_tunnel_kind_of_value(const char *value);
-
 /* How the tunnel list shows a line's fields (from tray_tunnel_split): where it
  * listens ("127.0.0.1:2222", "server 127.0.0.1:2222", "udp [::1]:5353") and
  * where its connections go. Both newly allocated. */
 void tray_tunnel_describe(const char *const fields[TF_COUNT], char **listen, char **dest);
-
-/* Keys of [client] that are settings, not tunnels (socks_user, socks_pass). */
-gboolean tray_client_key_is_setting(const char *key);
 
 /* One permit / permit_listen / allow value; *err set (newly allocated) on
  * failure. */

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "config_internal.h"
+#include "toxtun/config_keys.h"
 
 /* A config file is a few dozen lines; anything this big is a wrong path. */
 #define CONFIG_MAX_BYTES (1024 * 1024)
@@ -27,8 +28,8 @@ static const struct {
 };
 
 static const char *const section_names[] = {
-	[TT_SEC_NONE] = "", [TT_SEC_TOX] = "tox", [TT_SEC_SERVER] = "server",
-	[TT_SEC_CLIENT] = "client", [TT_SEC_CONTROL] = "control", [TT_SEC_LINK] = "link",
+	[TT_SEC_NONE] = "", [TT_SEC_TOX] = TT_SECTION_TOX, [TT_SEC_SERVER] = TT_SECTION_SERVER,
+	[TT_SEC_CLIENT] = TT_SECTION_CLIENT, [TT_SEC_CONTROL] = TT_SECTION_CONTROL, [TT_SEC_LINK] = TT_SECTION_LINK,
 };
 
 const char *tt_cfg_section_name(enum tt_section section)
@@ -147,8 +148,9 @@ static bool check_section_line(struct tt_loader *ld, const char *line)
 			found = i;
 	}
 	if (found < 0)
-		return tt_loader_fail(ld, "unknown section [%.*s%s] (expected [tox], [server], "
-		                      "[client], [control] or [link])", TT_TOKEN(name, len));
+		return tt_loader_fail(ld, "unknown section [%.*s%s] (expected [" TT_SECTION_TOX "], ["
+		                      TT_SECTION_SERVER "], [" TT_SECTION_CLIENT "], [" TT_SECTION_CONTROL
+		                      "] or [" TT_SECTION_LINK "])", TT_TOKEN(name, len));
 	ld->section = (enum tt_section)found;
 	if (found == TT_SEC_SERVER)
 		ld->cfg->has_server = true;

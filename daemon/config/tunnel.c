@@ -4,11 +4,46 @@
 #include <strings.h>
 
 #include "config_internal.h"
+#include "toxtun/config_keys.h"
 
 #define TUNNEL_SYNTAX "[localip:]localport:remoteip:remoteport:toxid"
-#define REVERSE_SYNTAX "reverse:[serverip:]serverport:localhost:localport:toxid"
-#define UDP_SYNTAX "udp:" TUNNEL_SYNTAX
-#define SOCKS_SYNTAX "socks5:[localip:]localport:toxid"
+#define REVERSE_SYNTAX TT_PREFIX_REVERSE ":[serverip:]serverport:localhost:localport:toxid"
+#define UDP_SYNTAX TT_PREFIX_UDP ":" TUNNEL_SYNTAX
+#define SOCKS_SYNTAX TT_PREFIX_SOCKS ":[localip:]localport:toxid"
+
+/* Each kind's prefix, indexed by enum tt_tunnel_kind. */
+static const char *const prefixes[] = {
+	[TT_TUNNEL_FORWARD] = TT_PREFIX_FORWARD,
+	[TT_TUNNEL_SOCKS] = TT_PREFIX_SOCKS,
+	[TT_TUNNEL_REVERSE] = TT_PREFIX_REVERSE,
+	[TT_TUNNEL_UDP] = TT_PREFIX_UDP,
+};
+
+const char *tt_tunnel_prefix(enum tt_tunnel_kind kind)
+{
+	return prefixes[kind];
+}
+
+enum tt_tunnel_kind tt_tunnel_kind_of(const char *value, size_t *prefix_len)
+{
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		size_t n = strlen(prefixes[i]);
+
+		if (n && !strncasecmp(value, prefixes[i], n) && value[n] == ':') {
+			if (prefix_len)
+				*prefix_len = n + 1;
+			return (enum tt_tunnel_kind)i;
+		}
+	}
+	if (prefix_len)
+		*prefix_len = 0;
+	return TT_TUNNEL_FORWARD;
+}
+
+bool tt_client_key_is_setting(const char *key)
+{
+	return !strcasecmp(key, TT_KEY_SOCKS_USER) || !strcasecmp(key, TT_KEY_SOCKS_PASS);
+}
 
 /* One colon-separated field. raw is the text as written, for messages and for
  * fields that are not hosts; p/len is the same text without IPv6 brackets. */
@@ -98,7 +133,8 @@ static bool parse_socks_line(struct tt_client_tunnel *t, const char *value,
 	if (n < 0)
 		return false;
 	if (n != 2 && n != 3) {
-		tt_cfg_errf(err, errlen, "bad tunnel 'socks5:%.*s%s': expected " SOCKS_SYNTAX ", got %d field%s",
+		tt_cfg_errf(err, errlen,
+		            "bad tunnel '" TT_PREFIX_SOCKS ":%.*s%s': expected " SOCKS_SYNTAX ", got %d field%s",
 		            TT_TOKEN(value, strlen(value)), n, n == 1 ? "" : "s");
 		return false;
 	}
@@ -120,11 +156,6 @@ static bool parse_socks_line(struct tt_client_tunnel *t, const char *value,
 	return true;
 }
 
-static const char *kind_prefix(enum tt_tunnel_kind kind)
-{
-	return kind == TT_TUNNEL_REVERSE ? "reverse:" : kind == TT_TUNNEL_UDP ? "udp:" : "";
-}
-
 static const char *kind_syntax(enum tt_tunnel_kind kind)
 {
 	return kind == TT_TUNNEL_REVERSE ? REVERSE_SYNTAX : kind == TT_TUNNEL_UDP ? UDP_SYNTAX
@@ -137,6 +168,7 @@ bool tt_parse_client_line(const char *name, const char *value,
 	struct tt_client_tunnel t;
 	struct field f[5];
 	const struct field *rest;
+	size_t skip;
 	int n;
 
 	memset(&t, 0, sizeof(t));
@@ -144,23 +176,18 @@ bool tt_parse_client_line(const char *name, const char *value,
 		return false;
 	strcpy(t.name, name); /* length checked above */
 
-	if (strncasecmp(value, "socks5:", 7) == 0)
-		return parse_socks_line(&t, value + 7, out, err, errlen);
+	t.kind = tt_tunnel_kind_of(value, &skip);
+	value += skip;
+	if (t.kind == TT_TUNNEL_SOCKS)
+		return parse_socks_line(&t, value, out, err, errlen);
 	/* reverse: and udp: lines have the shape of a forward line; for reverse
 	 * the listening address is on the server, the destination here. */
-	if (strncasecmp(value, "reverse:", 8) == 0) {
-		t.kind = TT_TUNNEL_REVERSE;
-		value += 8;
-	} else if (strncasecmp(value, "udp:", 4) == 0) {
-		t.kind = TT_TUNNEL_UDP;
-		value += 4;
-	}
 	n = split_fields(value, f, 5, err, errlen);
 	if (n < 0)
 		return false;
 	if (n != 4 && n != 5) {
-		tt_cfg_errf(err, errlen, "bad tunnel '%s%.*s%s': expected %s, got %d field%s%s",
-		            kind_prefix(t.kind), TT_TOKEN(value, strlen(value)), kind_syntax(t.kind), n,
+		tt_cfg_errf(err, errlen, "bad tunnel '%s%s%.*s%s': expected %s, got %d field%s%s",
+		            prefixes[t.kind], skip ? ":" : "", TT_TOKEN(value, strlen(value)), kind_syntax(t.kind), n,
 		            n == 1 ? "" : "s",
 		            n > 5 ? " (IPv6 addresses go in brackets)" : "");
 		return false;

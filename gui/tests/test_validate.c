@@ -7,6 +7,13 @@
 
 static char *id1;
 
+/* The TF_KIND the editor opens a line with when it does not parse (a bad
+ * "reverse:" line is still meant to be a reverse line). */
+static const char *kind_word(const char *value)
+{
+	return tt_tunnel_prefix(tt_tunnel_kind_of(value, NULL));
+}
+
 static void fields_free(char *errors[TF_COUNT])
 {
 	for (int i = 0; i < TF_COUNT; i++)
@@ -17,7 +24,7 @@ static void test_good(void)
 {
 	const char *f[TF_COUNT] = { "ssh", "", "2222", "127.0.0.1", "22", id1, "" };
 	const char *f6[TF_COUNT] = { "v6", "::1", "2222", "fd00::5", "22", id1, "" };
-	const char *fs[TF_COUNT] = { "web", "*", "1080", "ignored", "", id1, TRAY_KIND_SOCKS };
+	const char *fs[TF_COUNT] = { "web", "*", "1080", "ignored", "", id1, TT_PREFIX_SOCKS };
 	char *errors[TF_COUNT], *whole, *value, *expect;
 
 	g_assert_true(tray_tunnel_validate(f, errors, &whole, &value));
@@ -53,10 +60,10 @@ static void test_blame(void)
 		{ TF_LISTEN_PORT, "http" }, { TF_REMOTE_HOST, "bad_host!" },   { TF_REMOTE_PORT, "65536" },
 		{ TF_SERVER_ID, "1234" },   { TF_LISTEN_HOST, "[10.0.0.1]" },  { TF_REMOTE_HOST, "300.1.1.1" },
 	};
-	const char *const kinds[] = { TRAY_KIND_FORWARD, TRAY_KIND_SOCKS, TRAY_KIND_REVERSE, TRAY_KIND_UDP };
+	const char *const kinds[] = { TT_PREFIX_FORWARD, TT_PREFIX_SOCKS, TT_PREFIX_REVERSE, TT_PREFIX_UDP };
 
 	for (guint k = 0; k < G_N_ELEMENTS(kinds); k++) {
-		gboolean socks = strcmp(kinds[k], TRAY_KIND_SOCKS) == 0;
+		gboolean socks = strcmp(kinds[k], TT_PREFIX_SOCKS) == 0;
 
 		for (guint c = 0; c < G_N_ELEMENTS(cases); c++) {
 			const char *f[TF_COUNT] = { "ssh", "", "2222", "127.0.0.1", "22", id1, kinds[k] };
@@ -96,14 +103,14 @@ static void test_blame_daemon_message(void)
 		TrayTunnelField field;
 		const char *fields[TF_COUNT];
 	} cases[] = {
-		{ TRAY_KIND_REVERSE, "reverse:example.com:2222:127.0.0.1:22:%s", TF_LISTEN_HOST,
-		  { "back", "example.com", "2222", "127.0.0.1", "22", NULL, TRAY_KIND_REVERSE } },
-		{ TRAY_KIND_REVERSE, "reverse:2222:127.0.0.1:0:%s", TF_REMOTE_PORT,
-		  { "back", "", "2222", "127.0.0.1", "0", NULL, TRAY_KIND_REVERSE } },
-		{ TRAY_KIND_UDP, "udp:70000:10.0.0.1:53:%s", TF_LISTEN_PORT,
-		  { "dns", "", "70000", "10.0.0.1", "53", NULL, TRAY_KIND_UDP } },
-		{ TRAY_KIND_UDP, "udp:5353:no_such!:53:%s", TF_REMOTE_HOST,
-		  { "dns", "", "5353", "no_such!", "53", NULL, TRAY_KIND_UDP } },
+		{ TT_PREFIX_REVERSE, "reverse:example.com:2222:127.0.0.1:22:%s", TF_LISTEN_HOST,
+		  { "back", "example.com", "2222", "127.0.0.1", "22", NULL, TT_PREFIX_REVERSE } },
+		{ TT_PREFIX_REVERSE, "reverse:2222:127.0.0.1:0:%s", TF_REMOTE_PORT,
+		  { "back", "", "2222", "127.0.0.1", "0", NULL, TT_PREFIX_REVERSE } },
+		{ TT_PREFIX_UDP, "udp:70000:10.0.0.1:53:%s", TF_LISTEN_PORT,
+		  { "dns", "", "70000", "10.0.0.1", "53", NULL, TT_PREFIX_UDP } },
+		{ TT_PREFIX_UDP, "udp:5353:no_such!:53:%s", TF_REMOTE_HOST,
+		  { "dns", "", "5353", "no_such!", "53", NULL, TT_PREFIX_UDP } },
 	};
 
 	for (guint c = 0; c < G_N_ELEMENTS(cases); c++) {
@@ -140,12 +147,12 @@ static void test_unknown_kind(void)
 	g_free(line);
 
 	/* The kind of a line that does not parse, from its prefix. */
-	g_assert_cmpstr(tray_tunnel_kind_of_value("reverse:2222:nope"), ==, TRAY_KIND_REVERSE);
-	g_assert_cmpstr(tray_tunnel_kind_of_value("UDP:x"), ==, TRAY_KIND_UDP);
-	g_assert_cmpstr(tray_tunnel_kind_of_value("socks5:"), ==, TRAY_KIND_SOCKS);
-	g_assert_cmpstr(tray_tunnel_kind_of_value("reversed:1:2:3:4"), ==, TRAY_KIND_FORWARD);
-	g_assert_cmpstr(tray_tunnel_kind_of_value("udp"), ==, TRAY_KIND_FORWARD);
-	g_assert_cmpstr(tray_tunnel_kind_of_value("2222:127.0.0.1:22:x"), ==, TRAY_KIND_FORWARD);
+	g_assert_cmpstr(kind_word("reverse:2222:nope"), ==, TT_PREFIX_REVERSE);
+	g_assert_cmpstr(kind_word("UDP:x"), ==, TT_PREFIX_UDP);
+	g_assert_cmpstr(kind_word("socks5:"), ==, TT_PREFIX_SOCKS);
+	g_assert_cmpstr(kind_word("reversed:1:2:3:4"), ==, TT_PREFIX_FORWARD);
+	g_assert_cmpstr(kind_word("udp"), ==, TT_PREFIX_FORWARD);
+	g_assert_cmpstr(kind_word("2222:127.0.0.1:22:x"), ==, TT_PREFIX_FORWARD);
 }
 
 static void test_checksum_message(void)
@@ -201,7 +208,7 @@ static void test_split(void)
 	line = g_strdup_printf("socks5:1080:%s", id1);
 	f = tray_tunnel_split("proxy", line, &err);
 	g_assert_nonnull(f);
-	g_assert_cmpstr(f[TF_KIND], ==, TRAY_KIND_SOCKS);
+	g_assert_cmpstr(f[TF_KIND], ==, TT_PREFIX_SOCKS);
 	g_assert_cmpstr(f[TF_LISTEN_HOST], ==, "");
 	g_assert_cmpstr(f[TF_LISTEN_PORT], ==, "1080");
 	{
@@ -233,26 +240,26 @@ static void test_round_trip(void)
 		const char *kind, *listen_host, *listen_port, *remote_host, *remote_port;
 		const char *listen_text, *dest_text;
 	} cases[] = {
-		{ "2222:127.0.0.1:22:%s", TRAY_KIND_FORWARD, "", "2222", "127.0.0.1", "22", "127.0.0.1:2222",
+		{ "2222:127.0.0.1:22:%s", TT_PREFIX_FORWARD, "", "2222", "127.0.0.1", "22", "127.0.0.1:2222",
 		  "127.0.0.1:22" },
-		{ "*:8080:wiki.lan:80:%s", TRAY_KIND_FORWARD, "*", "8080", "wiki.lan", "80", "*:8080", "wiki.lan:80" },
-		{ "[::1]:2222:[fd00::5]:22:%s", TRAY_KIND_FORWARD, "::1", "2222", "fd00::5", "22", "[::1]:2222",
+		{ "*:8080:wiki.lan:80:%s", TT_PREFIX_FORWARD, "*", "8080", "wiki.lan", "80", "*:8080", "wiki.lan:80" },
+		{ "[::1]:2222:[fd00::5]:22:%s", TT_PREFIX_FORWARD, "::1", "2222", "fd00::5", "22", "[::1]:2222",
 		  "[fd00::5]:22" },
-		{ "socks5:1080:%s", TRAY_KIND_SOCKS, "", "1080", "", "", "127.0.0.1:1080", "any (SOCKS5 / HTTP proxy)" },
-		{ "socks5:[::]:1080:%s", TRAY_KIND_SOCKS, "::", "1080", "", "", "[::]:1080", "any (SOCKS5 / HTTP proxy)" },
-		{ "reverse:2222:127.0.0.1:22:%s", TRAY_KIND_REVERSE, "", "2222", "127.0.0.1", "22",
+		{ "socks5:1080:%s", TT_PREFIX_SOCKS, "", "1080", "", "", "127.0.0.1:1080", "any (SOCKS5 / HTTP proxy)" },
+		{ "socks5:[::]:1080:%s", TT_PREFIX_SOCKS, "::", "1080", "", "", "[::]:1080", "any (SOCKS5 / HTTP proxy)" },
+		{ "reverse:2222:127.0.0.1:22:%s", TT_PREFIX_REVERSE, "", "2222", "127.0.0.1", "22",
 		  "server 127.0.0.1:2222", "local 127.0.0.1:22" },
-		{ "reverse:*:8080:localhost:3000:%s", TRAY_KIND_REVERSE, "*", "8080", "localhost", "3000",
+		{ "reverse:*:8080:localhost:3000:%s", TT_PREFIX_REVERSE, "*", "8080", "localhost", "3000",
 		  "server *:8080", "local localhost:3000" },
-		{ "reverse:10.0.0.2:2222:[::1]:22:%s", TRAY_KIND_REVERSE, "10.0.0.2", "2222", "::1", "22",
+		{ "reverse:10.0.0.2:2222:[::1]:22:%s", TT_PREFIX_REVERSE, "10.0.0.2", "2222", "::1", "22",
 		  "server 10.0.0.2:2222", "local [::1]:22" },
-		{ "reverse:[fd00::1]:2222:192.168.1.5:22:%s", TRAY_KIND_REVERSE, "fd00::1", "2222", "192.168.1.5", "22",
+		{ "reverse:[fd00::1]:2222:192.168.1.5:22:%s", TT_PREFIX_REVERSE, "fd00::1", "2222", "192.168.1.5", "22",
 		  "server [fd00::1]:2222", "local 192.168.1.5:22" },
-		{ "udp:5353:10.0.0.1:53:%s", TRAY_KIND_UDP, "", "5353", "10.0.0.1", "53", "udp 127.0.0.1:5353",
+		{ "udp:5353:10.0.0.1:53:%s", TT_PREFIX_UDP, "", "5353", "10.0.0.1", "53", "udp 127.0.0.1:5353",
 		  "udp 10.0.0.1:53" },
-		{ "udp:0.0.0.0:5353:dns.lan:53:%s", TRAY_KIND_UDP, "0.0.0.0", "5353", "dns.lan", "53",
+		{ "udp:0.0.0.0:5353:dns.lan:53:%s", TT_PREFIX_UDP, "0.0.0.0", "5353", "dns.lan", "53",
 		  "udp 0.0.0.0:5353", "udp dns.lan:53" },
-		{ "udp:[::1]:5353:[2001:db8::53]:53:%s", TRAY_KIND_UDP, "::1", "5353", "2001:db8::53", "53",
+		{ "udp:[::1]:5353:[2001:db8::53]:53:%s", TT_PREFIX_UDP, "::1", "5353", "2001:db8::53", "53",
 		  "udp [::1]:5353", "udp [2001:db8::53]:53" },
 	};
 
@@ -299,7 +306,7 @@ static void test_kind_case(void)
 	char msg[512];
 
 	g_assert_nonnull(f);
-	g_assert_cmpstr(f[TF_KIND], ==, TRAY_KIND_REVERSE);
+	g_assert_cmpstr(f[TF_KIND], ==, TT_PREFIX_REVERSE);
 	back = tray_tunnel_compose((const char *const *)f);
 	g_assert_true(g_str_has_prefix(back, "reverse:2222:"));
 	g_assert_true(tt_parse_client_line("back", line, &a, msg, sizeof(msg)));
@@ -320,7 +327,7 @@ static void test_kind_case(void)
  * line of the new kind (a proxy drops the destination). */
 static void test_change_kind(void)
 {
-	const char *kinds[] = { TRAY_KIND_REVERSE, TRAY_KIND_UDP, TRAY_KIND_SOCKS, TRAY_KIND_FORWARD };
+	const char *kinds[] = { TT_PREFIX_REVERSE, TT_PREFIX_UDP, TT_PREFIX_SOCKS, TT_PREFIX_FORWARD };
 	const char *expect[] = { "reverse:2222:127.0.0.1:22:%s", "udp:2222:127.0.0.1:22:%s", "socks5:2222:%s",
 		                 "2222:127.0.0.1:22:%s" };
 

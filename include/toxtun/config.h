@@ -124,6 +124,17 @@ bool tt_config_load_buffer(const char *path, const char *text, size_t len,
  * On failure err names the bad token, e.g. "bad port '70000'". */
 bool tt_parse_client_line(const char *name, const char *value,
                           struct tt_client_tunnel *out, char *err, size_t errlen);
+
+/* The prefix that starts a [client] line of this kind, without its ':'
+ * (TT_PREFIX_* of toxtun/config_keys.h; "" for a forward). */
+const char *tt_tunnel_prefix(enum tt_tunnel_kind kind);
+/* The kind a [client] line's value names by its prefix (any case), whether
+ * or not the rest parses; a forward when it has none. *prefix_len, when not
+ * NULL, is the length of the prefix with its ':' (0 for a forward). */
+enum tt_tunnel_kind tt_tunnel_kind_of(const char *value, size_t *prefix_len);
+/* Is this key of [client] a setting (socks_user, socks_pass) rather than
+ * the name of a tunnel? */
+bool tt_client_key_is_setting(const char *key);
 bool tt_parse_permit(const char *value, struct tt_permit *out, char *err, size_t errlen);
 bool tt_parse_permit_listen(const char *value, struct tt_permit *out, char *err, size_t errlen);
 bool tt_parse_pubkey(const char *hex, uint8_t out[TT_PUBKEY_SIZE], char *err, size_t errlen);
