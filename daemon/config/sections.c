@@ -1,4 +1,4 @@
-/* The keys of each section: called by inih once per "key = value" line. */
+/* The keys of each section: called by the loader once per "key = value" line. */
 #include <arpa/inet.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -346,28 +346,21 @@ static bool link_key(struct tt_loader *ld, const char *key, const char *value)
 
 /* ---- dispatch ---- */
 
-int tt_loader_handle(void *user, const char *section, const char *name, const char *value)
+bool tt_loader_handle(struct tt_loader *ld, const char *key, const char *value)
 {
-	struct tt_loader *ld = user;
-	bool ok = false;
-
-	/* The reader tracks the section itself (it also sees empty sections and
-	 * spellings like "[ Server ]"), so inih's copy is not needed. */
-	(void)section;
 	if (ld->failed)
-		return 0;
+		return false;
 	if (ld->section == TT_SEC_NONE)
-		return tt_loader_fail(ld, "key '%.*s%s' outside of any section",
-		                      TT_TOKEN(name, strlen(name)));
+		return tt_loader_fail(ld, "key '%.*s%s' outside of any section", TT_TOKEN(key, strlen(key)));
 	if (!*value)
-		return tt_loader_fail(ld, "missing value for '%.*s%s'", TT_TOKEN(name, strlen(name)));
+		return tt_loader_fail(ld, "missing value for '%.*s%s'", TT_TOKEN(key, strlen(key)));
 	switch (ld->section) {
-	case TT_SEC_TOX: ok = tox_key(ld, name, value); break;
-	case TT_SEC_SERVER: ok = server_key(ld, name, value); break;
-	case TT_SEC_CLIENT: ok = client_key(ld, name, value); break;
-	case TT_SEC_CONTROL: ok = control_key(ld, name, value); break;
-	case TT_SEC_LINK: ok = link_key(ld, name, value); break;
+	case TT_SEC_TOX: return tox_key(ld, key, value);
+	case TT_SEC_SERVER: return server_key(ld, key, value);
+	case TT_SEC_CLIENT: return client_key(ld, key, value);
+	case TT_SEC_CONTROL: return control_key(ld, key, value);
+	case TT_SEC_LINK: return link_key(ld, key, value);
 	case TT_SEC_NONE: break;
 	}
-	return ok;
+	return false;
 }
