@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "toxtun/config.h"
+#include "toxtun/ini_lexer.h"
 #include "validate.h"
 
 #define ERR_MAX 512
@@ -35,15 +36,18 @@ static int kind_of(const char *name)
 
 gboolean tray_validate_plain(const char *value, char **err)
 {
-	for (const char *p = value; *p; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			*err = g_strdup("must not contain line breaks or control characters");
-			return FALSE;
-		}
-		if (*p == ';' && p > value && g_ascii_isspace(p[-1])) {
-			*err = g_strdup("' ;' would start a comment here");
-			return FALSE;
-		}
+	size_t len = strlen(value), comment = tt_ini_comment_at(value, len), i = 0;
+
+	/* Whichever comes first is the one to report. */
+	while (i < len && (unsigned char)value[i] >= 0x20 && value[i] != 0x7f)
+		i++;
+	if (i < len && i < comment) {
+		*err = g_strdup("must not contain line breaks or control characters");
+		return FALSE;
+	}
+	if (comment < len) {
+		*err = g_strdup("' ;' would start a comment here");
+		return FALSE;
 	}
 	return TRUE;
 }

@@ -57,7 +57,8 @@ gboolean tray_validate_allow(const char *value, char **err);
 char *tray_allow_normalize(const char *value, char **err);
 
 /* A value must stay on its line and keep its meaning when read back: no line
- * breaks, no control characters, no " ;" (inih would cut an inline comment). */
+ * breaks, no control characters, no " ;" (the daemon's lexer would cut it
+ * there as an inline comment: tt_ini_comment_at). */
 gboolean tray_validate_plain(const char *value, char **err);
 
 #endif
