@@ -60,26 +60,31 @@ static char *host_part(const char *host)
 	return g_strdup(host);
 }
 
-char *tray_tunnel_compose(const char *const fields[TF_COUNT])
+/* The line's value from the dialog's fields (trimmed), written by the
+ * daemon's formatter. A known kind takes its own spelling, an unknown one is
+ * written as typed, so that the daemon refuses it rather than reading a
+ * forward. */
+static char *compose(const char *const fields[TF_COUNT])
 {
-	char *f[TF_COUNT], *prefix, *listen, *remote, *out;
+	char *f[TF_COUNT], *out;
+	struct tt_tunnel_fields tf;
+	size_t len;
 	int kind;
 
 	for (int i = 0; i < TF_COUNT; i++)
 		f[i] = g_strstrip(g_strdup(fields[i] ? fields[i] : ""));
 	kind = kind_of(f[TF_KIND]);
-	prefix = *f[TF_KIND] ? g_strdup_printf("%s:", kind >= 0 ? tt_tunnel_prefix(kind) : f[TF_KIND]) : g_strdup("");
-	listen = host_part(f[TF_LISTEN_HOST]);
-	remote = host_part(f[TF_REMOTE_HOST]);
-	if (kind == TT_TUNNEL_SOCKS)
-		out = g_strdup_printf("%s%s%s%s:%s", prefix, listen, *listen ? ":" : "", f[TF_LISTEN_PORT],
-		                      f[TF_SERVER_ID]);
-	else
-		out = g_strdup_printf("%s%s%s%s:%s:%s:%s", prefix, listen, *listen ? ":" : "", f[TF_LISTEN_PORT],
-		                      remote, f[TF_REMOTE_PORT], f[TF_SERVER_ID]);
-	g_free(prefix);
-	g_free(listen);
-	g_free(remote);
+	tf = (struct tt_tunnel_fields){
+		.kind = kind >= 0 ? tt_tunnel_prefix((enum tt_tunnel_kind)kind) : f[TF_KIND],
+		.listen_host = f[TF_LISTEN_HOST],
+		.listen_port = f[TF_LISTEN_PORT],
+		.remote_host = f[TF_REMOTE_HOST],
+		.remote_port = f[TF_REMOTE_PORT],
+		.server_id = f[TF_SERVER_ID],
+	};
+	len = tt_format_tunnel_fields(&tf, NULL, 0);
+	out = g_malloc(len + 1);
+	tt_format_tunnel_fields(&tf, out, len + 1);
 	for (int i = 0; i < TF_COUNT; i++)
 		g_free(f[i]);
 	return out;
@@ -97,7 +102,7 @@ static gboolean line_ok(const char *const fields[TF_COUNT], int only, char *err)
 	for (int i = 0; i < TF_COUNT; i++)
 		mix[i] = only < 0 || i == only || i == TF_KIND ? fields[i] : good[i];
 	name = g_strstrip(g_strdup(mix[TF_NAME] ? mix[TF_NAME] : ""));
-	value = tray_tunnel_compose(mix);
+	value = compose(mix);
 	ok = tt_parse_client_line(name, value, &t, err, ERR_MAX);
 	g_free(value);
 	g_free(name);
@@ -143,33 +148,14 @@ gboolean tray_tunnel_validate(const char *const fields[TF_COUNT], char *errors[T
 		*whole = g_strdup(err);
 		return FALSE;
 	}
-	*value = tray_tunnel_compose(fields);
+	*value = compose(fields);
 	return TRUE;
-}
-
-/* Fields of "[LISTEN:]PORT:HOST:PORT:ID" outside brackets: 4 or 5 (for
- * the part after "socks5:", 2 or 3). */
-static int count_fields(const char *value)
-{
-	int n = 1, depth = 0;
-
-	for (const char *p = value; *p; p++) {
-		if (*p == '[')
-			depth++;
-		else if (*p == ']' && depth > 0)
-			depth--;
-		else if (*p == ':' && depth == 0)
-			n++;
-	}
-	return n;
 }
 
 char **tray_tunnel_split(const char *name, const char *value, char **err)
 {
 	struct tt_client_tunnel t;
 	char msg[ERR_MAX], id[2 * TT_TOX_ID_SIZE + 1];
-	const char *rest;
-	size_t skip;
 	char **f;
 
 	if (!tt_parse_client_line(name, value, &t, msg, sizeof(msg))) {
@@ -177,20 +163,17 @@ char **tray_tunnel_split(const char *name, const char *value, char **err)
 		return NULL;
 	}
 	tt_toxid_format(t.server_id, id);
-	/* What follows "KIND:", where the listen address may be left out. */
-	tt_tunnel_kind_of(value, &skip);
-	rest = value + skip;
 	f = g_new0(char *, TF_COUNT + 1);
 	f[TF_NAME] = g_strdup(t.name);
+	/* Left out in the line, left empty in the dialog. */
+	f[TF_LISTEN_HOST] = g_strdup(t.listen_given ? t.listen_host : "");
 	f[TF_LISTEN_PORT] = g_strdup_printf("%u", t.listen_port);
 	f[TF_SERVER_ID] = g_strdup(id);
 	f[TF_KIND] = g_strdup(tt_tunnel_prefix(t.kind));
 	if (t.kind == TT_TUNNEL_SOCKS) {
-		f[TF_LISTEN_HOST] = g_strdup(count_fields(rest) == 2 ? "" : t.listen_host);
 		f[TF_REMOTE_HOST] = g_strdup("");
 		f[TF_REMOTE_PORT] = g_strdup("");
 	} else {
-		f[TF_LISTEN_HOST] = g_strdup(count_fields(rest) == 4 ? "" : t.listen_host);
 		f[TF_REMOTE_HOST] = g_strdup(t.remote_host);
 		f[TF_REMOTE_PORT] = g_strdup_printf("%u", t.remote_port);
 	}

@@ -23,14 +23,9 @@ typedef enum {
 	TF_COUNT
 } TrayTunnelField;
 
-/* The value of the line: the kind's prefix, then "[LISTEN:]PORT:HOST:PORT:ID"
- * (a proxy: "[LISTEN:]PORT:ID"); IPv6 literals are put in brackets. Fields
- * are used as given (trimmed); an unknown kind is written as its prefix too,
- * so that it is refused rather than turned into a forward. */
-char *tray_tunnel_compose(const char *const fields[TF_COUNT]);
-
 /* Validate the fields. On success returns TRUE and sets *value (the line's
- * value, newly allocated). On failure errors[i] holds the message for each bad
+ * value, newly allocated: the fields as given, trimmed, joined by the
+ * daemon's tt_format_tunnel_fields). On failure errors[i] holds the message for each bad
  * field (others NULL; errors[TF_KIND] for an unknown kind) and *whole, when no single field is to blame, the
  * daemon's message for the whole line. The caller frees errors[] and *whole. */
 gboolean tray_tunnel_validate(const char *const fields[TF_COUNT], char *errors[TF_COUNT],

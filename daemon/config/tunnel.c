@@ -1,5 +1,9 @@
 /* [client] lines: name = [KIND:][localip:]localport:remoteip:remoteport:toxid
- * with KIND reverse or udp, or name = socks5:[localip:]localport:toxid */
+ * with KIND reverse or udp, or name = socks5:[localip:]localport:toxid. Read
+ * by the loader, written by the tray's editor: the parser and the formatter
+ * are both here, each the inverse of the other. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -142,6 +146,7 @@ static bool parse_socks_line(struct tt_client_tunnel *t, const char *value,
 		if (!tt_cfg_check_host(f[0].p, f[0].len, f[0].bracketed, TT_HOST_LISTEN,
 		                       t->listen_host, err, errlen))
 			return false;
+		t->listen_given = true;
 		rest = f + 1;
 	} else {
 		strcpy(t->listen_host, "127.0.0.1");
@@ -197,6 +202,7 @@ bool tt_parse_client_line(const char *name, const char *value,
 		if (!tt_cfg_check_host(f[0].p, f[0].len, f[0].bracketed, TT_HOST_LISTEN,
 		                       t.listen_host, err, errlen))
 			return false;
+		t.listen_given = true;
 		rest = f + 1;
 	} else {
 		/* Like ssh -L: without an address, listen on loopback only. */
@@ -215,4 +221,74 @@ bool tt_parse_client_line(const char *name, const char *value,
 
 	*out = t;
 	return true;
+}
+
+/* ---- writing ---- */
+
+/* Text appended like snprintf: len counts everything, buf holds what fits. */
+struct out {
+	char *buf;
+	size_t n, len;
+};
+
+static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	k = vsnprintf(o->len < o->n ? o->buf + o->len : NULL, o->len < o->n ? o->n - o->len : 0, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		o->len += (size_t)k;
+}
+
+/* "HOST:", an IPv6 literal in the brackets that keep its colons apart from
+ * the line's. */
+static void put_host(struct out *o, const char *host)
+{
+	put(o, strchr(host, ':') && host[0] != '[' ? "[%s]:" : "%s:", host);
+}
+
+#define TEXT(s) ((s) ? (s) : "")
+
+size_t tt_format_tunnel_fields(const struct tt_tunnel_fields *f, char *out, size_t n)
+{
+	struct out o = { out, n, 0 };
+	const char *kind = TEXT(f->kind);
+
+	if (n > 0)
+		out[0] = '\0';
+	if (*kind)
+		put(&o, "%s:", kind);
+	if (f->listen_host && *f->listen_host)
+		put_host(&o, f->listen_host);
+	put(&o, "%s:", TEXT(f->listen_port));
+	/* A proxy has no destination: each connection names its own. */
+	if (strcasecmp(kind, TT_PREFIX_SOCKS) != 0) {
+		put_host(&o, TEXT(f->remote_host));
+		put(&o, "%s:", TEXT(f->remote_port));
+	}
+	put(&o, "%s", TEXT(f->server_id));
+	return o.len;
+}
+
+size_t tt_format_client_line(const struct tt_client_tunnel *t, char *out, size_t n)
+{
+	char listen_port[8], remote_port[8], id[2 * TT_TOX_ID_SIZE + 1];
+	struct tt_tunnel_fields f = {
+		.kind = prefixes[t->kind],
+		.listen_host = t->listen_given ? t->listen_host : NULL,
+		.listen_port = listen_port,
+		.remote_host = t->remote_host,
+		.remote_port = remote_port,
+		.server_id = id,
+	};
+
+	snprintf(listen_port, sizeof(listen_port), "%u", t->listen_port);
+	snprintf(remote_port, sizeof(remote_port), "%u", t->remote_port);
+	tt_toxid_format(t->server_id, id);
+	return tt_format_tunnel_fields(&f, out, n);
 }

@@ -45,6 +45,8 @@ struct tt_client_tunnel {
 	char remote_host[TT_HOST_MAX]; /* IP literal (no brackets) or host name */
 	uint16_t remote_port;          /* 1..65535 */
 	uint8_t server_id[TT_TOX_ID_SIZE];
+	bool listen_given;             /* the line names its listen address (else
+	                                  listen_host is the default filled in) */
 	int line;                      /* line number in the file, 0 if not from a file */
 };
 
@@ -124,6 +126,33 @@ bool tt_config_load_buffer(const char *path, const char *text, size_t len,
  * On failure err names the bad token, e.g. "bad port '70000'". */
 bool tt_parse_client_line(const char *name, const char *value,
                           struct tt_client_tunnel *out, char *err, size_t errlen);
+
+/* The value of a [client] line (what follows "name ="): the inverse of
+ * tt_parse_client_line, which reads it back as *t (line aside). The kind's
+ * prefix in lower case, IPv6 literals in brackets, the listen address left
+ * out when the line left it out (listen_given), the Tox ID in upper case.
+ * Returns the value's length, like snprintf: when that is n or more, out
+ * holds only its start. */
+size_t tt_format_client_line(const struct tt_client_tunnel *t, char *out, size_t n);
+
+/* The fields of a [client] line as text, as a person typed them (the tray's
+ * tunnel dialog), for a line that has not been parsed yet. */
+struct tt_tunnel_fields {
+	const char *kind;        /* the prefix without its ':' (TT_PREFIX_*); NULL or
+	                            "" for a forward. Written as given, so that an
+	                            unknown kind is refused, not made a forward */
+	const char *listen_host; /* NULL or "": left out (127.0.0.1) */
+	const char *listen_port;
+	const char *remote_host; /* not written for a socks5 line */
+	const char *remote_port; /* not written for a socks5 line */
+	const char *server_id;
+};
+/* The value these fields make, by the rules of tt_format_client_line:
+ * "[listen_host:]listen_port:remote_host:remote_port:server_id" after the
+ * kind's prefix (a socks5 line without the destination), a host with a ':'
+ * in brackets unless it has them. Nothing else is checked or changed:
+ * tt_parse_client_line is the judge. Returns the length like snprintf. */
+size_t tt_format_tunnel_fields(const struct tt_tunnel_fields *f, char *out, size_t n);
 
 /* The prefix that starts a [client] line of this kind, without its ':'
  * (TT_PREFIX_* of toxtun/config_keys.h; "" for a forward). */
