@@ -11,8 +11,6 @@
 #include "toxtun/config_keys.h"
 #include "validate.h"
 
-#define ERR_MAX 1024
-
 static const char *const list_section[CE_N_LISTS] = {
 	[CE_PERMITS] = TT_SECTION_SERVER, [CE_ALLOWS] = TT_SECTION_SERVER,
 	[CE_PERMIT_LISTENS] = TT_SECTION_SERVER, [CE_TUNNELS] = TT_SECTION_CLIENT,
@@ -240,23 +238,6 @@ static gboolean check_items(ConfEdit *ce)
 	return ok;
 }
 
-/* "PATH:LINE: message" from tt_config_load_buffer: the line, or 0. */
-static int error_line(const char *path, const char *msg, const char **rest)
-{
-	size_t n = strlen(path);
-	char *end;
-	long line;
-
-	*rest = msg;
-	if (strncmp(msg, path, n) != 0 || msg[n] != ':')
-		return 0;
-	line = strtol(msg + n + 1, &end, 10);
-	if (end == msg + n + 1 || *end != ':' || line <= 0)
-		return 0;
-	*rest = end + (end[1] == ' ' ? 2 : 1);
-	return (int)line;
-}
-
 /* Does the loaded configuration hold what the editor meant to write? */
 static gboolean same_as_meant(const ConfEdit *ce, const struct tt_config *cfg)
 {
@@ -281,7 +262,8 @@ char *confedit_render(ConfEdit *ce, gsize *len)
 	GPtrArray *lines[CE_N_LISTS];
 	IniLine *name_line = NULL;
 	struct tt_config *cfg = NULL;
-	char err[ERR_MAX], *text;
+	struct tt_error error;
+	char *text;
 	gsize n;
 
 	clear_errors(ce);
@@ -363,9 +345,9 @@ char *confedit_render(ConfEdit *ce, gsize *len)
 	text = ini_doc_serialize(doc, &n);
 
 	/* 4. The daemon's verdict on the whole file. */
-	if (!tt_config_load_buffer(ce->path, text, n, &cfg, err, sizeof(err))) {
-		const char *msg;
-		int line = error_line(ce->path, err, &msg);
+	if (!tt_config_load_buffer(ce->path, text, n, &cfg, &error)) {
+		const char *msg = error.message;
+		int line = error.line;
 		gboolean placed = FALSE;
 
 		if (line > 0 && name_line && ini_doc_line_index(doc, name_line) + 1 == line) {
@@ -382,8 +364,12 @@ char *confedit_render(ConfEdit *ce, gsize *len)
 				}
 			}
 		}
-		if (!placed)
-			ce->file_error = g_strdup(err);
+		if (!placed) {
+			char whole[4096 + TT_ERROR_MAX];
+
+			tt_error_format(&error, ce->path, whole, sizeof(whole));
+			ce->file_error = g_strdup(whole);
+		}
 		g_clear_pointer(&text, g_free);
 	} else if (!same_as_meant(ce, cfg)) {
 		ce->file_error = g_strdup("the file would not read back as edited (check for stray text in it)");

@@ -250,16 +250,20 @@ static void probe_tox_id(TrayService *d)
 void tray_service_config_changed(TrayService *d)
 {
 	struct tt_config *cfg = NULL;
-	char err[1024];
+	struct tt_error error;
 	char *old_socket = g_strdup(d->priv->control_socket);
 
 	g_clear_pointer(&d->priv->config_error, g_free);
-	if (tt_config_load(d->ini, &cfg, err, sizeof(err))) {
+	if (tt_config_load(d->ini, &cfg, &error)) {
 		set_str(&d->priv->control_socket, cfg->control_socket);
 		set_str(&d->priv->profile, cfg->profile);
 		tt_config_free(cfg);
 	} else {
-		d->priv->config_error = g_strdup(err);
+		/* Shown as `tunnel` would print it. */
+		char text[4096 + TT_ERROR_MAX];
+
+		tt_error_format(&error, d->ini, text, sizeof(text));
+		d->priv->config_error = g_strdup(text);
 	}
 	if (!d->priv->ctl || g_strcmp0(old_socket, d->priv->control_socket) != 0)
 		make_control(d);

@@ -223,15 +223,31 @@ static bool finish(struct tt_loader *ld)
 	return true;
 }
 
+/* Fill err, when the caller gave one. */
+static void set_error(struct tt_error *err, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_error(struct tt_error *err, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return;
+	err->line = line;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+}
+
 bool tt_config_load_buffer(const char *path, const char *text, size_t len,
-                           struct tt_config **out, char *err, size_t errlen)
+                           struct tt_config **out, struct tt_error *err)
 {
 	struct tt_loader ld;
 	struct tt_config *cfg;
 
 	cfg = calloc(1, sizeof(*cfg));
 	if (!cfg || !(cfg->path = strdup(path))) {
-		tt_cfg_errf(err, errlen, "%s: out of memory", path);
+		set_error(err, 0, "out of memory");
 		goto fail;
 	}
 	set_defaults(cfg);
@@ -244,10 +260,7 @@ bool tt_config_load_buffer(const char *path, const char *text, size_t len,
 	if (!ld.failed)
 		finish(&ld);
 	if (ld.failed) {
-		if (ld.err_line > 0)
-			tt_cfg_errf(err, errlen, "%s:%d: %s", path, ld.err_line, ld.msg);
-		else
-			tt_cfg_errf(err, errlen, "%s: %s", path, ld.msg);
+		set_error(err, ld.err_line, "%s", ld.msg);
 		goto fail;
 	}
 	*out = cfg;
@@ -258,34 +271,41 @@ fail:
 	return false;
 }
 
+void tt_error_format(const struct tt_error *err, const char *path, char *out, size_t n)
+{
+	if (err->line > 0)
+		snprintf(out, n, "%s:%d: %s", path, err->line, err->message);
+	else
+		snprintf(out, n, "%s: %s", path, err->message);
+}
+
 /* The whole file in memory, so the reader can count lines and measure them
  * itself. NUL-terminated for convenience; *len excludes the NUL. */
-static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
+static char *read_file(const char *path, size_t *len, struct tt_error *err)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
 	size_t n = 0, got;
 
 	if (!f) {
-		tt_cfg_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		set_error(err, 0, "cannot open: %s", strerror(errno));
 		return NULL;
 	}
 	/* One byte more than allowed, so that "too large" can be told apart. */
 	buf = malloc(CONFIG_MAX_BYTES + 2);
 	if (!buf) {
-		tt_cfg_errf(err, errlen, "%s: out of memory", path);
+		set_error(err, 0, "out of memory");
 		goto fail;
 	}
 	while ((got = fread(buf + n, 1, CONFIG_MAX_BYTES + 1 - n, f)) > 0) {
 		n += got;
 		if (n > CONFIG_MAX_BYTES) {
-			tt_cfg_errf(err, errlen, "%s: file too large (more than %d bytes)",
-			            path, CONFIG_MAX_BYTES);
+			set_error(err, 0, "file too large (more than %d bytes)", CONFIG_MAX_BYTES);
 			goto fail;
 		}
 	}
 	if (ferror(f)) {
-		tt_cfg_errf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		set_error(err, 0, "cannot read: %s", strerror(errno));
 		goto fail;
 	}
 	fclose(f);
@@ -299,15 +319,15 @@ fail:
 	return NULL;
 }
 
-bool tt_config_load(const char *path, struct tt_config **out, char *err, size_t errlen)
+bool tt_config_load(const char *path, struct tt_config **out, struct tt_error *err)
 {
 	size_t len = 0;
-	char *text = read_file(path, &len, err, errlen);
+	char *text = read_file(path, &len, err);
 	bool ok;
 
 	if (!text)
 		return false;
-	ok = tt_config_load_buffer(path, text, len, out, err, errlen);
+	ok = tt_config_load_buffer(path, text, len, out, err);
 	free(text);
 	return ok;
 }

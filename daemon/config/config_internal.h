@@ -73,7 +73,7 @@ struct tt_loader {
 	/* The first error wins; everything after it is ignored. */
 	bool failed;
 	int err_line;             /* 0: not tied to a line */
-	char msg[512];
+	char msg[TT_ERROR_MAX];
 };
 
 /* Record an error on the current line. Always returns false. */

@@ -104,18 +104,17 @@ static void test_daemon_verdicts(void)
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS(lines); i++) {
-		char *text = g_strdup_printf("[server]\n%s\n", lines[i]), err[1024];
+		char *text = g_strdup_printf("[server]\n%s\n", lines[i]);
 		IniDoc *doc = ini_doc_new(text, strlen(text));
 		IniLine *l = ini_doc_line(doc, 1);
 		struct tt_config *cfg = NULL;
-		gboolean ok = tt_config_load_buffer("s.ini", text, strlen(text), &cfg, err, sizeof(err));
+		struct tt_error err;
+		gboolean ok = tt_config_load_buffer("s.ini", text, strlen(text), &cfg, &err);
 
 		if (ini_line_kind(l) == INI_LINE_INVALID) {
-			char *expect = g_strdup_printf("s.ini:2: %s", ini_line_error(l));
-
 			g_assert_false(ok);
-			g_assert_cmpstr(err, ==, expect);
-			g_free(expect);
+			g_assert_cmpint(err.line, ==, 2);
+			g_assert_cmpstr(err.message, ==, ini_line_error(l));
 		} else if (ini_line_kind(l) == INI_LINE_PAIR) {
 			char *key = ini_line_key(l), *value = ini_line_value(l);
 

@@ -1,8 +1,9 @@
 /* toxtun configuration: the ini file shared by the daemon and the tray app.
  *
  * Every parser here returns bool and, on failure, writes one human-readable
- * line into err (no trailing newline) naming what is wrong. tt_config_load
- * prefixes that line with "FILE:LINE: ". Nothing here logs or exits.
+ * line into err (no trailing newline) naming what is wrong. The loader fills
+ * a struct tt_error, which also says on which line. Nothing here logs or
+ * exits.
  */
 #ifndef TOXTUN_CONFIG_H
 #define TOXTUN_CONFIG_H
@@ -110,17 +111,32 @@ struct tt_config {
 	                                  datagram either way: default 60, 1..86400 */
 };
 
-/* Parse and validate the whole file. On failure *out is untouched and err holds
- * "PATH:LINE: message" (LINE omitted when the error is not tied to a line, e.g.
- * the file cannot be read). */
-bool tt_config_load(const char *path, struct tt_config **out, char *err, size_t errlen);
+#define TT_ERROR_MAX 512
+
+/* Why a file does not load: the line to blame and what is wrong there, kept
+ * apart so that the tray can put the message next to what is on that line
+ * without reading a number back out of text. */
+struct tt_error {
+	int line;                   /* 1-based; 0 when no line is to blame (the file
+	                               cannot be read, socks_user without socks_pass) */
+	char message[TT_ERROR_MAX]; /* one line, without the path or line number */
+};
+
+/* Parse and validate the whole file. On failure *out is untouched and err
+ * (when not NULL) says why. */
+bool tt_config_load(const char *path, struct tt_config **out, struct tt_error *err);
 void tt_config_free(struct tt_config *cfg);
 
 /* Like tt_config_load, for text that is already in memory (the tray's editor,
- * tests, the fuzzer). text need not be NUL-terminated. path is only used in
- * messages and to resolve relative paths; nothing is read from it. */
+ * tests, the fuzzer). text need not be NUL-terminated. path is only used to
+ * resolve relative paths; nothing is read from it. */
 bool tt_config_load_buffer(const char *path, const char *text, size_t len,
-                           struct tt_config **out, char *err, size_t errlen);
+                           struct tt_config **out, struct tt_error *err);
+
+/* The error as people and scripts see it: "PATH:LINE: message", or
+ * "PATH: message" when no line is to blame. What `tunnel` prints, logs and
+ * replies to a reload, and what the tray shows for a file. */
+void tt_error_format(const struct tt_error *err, const char *path, char *out, size_t n);
 
 /* Single-value validators, used by tt_config_load and by the tray's editor.
  * On failure err names the bad token, e.g. "bad port '70000'". */

@@ -48,16 +48,19 @@ static void fuzz_validators(const char *s)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct tt_config *cfg = NULL;
-	char err[512];
+	struct tt_error err;
+	char text[64];
 	size_t first = 0;
 	char *line;
 
-	if (tt_config_load_buffer("/fuzz/dir/fuzz.ini", (const char *)data, size, &cfg, err, sizeof(err))) {
+	if (tt_config_load_buffer("/fuzz/dir/fuzz.ini", (const char *)data, size, &cfg, &err)) {
 		/* Exercise the loaded permit list with parts of the input. */
 		tt_permit_check(cfg, "host.example", "10.1.2.3", 22);
 		tt_permit_check(cfg, NULL, "::ffff:192.168.0.1", 1);
 		tt_permit_check(cfg, "x", "fd00::1", 65535);
 		tt_config_free(cfg);
+	} else {
+		tt_error_format(&err, "/fuzz/dir/fuzz.ini", text, sizeof(text));
 	}
 
 	while (first < size && first < 1024 && data[first] != '\n')

@@ -126,14 +126,18 @@ static bool is_our_section(const char *name, size_t len)
 	return false;
 }
 
-/* Load "[server]\nLINE\n" with the daemon's loader. */
+/* Load "[server]\nLINE\n" with the daemon's loader; err as `tunnel` prints it. */
 static bool load_line(const char *line, struct tt_config **cfg, char *err, size_t errlen)
 {
+	struct tt_error e;
 	char text[512];
 
 	snprintf(text, sizeof(text), "[server]\n%s\n", line);
 	*cfg = NULL;
-	return tt_config_load_buffer(INI, text, strlen(text), cfg, err, errlen);
+	if (tt_config_load_buffer(INI, text, strlen(text), cfg, &e))
+		return true;
+	tt_error_format(&e, INI, err, errlen);
+	return false;
 }
 
 /* The loader's verdict on every line above, and on those lines made into
