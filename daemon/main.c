@@ -49,6 +49,17 @@ static bool is_control_command(const char *cmd)
 	return strcmp(cmd, "status") == 0 || strcmp(cmd, "reload") == 0 || strcmp(cmd, "stop") == 0;
 }
 
+/* A file that does not load: "tunnel: PATH:LINE: message" (scripts and
+ * tests read it). */
+static int config_error(const char *file, const struct tt_error *error)
+{
+	char msg[4096 + TT_ERROR_MAX];
+
+	tt_error_format(error, file, msg, sizeof(msg));
+	fprintf(stderr, "tunnel: %s\n", msg);
+	return EXIT_USAGE;
+}
+
 static int print_id(struct tt_config *cfg)
 {
 	char err[512], hex[2 * TT_TOX_ID_SIZE + 1];
@@ -81,8 +92,8 @@ int main(int argc, char **argv)
 	const char *socket_path = NULL;
 	bool json = false, watch = false;
 	struct tt_config *cfg = NULL;
+	struct tt_error error;
 	const char *cmd, *file;
-	char err[1024];
 	unsigned roles;
 	int c, status;
 
@@ -112,10 +123,8 @@ int main(int argc, char **argv)
 	}
 	file = argv[optind + 1];
 	if (is_control_command(cmd)) {
-		if (!tt_config_load(file, &cfg, err, sizeof(err))) {
-			fprintf(stderr, "tunnel: %s\n", err);
-			return EXIT_USAGE;
-		}
+		if (!tt_config_load(file, &cfg, &error))
+			return config_error(file, &error);
 		status = cli_control(cmd, cfg, socket_path, json, watch);
 		tt_config_free(cfg);
 		return status;
@@ -133,10 +142,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (!tt_config_load(file, &cfg, err, sizeof(err))) {
-		fprintf(stderr, "tunnel: %s\n", err);
-		return EXIT_USAGE;
-	}
+	if (!tt_config_load(file, &cfg, &error))
+		return config_error(file, &error);
 	if ((roles & ROLE_CLIENT) && roles != (ROLE_SERVER | ROLE_CLIENT) && cfg->n_tunnels == 0) {
 		fprintf(stderr, "tunnel: %s: no [client] tunnel lines to run\n", file);
 		tt_config_free(cfg);

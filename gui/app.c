@@ -2,23 +2,23 @@
 #include <string.h>
 
 #include "app.h"
-#include "daemon.h"
+#include "service.h"
 #include "format.h"
 #include "icons.h"
 #include "paths.h"
-#include "tray.h"
+#include "indicator.h"
 #include "window.h"
 #include "toxtun/version.h"
 
 typedef struct {
 	GtkApplication *gtk;
-	GPtrArray *daemons;       /* of TtDaemon *, owned */
-	TtTray *tray;
+	GPtrArray *daemons;       /* of TrayService *, owned */
+	TrayIndicator *tray;
 	GtkWidget *menu;
 	GPtrArray *menu_daemon_items; /* per daemon: its Start/Stop item */
 	GPtrArray *menu_copy_items;   /* per daemon: its copy item */
 	GtkWidget *copy_menu_item;    /* "Copy my Tox ID" */
-	TtWindow *window;
+	TrayWindow *window;
 	gboolean started;
 } App;
 
@@ -40,7 +40,7 @@ static void save_list(void)
 	char *path = saved_list_path(), *dir = g_path_get_dirname(path);
 
 	for (guint i = 0; i < app.daemons->len; i++) {
-		TtDaemon *d = g_ptr_array_index(app.daemons, i);
+		TrayService *d = g_ptr_array_index(app.daemons, i);
 
 		g_ptr_array_add(items, g_strdup_printf("%s:%s", d->role, d->ini));
 	}
@@ -59,40 +59,40 @@ static void save_list(void)
 
 static void update_tray(void)
 {
-	TtState st = TT_STATE_STOPPED;
+	TrayState st = TRAY_STATE_STOPPED;
 	double up = 0, down = 0;
 	gboolean running = FALSE;
 	const char *error = NULL;
 	char *title;
 
 	for (guint i = 0; i < app.daemons->len; i++) {
-		TtDaemon *d = g_ptr_array_index(app.daemons, i);
+		TrayService *d = g_ptr_array_index(app.daemons, i);
 
-		st = tt_state_combine(st, d->state);
-		if (d->state == TT_STATE_ERROR && !error)
+		st = tray_state_combine(st, d->state);
+		if (d->state == TRAY_STATE_ERROR && !error)
 			error = d->error;
 		if (d->snap) {
 			double u, dn;
 
-			tt_snapshot_rates(d->snap, &u, &dn);
+			tray_snapshot_rates(d->snap, &u, &dn);
 			up += u;
 			down += dn;
 			running = TRUE;
 		}
 	}
-	if (st == TT_STATE_ERROR) {
+	if (st == TRAY_STATE_ERROR) {
 		title = g_strdup_printf("toxtun — error: %.160s", error ? error : "see the window");
 	} else if (running) {
-		char *u = tt_format_rate(up), *d = tt_format_rate(down);
+		char *u = tray_format_rate(up), *d = tray_format_rate(down);
 
-		title = g_strdup_printf("toxtun — %s — ↑ %s ↓ %s", tt_state_label(st), u, d);
+		title = g_strdup_printf("toxtun — %s — ↑ %s ↓ %s", tray_state_label(st), u, d);
 		g_free(u);
 		g_free(d);
 	} else {
-		title = g_strdup_printf("toxtun — %s", tt_state_label(st));
+		title = g_strdup_printf("toxtun — %s", tray_state_label(st));
 	}
 	if (app.tray)
-		tt_tray_update(app.tray, st, title);
+		tray_indicator_update(app.tray, st, title);
 	g_free(title);
 }
 
@@ -101,8 +101,8 @@ static void update_menu_labels(void)
 	gboolean any_id = FALSE;
 
 	for (guint i = 0; i < app.daemons->len && i < app.menu_daemon_items->len; i++) {
-		TtDaemon *d = g_ptr_array_index(app.daemons, i);
-		char *label = g_strdup_printf("%s %s", tt_daemon_active(d) ? "Stop" : "Start", d->label);
+		TrayService *d = g_ptr_array_index(app.daemons, i);
+		char *label = g_strdup_printf("%s %s", tray_service_active(d) ? "Stop" : "Start", d->label);
 
 		gtk_menu_item_set_label(g_ptr_array_index(app.menu_daemon_items, i), label);
 		g_free(label);
@@ -114,54 +114,54 @@ static void update_menu_labels(void)
 		gtk_widget_set_sensitive(app.copy_menu_item, any_id);
 }
 
-static void on_daemon_changed(TtDaemon *d, gpointer user)
+static void on_daemon_changed(TrayService *d, gpointer user)
 {
 	if (!app.started)
 		return;
 	update_tray();
 	update_menu_labels();
 	if (app.window)
-		tt_window_daemon_changed(app.window, d);
+		tray_window_daemon_changed(app.window, d);
 }
 
 /* ---- the menu ---- */
 
-static TtWindow *window(void)
+static TrayWindow *window(void)
 {
 	if (!app.window)
-		app.window = tt_window_new(app.gtk, app.daemons);
+		app.window = tray_window_new(app.gtk, app.daemons);
 	return app.window;
 }
 
 static void on_open(GtkMenuItem *item, gpointer data)
 {
-	tt_window_present(window());
+	tray_window_present(window());
 }
 
 static void on_startstop(GtkMenuItem *item, gpointer data)
 {
-	TtDaemon *d = data;
+	TrayService *d = data;
 
-	if (tt_daemon_active(d))
-		tt_daemon_stop(d);
+	if (tray_service_active(d))
+		tray_service_stop(d);
 	else
-		tt_daemon_start(d);
+		tray_service_start(d);
 }
 
 static void on_copy(GtkMenuItem *item, gpointer data)
 {
-	TtDaemon *d = data;
+	TrayService *d = data;
 
 	if (!d) {
 		/* The first daemon that has an ID. */
 		for (guint i = 0; i < app.daemons->len && !d; i++) {
-			TtDaemon *c = g_ptr_array_index(app.daemons, i);
+			TrayService *c = g_ptr_array_index(app.daemons, i);
 
 			if (c->tox_id)
 				d = c;
 		}
 	}
-	tt_copy_tox_id(d);
+	tray_copy_tox_id(d);
 }
 
 static void on_quit(GtkMenuItem *item, gpointer data)
@@ -203,7 +203,7 @@ static void rebuild_menu(void)
 		gtk_widget_set_sensitive(menu_item(app.menu, "No configuration (use --config FILE.ini)", NULL, NULL),
 		                         FALSE);
 	for (guint i = 0; i < app.daemons->len; i++) {
-		TtDaemon *d = g_ptr_array_index(app.daemons, i);
+		TrayService *d = g_ptr_array_index(app.daemons, i);
 
 		g_ptr_array_add(app.menu_daemon_items, menu_item(app.menu, d->label, G_CALLBACK(on_startstop), d));
 	}
@@ -215,7 +215,7 @@ static void rebuild_menu(void)
 
 		app.copy_menu_item = menu_item(app.menu, "Copy my Tox ID", NULL, NULL);
 		for (guint i = 0; i < app.daemons->len; i++) {
-			TtDaemon *d = g_ptr_array_index(app.daemons, i);
+			TrayService *d = g_ptr_array_index(app.daemons, i);
 			char *label = g_strdup_printf("of %s", d->label);
 
 			g_ptr_array_add(app.menu_copy_items, menu_item(sub, label, G_CALLBACK(on_copy), d));
@@ -236,7 +236,7 @@ static gboolean add_daemon(const char *spec, const char *cwd, GString *problems)
 	static const char *const roles[] = { "server", "client", "run" };
 	const char *role = NULL, *file = spec;
 	char *path;
-	TtDaemon *d;
+	TrayService *d;
 
 	for (guint i = 0; i < G_N_ELEMENTS(roles); i++) {
 		size_t n = strlen(roles[i]);
@@ -253,16 +253,16 @@ static gboolean add_daemon(const char *spec, const char *cwd, GString *problems)
 		return FALSE;
 	}
 	if (!role)
-		role = tt_infer_role(path);
+		role = tray_infer_role(path);
 	for (guint i = 0; i < app.daemons->len; i++) {
-		TtDaemon *o = g_ptr_array_index(app.daemons, i);
+		TrayService *o = g_ptr_array_index(app.daemons, i);
 
 		if (strcmp(o->ini, path) == 0 && strcmp(o->role, role) == 0) {
 			g_free(path);
 			return FALSE;
 		}
 	}
-	d = tt_daemon_new(path, role, on_daemon_changed, NULL);
+	d = tray_service_new(path, role, on_daemon_changed, NULL);
 	g_ptr_array_add(app.daemons, d);
 	g_free(path);
 	return TRUE;
@@ -294,8 +294,8 @@ static void on_startup(GApplication *gapp, gpointer data)
 {
 	GtkCssProvider *css = gtk_css_provider_new();
 
-	tt_icons_init();
-	gtk_window_set_default_icon_name(TT_APP_ICON);
+	tray_icons_init();
+	gtk_window_set_default_icon_name(TRAY_APP_ICON);
 	gtk_css_provider_load_from_data(css, "label.error { color: #c01c28; }", -1, NULL);
 	gtk_style_context_add_provider_for_screen(gdk_screen_get_default(), GTK_STYLE_PROVIDER(css),
 	                                          GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
@@ -304,7 +304,7 @@ static void on_startup(GApplication *gapp, gpointer data)
 	app.menu_daemon_items = g_ptr_array_new();
 	app.menu_copy_items = g_ptr_array_new();
 	rebuild_menu();
-	app.tray = tt_tray_new(GTK_MENU(app.menu));
+	app.tray = tray_indicator_new(GTK_MENU(app.menu));
 	/* A tray app lives without windows. */
 	g_application_hold(gapp);
 	app.started = TRUE;
@@ -314,9 +314,9 @@ static void on_startup(GApplication *gapp, gpointer data)
 static void on_shutdown(GApplication *gapp, gpointer data)
 {
 	app.started = FALSE;
-	tt_window_free(app.window);
+	tray_window_free(app.window);
 	app.window = NULL;
-	tt_tray_free(app.tray);
+	tray_indicator_free(app.tray);
 	app.tray = NULL;
 	/* Daemons keep running: the tray only watches them. */
 	g_ptr_array_set_size(app.daemons, 0);
@@ -353,13 +353,13 @@ static int on_command_line(GApplication *gapp, GApplicationCommandLine *cl, gpoi
 		save_list();
 		rebuild_menu();
 		if (app.window)
-			tt_window_daemons_changed(app.window);
+			tray_window_daemons_changed(app.window);
 		update_tray();
 	}
 	/* Asked again without --show: show the window, that is what a second
 	 * start from a launcher means. */
 	if (show || (!first && !added))
-		tt_window_present(window());
+		tray_window_present(window());
 	return 0;
 }
 
@@ -372,7 +372,7 @@ static int on_local_options(GApplication *gapp, GVariantDict *opts, gpointer dat
 	return -1;
 }
 
-GtkApplication *tt_app_new(void)
+GtkApplication *tray_app_new(void)
 {
 	static const GOptionEntry entries[] = {
 		{ "show", 's', 0, G_OPTION_ARG_NONE, NULL, "Open the window at start", NULL },
@@ -384,8 +384,8 @@ GtkApplication *tt_app_new(void)
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
 
-	app.gtk = gtk_application_new(TT_APP_ID, G_APPLICATION_HANDLES_COMMAND_LINE);
-	app.daemons = g_ptr_array_new_with_free_func((GDestroyNotify)tt_daemon_free);
+	app.gtk = gtk_application_new(TRAY_APP_ID, G_APPLICATION_HANDLES_COMMAND_LINE);
+	app.daemons = g_ptr_array_new_with_free_func((GDestroyNotify)tray_service_free);
 	g_application_add_main_option_entries(G_APPLICATION(app.gtk), entries);
 	g_application_set_option_context_summary(G_APPLICATION(app.gtk),
 	                                         "The tray icon of toxtun: the state of the tunnels, "

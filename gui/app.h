@@ -5,8 +5,8 @@
 
 #include <gtk/gtk.h>
 
-#define TT_APP_ID "org.toxtun.Tray"
+#define TRAY_APP_ID "org.toxtun.Tray"
 
-GtkApplication *tt_app_new(void);
+GtkApplication *tray_app_new(void);
 
 #endif

@@ -8,16 +8,17 @@
 
 #include "confedit.h"
 #include "toxtun/config.h"
+#include "toxtun/config_keys.h"
 #include "validate.h"
 
-#define ERR_MAX 1024
-
 static const char *const list_section[CE_N_LISTS] = {
-	[CE_PERMITS] = "server", [CE_ALLOWS] = "server", [CE_PERMIT_LISTENS] = "server", [CE_TUNNELS] = "client",
+	[CE_PERMITS] = TT_SECTION_SERVER, [CE_ALLOWS] = TT_SECTION_SERVER,
+	[CE_PERMIT_LISTENS] = TT_SECTION_SERVER, [CE_TUNNELS] = TT_SECTION_CLIENT,
 };
 /* The key of every line of a list; tunnels are keyed by their names. */
 static const char *const list_key[CE_N_LISTS] = {
-	[CE_PERMITS] = "permit", [CE_ALLOWS] = "allow", [CE_PERMIT_LISTENS] = "permit_listen", [CE_TUNNELS] = NULL,
+	[CE_PERMITS] = TT_KEY_PERMIT, [CE_ALLOWS] = TT_KEY_ALLOW, [CE_PERMIT_LISTENS] = TT_KEY_PERMIT_LISTEN,
+	[CE_TUNNELS] = NULL,
 };
 
 static void item_free(gpointer p)
@@ -51,7 +52,7 @@ ConfEdit *confedit_new(const char *path, const char *text, gsize len)
 	for (int i = 0; i < CE_N_LISTS; i++)
 		ce->lists[i] = g_ptr_array_new_with_free_func(item_free);
 
-	ce->name_origin = ini_doc_find(ce->doc, "server", "name", 0);
+	ce->name_origin = ini_doc_find(ce->doc, TT_SECTION_SERVER, TT_KEY_NAME, 0);
 	ce->server_name = ce->name_origin ? ini_line_value(ce->name_origin) : NULL;
 	for (guint i = 0; i < ini_doc_n_lines(ce->doc); i++) {
 		IniLine *l = ini_doc_line(ce->doc, i);
@@ -62,7 +63,7 @@ ConfEdit *confedit_new(const char *path, const char *text, gsize len)
 			continue;
 		key = ini_line_key(l);
 		value = ini_line_value(l);
-		if (!g_ascii_strcasecmp(sec, "client") && !tt_client_key_is_setting(key)) {
+		if (!g_ascii_strcasecmp(sec, TT_SECTION_CLIENT) && !tt_client_key_is_setting(key)) {
 			g_ptr_array_add(ce->lists[CE_TUNNELS], item_new(key, value, l));
 		} else {
 			for (int k = 0; k < CE_N_LISTS; k++) {
@@ -203,7 +204,7 @@ static gboolean check_items(ConfEdit *ce)
 	gboolean ok = TRUE;
 	char *err = NULL;
 
-	if (ce->server_name && !tt_validate_plain(ce->server_name, &err)) {
+	if (ce->server_name && !tray_validate_plain(ce->server_name, &err)) {
 		ce->name_error = err;
 		err = NULL;
 		ok = FALSE;
@@ -214,14 +215,14 @@ static gboolean check_items(ConfEdit *ce)
 			gboolean good;
 
 			if (l == CE_PERMITS) {
-				good = tt_validate_permit(it->value, &err);
+				good = tray_validate_permit(it->value, &err);
 			} else if (l == CE_PERMIT_LISTENS) {
-				good = tt_validate_permit_listen(it->value, &err);
+				good = tray_validate_permit_listen(it->value, &err);
 			} else if (l == CE_ALLOWS) {
-				good = tt_validate_allow(it->value, &err);
+				good = tray_validate_allow(it->value, &err);
 			} else {
-				char **f = tt_validate_plain(it->key, &err) && tt_validate_plain(it->value, &err)
-				                   ? tt_tunnel_split(it->key, it->value, &err)
+				char **f = tray_validate_plain(it->key, &err) && tray_validate_plain(it->value, &err)
+				                   ? tray_tunnel_split(it->key, it->value, &err)
 				                   : NULL;
 
 				good = f != NULL;
@@ -235,23 +236,6 @@ static gboolean check_items(ConfEdit *ce)
 		}
 	}
 	return ok;
-}
-
-/* "PATH:LINE: message" from tt_config_load_buffer: the line, or 0. */
-static int error_line(const char *path, const char *msg, const char **rest)
-{
-	size_t n = strlen(path);
-	char *end;
-	long line;
-
-	*rest = msg;
-	if (strncmp(msg, path, n) != 0 || msg[n] != ':')
-		return 0;
-	line = strtol(msg + n + 1, &end, 10);
-	if (end == msg + n + 1 || *end != ':' || line <= 0)
-		return 0;
-	*rest = end + (end[1] == ' ' ? 2 : 1);
-	return (int)line;
 }
 
 /* Does the loaded configuration hold what the editor meant to write? */
@@ -278,7 +262,8 @@ char *confedit_render(ConfEdit *ce, gsize *len)
 	GPtrArray *lines[CE_N_LISTS];
 	IniLine *name_line = NULL;
 	struct tt_config *cfg = NULL;
-	char err[ERR_MAX], *text;
+	struct tt_error error;
+	char *text;
 	gsize n;
 
 	clear_errors(ce);
@@ -348,7 +333,7 @@ char *confedit_render(ConfEdit *ce, gsize *len)
 
 	/* 3. New items, in list order, after their kind's last line. */
 	if (!name_line && ce->server_name)
-		name_line = ini_doc_insert(doc, "server", "name", ce->server_name);
+		name_line = ini_doc_insert(doc, TT_SECTION_SERVER, TT_KEY_NAME, ce->server_name);
 	for (int l = 0; l < CE_N_LISTS; l++) {
 		for (guint i = 0; i < ce->lists[l]->len; i++) {
 			const CeItem *it = g_ptr_array_index(ce->lists[l], i);
@@ -360,9 +345,9 @@ char *confedit_render(ConfEdit *ce, gsize *len)
 	text = ini_doc_serialize(doc, &n);
 
 	/* 4. The daemon's verdict on the whole file. */
-	if (!tt_config_load_buffer(ce->path, text, n, &cfg, err, sizeof(err))) {
-		const char *msg;
-		int line = error_line(ce->path, err, &msg);
+	if (!tt_config_load_buffer(ce->path, text, n, &cfg, &error)) {
+		const char *msg = error.message;
+		int line = error.line;
 		gboolean placed = FALSE;
 
 		if (line > 0 && name_line && ini_doc_line_index(doc, name_line) + 1 == line) {
@@ -379,8 +364,12 @@ char *confedit_render(ConfEdit *ce, gsize *len)
 				}
 			}
 		}
-		if (!placed)
-			ce->file_error = g_strdup(err);
+		if (!placed) {
+			char whole[4096 + TT_ERROR_MAX];
+
+			tt_error_format(&error, ce->path, whole, sizeof(whole));
+			ce->file_error = g_strdup(whole);
+		}
 		g_clear_pointer(&text, g_free);
 	} else if (!same_as_meant(ce, cfg)) {
 		ce->file_error = g_strdup("the file would not read back as edited (check for stray text in it)");

@@ -11,16 +11,16 @@ enum { COL_VALUE, COL_ERROR, COL_FG, N_LIST_COLS };
 enum { TCOL_NAME, TCOL_LISTEN, TCOL_DEST, TCOL_SERVER, TCOL_ERROR, TCOL_FG, N_TCOLS };
 
 typedef struct {
-	TtEditor *e;
+	TrayEditor *e;
 	CeList which;
 	GtkListStore *store;
 	GtkTreeView *view;
 	GtkCellRenderer *cell;
 } ListPart;
 
-struct TtEditor {
+struct TrayEditor {
 	GtkWidget *root;
-	TtDaemon *d;
+	TrayService *d;
 	ConfEdit *ce;
 	GtkWidget *path_label;
 	GtkWidget *server_frame, *client_frame;
@@ -49,7 +49,7 @@ static void set_error(GtkWidget *label, const char *msg)
 	gtk_widget_set_visible(label, msg != NULL);
 }
 
-static void set_status(TtEditor *e, const char *msg, gboolean bad)
+static void set_status(TrayEditor *e, const char *msg, gboolean bad)
 {
 	GtkStyleContext *sc = gtk_widget_get_style_context(e->status);
 
@@ -60,7 +60,7 @@ static void set_status(TtEditor *e, const char *msg, gboolean bad)
 		gtk_style_context_remove_class(sc, "error");
 }
 
-static GtkWindow *toplevel(TtEditor *e)
+static GtkWindow *toplevel(TrayEditor *e)
 {
 	GtkWidget *t = gtk_widget_get_toplevel(e->root);
 
@@ -87,25 +87,25 @@ static void fill_list(ListPart *p)
 	}
 }
 
-static void fill_lists(TtEditor *e)
+static void fill_lists(TrayEditor *e)
 {
 	for (int l = 0; l < CE_TUNNELS; l++)
 		fill_list(&e->lists[l]);
 }
 
-static void fill_tunnels(TtEditor *e)
+static void fill_tunnels(TrayEditor *e)
 {
 	GPtrArray *items = e->ce->lists[CE_TUNNELS];
 
 	gtk_list_store_clear(e->tunnels);
 	for (guint i = 0; i < items->len; i++) {
 		const CeItem *it = g_ptr_array_index(items, i);
-		char *err = NULL, **f = tt_tunnel_split(it->key, it->value, &err);
+		char *err = NULL, **f = tray_tunnel_split(it->key, it->value, &err);
 		char *listen = NULL, *dest = NULL, *server = NULL;
 
 		if (f) {
-			tt_tunnel_describe((const char *const *)f, &listen, &dest);
-			server = tt_format_key(f[TF_SERVER_ID]);
+			tray_tunnel_describe((const char *const *)f, &listen, &dest);
+			server = tray_format_key(f[TF_SERVER_ID]);
 		} else {
 			dest = g_strdup(it->value);
 		}
@@ -121,7 +121,7 @@ static void fill_tunnels(TtEditor *e)
 	}
 }
 
-static void fill(TtEditor *e)
+static void fill(TrayEditor *e)
 {
 	gboolean server, client;
 
@@ -133,15 +133,15 @@ static void fill(TtEditor *e)
 		fill_lists(e);
 		fill_tunnels(e);
 	}
-	server = e->d && (strcmp(e->d->role, "client") != 0 || ini_doc_has_section(e->ce->doc, "server"));
-	client = e->d && (strcmp(e->d->role, "server") != 0 || ini_doc_has_section(e->ce->doc, "client"));
+	server = e->d && (strcmp(e->d->role, "client") != 0 || ini_doc_has_section(e->ce->doc, TT_SECTION_SERVER));
+	client = e->d && (strcmp(e->d->role, "server") != 0 || ini_doc_has_section(e->ce->doc, TT_SECTION_CLIENT));
 	gtk_widget_set_visible(e->server_frame, server);
 	gtk_widget_set_visible(e->client_frame, client);
 	gtk_widget_set_sensitive(e->root, e->ce != NULL);
 	e->loading = FALSE;
 }
 
-void tt_editor_load(TtEditor *e, TtDaemon *d)
+void tray_editor_load(TrayEditor *e, TrayService *d)
 {
 	GError *error = NULL;
 
@@ -159,10 +159,10 @@ void tt_editor_load(TtEditor *e, TtDaemon *d)
 	fill(e);
 }
 
-void tt_editor_forget(TtEditor *e, TtDaemon *d)
+void tray_editor_forget(TrayEditor *e, TrayService *d)
 {
 	if (e->d == d)
-		tt_editor_load(e, NULL);
+		tray_editor_load(e, NULL);
 }
 
 /* ---- permit and allow lists ---- */
@@ -197,14 +197,14 @@ static void on_list_edited(GtkCellRendererText *cell, char *path, char *text, gp
 	item = g_ptr_array_index(p->e->ce->lists[p->which], index);
 	if (p->which == CE_ALLOWS) {
 		/* A whole Tox ID pasted in: its first 64 digits are the key. */
-		value = tt_allow_normalize(text, &err);
+		value = tray_allow_normalize(text, &err);
 		ok = value != NULL;
 		if (!value)
 			value = g_strstrip(g_strdup(text));
 	} else {
 		value = g_strstrip(g_strdup(text));
-		ok = p->which == CE_PERMIT_LISTENS ? tt_validate_permit_listen(value, &err)
-		                                   : tt_validate_permit(value, &err);
+		ok = p->which == CE_PERMIT_LISTENS ? tray_validate_permit_listen(value, &err)
+		                                   : tray_validate_permit(value, &err);
 	}
 	confedit_item_set(item, NULL, value);
 	g_free(item->error);
@@ -271,7 +271,7 @@ static void add_text_column(GtkTreeView *view, const char *title, int col, int f
 	gtk_tree_view_append_column(view, c);
 }
 
-static GtkWidget *list_part(TtEditor *e, ListPart *p, CeList which, const char *title, const char *add,
+static GtkWidget *list_part(TrayEditor *e, ListPart *p, CeList which, const char *title, const char *add,
                             const char *hint)
 {
 	GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 4);
@@ -308,20 +308,20 @@ static GtkWidget *list_part(TtEditor *e, ListPart *p, CeList which, const char *
 
 /* ---- tunnels ---- */
 
-static void edit_tunnel(TtEditor *e, int index)
+static void edit_tunnel(TrayEditor *e, int index)
 {
 	CeItem *item = index >= 0 ? g_ptr_array_index(e->ce->lists[CE_TUNNELS], index) : NULL;
 	char **fields = NULL, *name = NULL, *value = NULL, *err = NULL;
 
 	if (item) {
-		fields = tt_tunnel_split(item->key, item->value, &err);
+		fields = tray_tunnel_split(item->key, item->value, &err);
 		if (!fields) {
 			/* Unparseable in the file: start from its name and kind. */
 			fields = g_new0(char *, TF_COUNT + 1);
 			for (int i = 0; i < TF_COUNT; i++)
 				fields[i] = g_strdup(i == TF_NAME ? item->key : "");
 			g_free(fields[TF_KIND]);
-			fields[TF_KIND] = g_strdup(tt_tunnel_kind_of_value(item->value));
+			fields[TF_KIND] = g_strdup(tt_tunnel_prefix(tt_tunnel_kind_of(item->value, NULL)));
 		}
 	} else {
 		/* A new tunnel: the server of the tunnels already there is the
@@ -331,7 +331,7 @@ static void edit_tunnel(TtEditor *e, int index)
 			fields[i] = g_strdup("");
 		for (guint i = 0; i < e->ce->lists[CE_TUNNELS]->len; i++) {
 			const CeItem *o = g_ptr_array_index(e->ce->lists[CE_TUNNELS], i);
-			char **of = tt_tunnel_split(o->key, o->value, &err);
+			char **of = tray_tunnel_split(o->key, o->value, &err);
 
 			g_clear_pointer(&err, g_free);
 			if (of) {
@@ -345,7 +345,7 @@ static void edit_tunnel(TtEditor *e, int index)
 		fields[TF_REMOTE_HOST] = g_strdup("127.0.0.1");
 	}
 	g_free(err);
-	if (tt_tunnel_dialog_run(toplevel(e), item ? "Edit tunnel" : "Add tunnel", fields, &name, &value)) {
+	if (tray_tunnel_dialog_run(toplevel(e), item ? "Edit tunnel" : "Add tunnel", fields, &name, &value)) {
 		if (item)
 			confedit_item_set(item, name, value);
 		else
@@ -360,7 +360,7 @@ static void edit_tunnel(TtEditor *e, int index)
 
 static void on_tunnel_add(GtkButton *b, gpointer data)
 {
-	TtEditor *e = data;
+	TrayEditor *e = data;
 
 	if (e->ce)
 		edit_tunnel(e, -1);
@@ -368,7 +368,7 @@ static void on_tunnel_add(GtkButton *b, gpointer data)
 
 static void on_tunnel_edit(GtkButton *b, gpointer data)
 {
-	TtEditor *e = data;
+	TrayEditor *e = data;
 	int index = selected_index(e->tunnel_view);
 
 	if (e->ce && index >= 0)
@@ -377,7 +377,7 @@ static void on_tunnel_edit(GtkButton *b, gpointer data)
 
 static void on_tunnel_activated(GtkTreeView *view, GtkTreePath *path, GtkTreeViewColumn *col, gpointer data)
 {
-	TtEditor *e = data;
+	TrayEditor *e = data;
 
 	if (e->ce)
 		edit_tunnel(e, gtk_tree_path_get_indices(path)[0]);
@@ -385,7 +385,7 @@ static void on_tunnel_activated(GtkTreeView *view, GtkTreePath *path, GtkTreeVie
 
 static void on_tunnel_remove(GtkButton *b, gpointer data)
 {
-	TtEditor *e = data;
+	TrayEditor *e = data;
 	int index = selected_index(e->tunnel_view);
 
 	if (!e->ce || index < 0)
@@ -395,7 +395,7 @@ static void on_tunnel_remove(GtkButton *b, gpointer data)
 	set_status(e, "Not saved yet: press Save to write the file.", FALSE);
 }
 
-static GtkWidget *tunnel_part(TtEditor *e)
+static GtkWidget *tunnel_part(TrayEditor *e)
 {
 	GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 4);
 	GtkWidget *buttons = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
@@ -428,9 +428,9 @@ static GtkWidget *tunnel_part(TtEditor *e)
 
 /* ---- saving ---- */
 
-static void on_reloaded(TtDaemon *d, gboolean ok, const char *message, gpointer user)
+static void on_reloaded(TrayService *d, gboolean ok, const char *message, gpointer user)
 {
-	TtEditor *e = user;
+	TrayEditor *e = user;
 	char *msg;
 
 	if (e->d != d)
@@ -443,7 +443,7 @@ static void on_reloaded(TtDaemon *d, gboolean ok, const char *message, gpointer 
 
 static void on_save(GtkButton *b, gpointer data)
 {
-	TtEditor *e = data;
+	TrayEditor *e = data;
 	GError *error = NULL;
 
 	if (!e->ce || !e->d)
@@ -468,15 +468,15 @@ static void on_save(GtkButton *b, gpointer data)
 	}
 	fill(e);
 	set_status(e, "Saved; reloading the daemon…", FALSE);
-	tt_daemon_config_changed(e->d);
-	tt_daemon_reload(e->d, on_reloaded, e);
+	tray_service_config_changed(e->d);
+	tray_service_reload(e->d, on_reloaded, e);
 }
 
 static void on_revert(GtkButton *b, gpointer data)
 {
-	TtEditor *e = data;
+	TrayEditor *e = data;
 
-	tt_editor_load(e, e->d);
+	tray_editor_load(e, e->d);
 }
 
 /* ---- building ---- */
@@ -496,9 +496,9 @@ static GtkWidget *frame(const char *title, GtkWidget *child)
 	return f;
 }
 
-TtEditor *tt_editor_new(void)
+TrayEditor *tray_editor_new(void)
 {
-	TtEditor *e = g_new0(TtEditor, 1);
+	TrayEditor *e = g_new0(TrayEditor, 1);
 	GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 10);
 	GtkWidget *server = gtk_box_new(GTK_ORIENTATION_VERTICAL, 8);
 	GtkWidget *name_row = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 8);
@@ -561,7 +561,7 @@ TtEditor *tt_editor_new(void)
 	return e;
 }
 
-void tt_editor_free(TtEditor *e)
+void tray_editor_free(TrayEditor *e)
 {
 	if (!e)
 		return;
@@ -573,7 +573,7 @@ void tt_editor_free(TtEditor *e)
 	g_free(e);
 }
 
-GtkWidget *tt_editor_widget(TtEditor *e)
+GtkWidget *tray_editor_widget(TrayEditor *e)
 {
 	return e->root;
 }

@@ -8,16 +8,16 @@
 
 #include <gtk/gtk.h>
 
-#include "daemon.h"
+#include "service.h"
 
-typedef struct TtEditor TtEditor;
+typedef struct TrayEditor TrayEditor;
 
-TtEditor *tt_editor_new(void);
-void tt_editor_free(TtEditor *e);
-GtkWidget *tt_editor_widget(TtEditor *e);
+TrayEditor *tray_editor_new(void);
+void tray_editor_free(TrayEditor *e);
+GtkWidget *tray_editor_widget(TrayEditor *e);
 /* Show d's file (re-read from disk). NULL: nothing. */
-void tt_editor_load(TtEditor *e, TtDaemon *d);
+void tray_editor_load(TrayEditor *e, TrayService *d);
 /* The daemon shown is going away. */
-void tt_editor_forget(TtEditor *e, TtDaemon *d);
+void tray_editor_forget(TrayEditor *e, TrayService *d);
 
 #endif

@@ -3,7 +3,7 @@
 
 #include "format.h"
 
-char *tt_format_bytes(double v)
+char *tray_format_bytes(double v)
 {
 	static const char *const units[] = { "B", "kB", "MB", "GB", "TB" };
 	int u = 0;
@@ -17,15 +17,15 @@ char *tt_format_bytes(double v)
 	return u ? g_strdup_printf("%.1f %s", v, units[u]) : g_strdup_printf("%.0f %s", v, units[u]);
 }
 
-char *tt_format_rate(double v)
+char *tray_format_rate(double v)
 {
-	char *b = tt_format_bytes(v), *r = g_strconcat(b, "/s", NULL);
+	char *b = tray_format_bytes(v), *r = g_strconcat(b, "/s", NULL);
 
 	g_free(b);
 	return r;
 }
 
-char *tt_format_duration(double s)
+char *tray_format_duration(double s)
 {
 	long t = s > 0 ? (long)s : 0;
 
@@ -38,7 +38,7 @@ char *tt_format_duration(double s)
 	return g_strdup_printf("%ld s", t);
 }
 
-char *tt_format_key(const char *key)
+char *tray_format_key(const char *key)
 {
 	size_t n = strlen(key);
 

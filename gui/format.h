@@ -5,10 +5,10 @@
 
 #include <glib.h>
 
-char *tt_format_bytes(double bytes);      /* "0 B", "1.5 kB", "12.0 MB" */
-char *tt_format_rate(double bytes_per_s); /* "0 B/s", "1.5 kB/s" */
-char *tt_format_duration(double seconds); /* "42 s", "3 min 05 s", "2 h 07 min", "3 d 04 h" */
+char *tray_format_bytes(double bytes);      /* "0 B", "1.5 kB", "12.0 MB" */
+char *tray_format_rate(double bytes_per_s); /* "0 B/s", "1.5 kB/s" */
+char *tray_format_duration(double seconds); /* "42 s", "3 min 05 s", "2 h 07 min", "3 d 04 h" */
 /* A public key or Tox ID shortened for tables: "ABCDEF12…7890". */
-char *tt_format_key(const char *key);
+char *tray_format_key(const char *key);
 
 #endif

@@ -35,7 +35,7 @@ static void plot(cairo_t *cr, const GArray *a, double now, double span, double m
 	gboolean first = TRUE;
 
 	for (guint i = 0; i < a->len; i++) {
-		const TtSample *s = &g_array_index(a, TtSample, i);
+		const TraySample *s = &g_array_index(a, TraySample, i);
 		double x = w - (now - s->t) / span * w;
 		double y = h - (up ? s->up : s->down) / max * (h - 2) - 1;
 
@@ -74,16 +74,16 @@ static gboolean draw(GtkWidget *w, cairo_t *cr, gpointer data)
 	if (!a || !a->len || !span)
 		return FALSE;
 	for (guint i = 0; i < a->len; i++) {
-		const TtSample *s = &g_array_index(a, TtSample, i);
+		const TraySample *s = &g_array_index(a, TraySample, i);
 
 		max = fmax(max, fmax(s->up, s->down));
 	}
 	max = nice_ceiling(max);
-	now = g_array_index(a, TtSample, a->len - 1).t;
+	now = g_array_index(a, TraySample, a->len - 1).t;
 	plot(cr, a, now, *span, max, width, height, FALSE, down_rgb);
 	plot(cr, a, now, *span, max, width, height, TRUE, up_rgb);
 
-	scale = tt_format_rate(max);
+	scale = tray_format_rate(max);
 	label = g_strdup_printf("%s · last %.0f min", scale, *span / 60);
 	layout = gtk_widget_create_pango_layout(w, label);
 	cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
@@ -95,7 +95,7 @@ static gboolean draw(GtkWidget *w, cairo_t *cr, gpointer data)
 	return FALSE;
 }
 
-GtkWidget *tt_graph_new(void)
+GtkWidget *tray_graph_new(void)
 {
 	GtkWidget *w = gtk_drawing_area_new();
 
@@ -109,9 +109,9 @@ static void array_unref(gpointer p)
 	g_array_unref(p);
 }
 
-void tt_graph_set(GtkWidget *graph, const GArray *samples, double span)
+void tray_graph_set(GtkWidget *graph, const GArray *samples, double span)
 {
-	GArray *copy = g_array_sized_new(FALSE, FALSE, sizeof(TtSample), samples ? samples->len : 0);
+	GArray *copy = g_array_sized_new(FALSE, FALSE, sizeof(TraySample), samples ? samples->len : 0);
 	double *s = g_new(double, 1);
 
 	if (samples)

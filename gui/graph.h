@@ -5,8 +5,8 @@
 
 #include <gtk/gtk.h>
 
-GtkWidget *tt_graph_new(void);
-/* samples: TtSample, oldest first (copied); span: seconds shown. */
-void tt_graph_set(GtkWidget *graph, const GArray *samples, double span);
+GtkWidget *tray_graph_new(void);
+/* samples: TraySample, oldest first (copied); span: seconds shown. */
+void tray_graph_set(GtkWidget *graph, const GArray *samples, double span);
 
 #endif

@@ -8,14 +8,14 @@
 
 #include "model.h"
 
-#define TT_APP_ICON "toxtun"
+#define TRAY_APP_ICON "toxtun"
 
 /* Adds the icon root to the default icon theme; returns it (owned). */
-const char *tt_icons_init(void);
-const char *tt_icons_root(void);
+const char *tray_icons_init(void);
+const char *tray_icons_root(void);
 /* "toxtun-connected" etc. */
-const char *tt_icon_name(TtState s);
+const char *tray_icon_name(TrayState s);
 /* An image of the state icon at size px. */
-GtkWidget *tt_icon_image(TtState s, int px);
+GtkWidget *tray_icon_image(TrayState s, int px);
 
 #endif

@@ -2,11 +2,13 @@
 #include <string.h>
 
 #include "iniwriter.h"
+#include "toxtun/ini_lexer.h"
 
 struct IniLine {
 	char *text;         /* as written, without the line end */
 	const char *eol;    /* "\n", "\r\n" or "" (a last line without one) */
 	IniLineKind kind;
+	char *error;        /* INVALID: why the daemon refuses it */
 	char *section;      /* see ini_line_section() */
 	/* PAIR: byte offsets into text; the key is [key_start, key_end), the
 	 * value [val_start, val_end). SECTION: the name is [key_start, key_end). */
@@ -20,96 +22,38 @@ struct IniDoc {
 
 static const char EOL_LF[] = "\n", EOL_CRLF[] = "\r\n", EOL_NONE[] = "";
 
-/* The daemon's notion of a blank (daemon/config/config.c). */
-static gboolean is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
-
 static void line_free(gpointer p)
 {
 	IniLine *l = p;
 
 	g_free(l->text);
 	g_free(l->section);
+	g_free(l->error);
 	g_free(l);
 }
 
-/* inih's scan for a delimiter: stops at a char of `chars` or at a ';' that
- * follows a blank (an inline comment). */
-static gsize scan(const char *s, gsize from, gsize to, const char *chars)
-{
-	gboolean was_space = FALSE;
-	gsize i;
-
-	for (i = from; i < to; i++) {
-		if (chars && strchr(chars, s[i]))
-			break;
-		if (was_space && s[i] == ';')
-			break;
-		was_space = g_ascii_isspace(s[i]);
-	}
-	return i;
-}
-
-/* Classify line l (whose section is set by the caller for non-headers). */
+/* Classify line l (whose section is set by the caller for non-headers) with
+ * the daemon's own lexer. */
 static void classify(IniLine *l, gboolean first)
 {
-	const char *t = l->text;
-	gsize len = strlen(t), start = 0, end = len, i;
+	struct tt_ini_line tok;
 
-	l->key_start = l->key_end = l->val_start = l->val_end = 0;
-	if (first && len >= 3 && memcmp(t, "\xEF\xBB\xBF", 3) == 0)
-		start = 3;
-	while (start < end && is_blank(t[start]))
-		start++;
-	while (end > start && is_blank(t[end - 1]))
-		end--;
-	if (start == end) {
-		l->kind = INI_LINE_BLANK;
-		return;
+	tt_ini_lex(l->text, strlen(l->text), first, &tok);
+	g_clear_pointer(&l->error, g_free);
+	l->key_start = tok.name_start;
+	l->key_end = tok.name_end;
+	l->val_start = tok.value_start;
+	l->val_end = tok.value_end;
+	switch (tok.kind) {
+	case TT_INI_BLANK: l->kind = INI_LINE_BLANK; break;
+	case TT_INI_COMMENT: l->kind = INI_LINE_COMMENT; break;
+	case TT_INI_SECTION: l->kind = INI_LINE_SECTION; break;
+	case TT_INI_PAIR: l->kind = INI_LINE_PAIR; break;
+	case TT_INI_INVALID:
+		l->kind = INI_LINE_INVALID;
+		l->error = g_strdup(tok.error);
+		break;
 	}
-	if (t[start] == ';' || t[start] == '#') {
-		l->kind = INI_LINE_COMMENT;
-		return;
-	}
-	if (t[start] == '[') {
-		gsize ns = start + 1, ne;
-
-		for (i = ns; i < end && t[i] != ']'; i++) {
-			if (t[i] == ';' && is_blank(t[i - 1]))
-				break;
-		}
-		if (i >= end || t[i] != ']') {
-			l->kind = INI_LINE_OTHER;
-			return;
-		}
-		ne = i;
-		while (ns < ne && is_blank(t[ns]))
-			ns++;
-		while (ne > ns && is_blank(t[ne - 1]))
-			ne--;
-		l->kind = INI_LINE_SECTION;
-		l->key_start = ns;
-		l->key_end = ne;
-		return;
-	}
-	i = scan(t, start, end, "=:");
-	if (i >= end || (t[i] != '=' && t[i] != ':')) {
-		l->kind = INI_LINE_OTHER;
-		return;
-	}
-	l->kind = INI_LINE_PAIR;
-	l->key_start = start;
-	l->key_end = i;
-	while (l->key_end > start && g_ascii_isspace(t[l->key_end - 1]))
-		l->key_end--;
-	l->val_end = scan(t, i + 1, end, NULL);
-	l->val_start = i + 1;
-	while (l->val_start < l->val_end && g_ascii_isspace(t[l->val_start]))
-		l->val_start++;
-	while (l->val_end > l->val_start && g_ascii_isspace(t[l->val_end - 1]))
-		l->val_end--;
 }
 
 /* Recompute every line's section (after a header was added or removed). */
@@ -253,6 +197,11 @@ const char *ini_line_text(const IniLine *line)
 	return line->text;
 }
 
+const char *ini_line_error(const IniLine *line)
+{
+	return line->error;
+}
+
 static gboolean key_is(const IniLine *l, const char *key)
 {
 	gsize n = strlen(key);
@@ -321,8 +270,8 @@ void ini_line_set(IniDoc *doc, IniLine *line, const char *key, const char *value
 		gsize vs = line->val_start, ve = line->val_end;
 		char *v = NULL;
 
-		/* An empty value may sit right before what inih would then take
-		 * as part of it (";x" after "key ="): keep a blank between. */
+		/* An empty value may sit right before what the lexer would then
+		 * take as part of it (";x" after "key ="): keep a blank between. */
 		if (vs == ve && line->text[ve] && !g_ascii_isspace(line->text[ve]) && *value)
 			value = v = g_strconcat(value, " ", NULL);
 		/* "key =" had no value: " = " style gets its blank after '='. */
@@ -367,13 +316,13 @@ static void separator_style(const IniDoc *doc, guint index, GString *out)
 	for (guint i = index; i-- > 0 && !model;) {
 		const IniLine *l = g_ptr_array_index(doc->lines, i);
 
-		if (l->kind == INI_LINE_PAIR && l->text[l->key_end] != ':')
+		if (l->kind == INI_LINE_PAIR)
 			model = l;
 	}
 	for (guint i = 0; i < doc->lines->len && !model; i++) {
 		const IniLine *l = g_ptr_array_index(doc->lines, i);
 
-		if (l->kind == INI_LINE_PAIR && l->text[l->key_end] != ':')
+		if (l->kind == INI_LINE_PAIR)
 			model = l;
 	}
 	if (model) {

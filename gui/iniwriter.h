@@ -6,12 +6,11 @@
  * byte for byte, and touch only the lines whose values change.
  *
  * The document is a list of lines, each kept as written plus where its key and
- * value are. Lines are classified the way the daemon's reader sees them
- * (daemon/config/config.c on top of inih): leading and trailing blanks are
- * ignored, ';' and '#' start a comment line, '[' a section header, otherwise
- * the key ends at the first '=' or ':' and the value ends at an inline " ;"
- * comment. Section and key lookups ignore ASCII case, as the daemon does for
- * sections and for the keys of [tox], [server], [control] and [link].
+ * value are. Lines are classified by the lexer the daemon reads the file with
+ * (toxtun/ini_lexer.h), so a line the daemon refuses is INVALID here too, and
+ * a key and value are where the daemon finds them. Section and key lookups
+ * ignore ASCII case, as the daemon does for sections and for the keys of
+ * [tox], [server], [control] and [link].
  *
  * Lines are addressed by index (0-based) or by handle (IniLine *), which stays
  * valid while other lines are inserted or removed.
@@ -26,13 +25,15 @@ typedef enum {
 	INI_LINE_COMMENT,
 	INI_LINE_SECTION,
 	INI_LINE_PAIR,
-	INI_LINE_OTHER, /* anything else: kept, never interpreted */
+	INI_LINE_INVALID, /* refused by the daemon (ini_line_error says why): kept,
+	                     never interpreted */
 } IniLineKind;
 
 typedef struct IniDoc IniDoc;
 typedef struct IniLine IniLine;
 
-/* Never fails: any bytes are a document (lines without '=' are OTHER). */
+/* Never fails: any bytes are a document (lines the daemon refuses are
+ * INVALID). */
 IniDoc *ini_doc_new(const char *text, gsize len);
 IniDoc *ini_doc_copy(const IniDoc *doc);
 void ini_doc_free(IniDoc *doc);
@@ -55,6 +56,8 @@ char *ini_line_key(const IniLine *line);
 char *ini_line_value(const IniLine *line);
 /* The whole line as written, without its line end. */
 const char *ini_line_text(const IniLine *line);
+/* Why the daemon refuses an INVALID line (its own message), else NULL. */
+const char *ini_line_error(const IniLine *line);
 
 /* The nth (0-based) PAIR line of key in section, or NULL. */
 IniLine *ini_doc_find(const IniDoc *doc, const char *section, const char *key, guint nth);

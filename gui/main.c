@@ -3,7 +3,7 @@
 
 int main(int argc, char **argv)
 {
-	GtkApplication *app = tt_app_new();
+	GtkApplication *app = tray_app_new();
 	int status = g_application_run(G_APPLICATION(app), argc, argv);
 
 	g_object_unref(app);

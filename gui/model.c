@@ -3,33 +3,33 @@
 
 #include "model.h"
 
-static const char *const state_names[TT_N_STATES] = {
-	[TT_STATE_STOPPED] = "stopped",
-	[TT_STATE_CONNECTED] = "connected",
-	[TT_STATE_RELAY] = "relay",
-	[TT_STATE_CONNECTING] = "connecting",
-	[TT_STATE_ERROR] = "error",
+static const char *const state_names[TRAY_N_STATES] = {
+	[TRAY_STATE_STOPPED] = "stopped",
+	[TRAY_STATE_CONNECTED] = "connected",
+	[TRAY_STATE_RELAY] = "relay",
+	[TRAY_STATE_CONNECTING] = "connecting",
+	[TRAY_STATE_ERROR] = "error",
 };
 
-static const char *const state_labels[TT_N_STATES] = {
-	[TT_STATE_STOPPED] = "stopped",
-	[TT_STATE_CONNECTED] = "connected",
-	[TT_STATE_RELAY] = "connected via TCP relay",
-	[TT_STATE_CONNECTING] = "connecting",
-	[TT_STATE_ERROR] = "error",
+static const char *const state_labels[TRAY_N_STATES] = {
+	[TRAY_STATE_STOPPED] = "stopped",
+	[TRAY_STATE_CONNECTED] = "connected",
+	[TRAY_STATE_RELAY] = "connected via TCP relay",
+	[TRAY_STATE_CONNECTING] = "connecting",
+	[TRAY_STATE_ERROR] = "error",
 };
 
-const char *tt_state_name(TtState s)
+const char *tray_state_name(TrayState s)
 {
-	return s < TT_N_STATES ? state_names[s] : "error";
+	return s < TRAY_N_STATES ? state_names[s] : "error";
 }
 
-const char *tt_state_label(TtState s)
+const char *tray_state_label(TrayState s)
 {
-	return s < TT_N_STATES ? state_labels[s] : "error";
+	return s < TRAY_N_STATES ? state_labels[s] : "error";
 }
 
-TtState tt_state_combine(TtState a, TtState b)
+TrayState tray_state_combine(TrayState a, TrayState b)
 {
 	return a > b ? a : b;
 }
@@ -111,7 +111,7 @@ static gboolean get_bool(struct reader *r, JsonObject *o, const char *key)
 
 static void peer_free(gpointer p)
 {
-	TtPeerInfo *x = p;
+	TrayPeerInfo *x = p;
 
 	g_free(x->public_key);
 	g_free(x->name);
@@ -122,7 +122,7 @@ static void peer_free(gpointer p)
 
 static void tunnel_free(gpointer p)
 {
-	TtTunnelInfo *x = p;
+	TrayTunnelInfo *x = p;
 
 	g_free(x->name);
 	g_free(x->listen);
@@ -135,7 +135,7 @@ static void tunnel_free(gpointer p)
 
 static gpointer read_peer(struct reader *r, JsonObject *o)
 {
-	TtPeerInfo *p = g_new0(TtPeerInfo, 1);
+	TrayPeerInfo *p = g_new0(TrayPeerInfo, 1);
 
 	r->where = "peers[]";
 	p->public_key = get_str(r, o, "public_key");
@@ -158,7 +158,7 @@ static gpointer read_peer(struct reader *r, JsonObject *o)
 
 static gpointer read_tunnel(struct reader *r, JsonObject *o)
 {
-	TtTunnelInfo *t = g_new0(TtTunnelInfo, 1);
+	TrayTunnelInfo *t = g_new0(TrayTunnelInfo, 1);
 
 	r->where = "tunnels[]";
 	t->name = get_str(r, o, "name");
@@ -195,10 +195,10 @@ static void read_array(struct reader *r, JsonObject *o, const char *key, GPtrArr
 	}
 }
 
-TtSnapshot *tt_snapshot_from_json(JsonNode *root, GError **error)
+TraySnapshot *tray_snapshot_from_json(JsonNode *root, GError **error)
 {
 	struct reader r = { "snapshot", NULL };
-	TtSnapshot *s;
+	TraySnapshot *s;
 	JsonObject *o, *node;
 	JsonNode *n;
 
@@ -215,7 +215,7 @@ TtSnapshot *tt_snapshot_from_json(JsonNode *root, GError **error)
 		g_clear_error(&r.error);
 		return NULL;
 	}
-	s = g_new0(TtSnapshot, 1);
+	s = g_new0(TraySnapshot, 1);
 	s->peers = g_ptr_array_new_with_free_func(peer_free);
 	s->tunnels = g_ptr_array_new_with_free_func(tunnel_free);
 	n = member(&r, o, "node", JSON_NODE_OBJECT);
@@ -237,24 +237,24 @@ TtSnapshot *tt_snapshot_from_json(JsonNode *root, GError **error)
 	s->n_streams = n ? json_array_get_length(json_node_get_array(n)) : 0;
 	if (r.error) {
 		g_propagate_error(error, r.error);
-		tt_snapshot_free(s);
+		tray_snapshot_free(s);
 		return NULL;
 	}
 	return s;
 }
 
-TtSnapshot *tt_snapshot_parse(const char *text, gssize len, GError **error)
+TraySnapshot *tray_snapshot_parse(const char *text, gssize len, GError **error)
 {
 	JsonParser *p = json_parser_new();
-	TtSnapshot *s = NULL;
+	TraySnapshot *s = NULL;
 
 	if (json_parser_load_from_data(p, text, len, error))
-		s = tt_snapshot_from_json(json_parser_get_root(p), error);
+		s = tray_snapshot_from_json(json_parser_get_root(p), error);
 	g_object_unref(p);
 	return s;
 }
 
-void tt_snapshot_free(TtSnapshot *s)
+void tray_snapshot_free(TraySnapshot *s)
 {
 	if (!s)
 		return;
@@ -269,10 +269,10 @@ void tt_snapshot_free(TtSnapshot *s)
 	g_free(s);
 }
 
-const TtPeerInfo *tt_snapshot_peer(const TtSnapshot *s, const char *public_key)
+const TrayPeerInfo *tray_snapshot_peer(const TraySnapshot *s, const char *public_key)
 {
 	for (guint i = 0; i < s->peers->len; i++) {
-		const TtPeerInfo *p = g_ptr_array_index(s->peers, i);
+		const TrayPeerInfo *p = g_ptr_array_index(s->peers, i);
 
 		if (g_ascii_strcasecmp(p->public_key, public_key) == 0)
 			return p;
@@ -280,58 +280,58 @@ const TtPeerInfo *tt_snapshot_peer(const TtSnapshot *s, const char *public_key)
 	return NULL;
 }
 
-static TtState peer_state(const TtPeerInfo *p)
+static TrayState peer_state(const TrayPeerInfo *p)
 {
 	if (!p || !p->online)
-		return TT_STATE_CONNECTING;
-	return strcmp(p->path, "tcp") == 0 ? TT_STATE_RELAY : TT_STATE_CONNECTED;
+		return TRAY_STATE_CONNECTING;
+	return strcmp(p->path, "tcp") == 0 ? TRAY_STATE_RELAY : TRAY_STATE_CONNECTED;
 }
 
-TtState tt_snapshot_state(const TtSnapshot *s)
+TrayState tray_snapshot_state(const TraySnapshot *s)
 {
 	gboolean client = strcmp(s->node.role, "client") == 0;
-	TtState st = TT_STATE_CONNECTED;
+	TrayState st = TRAY_STATE_CONNECTED;
 	guint counted = 0;
 
 	for (guint i = 0; i < s->tunnels->len; i++) {
-		const TtTunnelInfo *t = g_ptr_array_index(s->tunnels, i);
+		const TrayTunnelInfo *t = g_ptr_array_index(s->tunnels, i);
 
 		if (strcmp(t->state, "error") == 0)
-			return TT_STATE_ERROR;
+			return TRAY_STATE_ERROR;
 	}
 	if (client) {
 		/* The servers its tunnels use, whether or not they are peers yet. */
 		for (guint i = 0; i < s->tunnels->len; i++) {
-			const TtTunnelInfo *t = g_ptr_array_index(s->tunnels, i);
+			const TrayTunnelInfo *t = g_ptr_array_index(s->tunnels, i);
 
-			st = tt_state_combine(st, peer_state(tt_snapshot_peer(s, t->peer)));
+			st = tray_state_combine(st, peer_state(tray_snapshot_peer(s, t->peer)));
 			counted++;
 		}
 	} else {
 		/* A server (or both roles): the best it can say is that its peers
 		 * are online; with none online it is waiting for them. */
-		TtState best = TT_STATE_CONNECTING;
+		TrayState best = TRAY_STATE_CONNECTING;
 
 		for (guint i = 0; i < s->peers->len; i++) {
-			TtState ps = peer_state(g_ptr_array_index(s->peers, i));
+			TrayState ps = peer_state(g_ptr_array_index(s->peers, i));
 
-			if (ps != TT_STATE_CONNECTING) {
-				st = tt_state_combine(st, ps);
-				best = TT_STATE_CONNECTED;
+			if (ps != TRAY_STATE_CONNECTING) {
+				st = tray_state_combine(st, ps);
+				best = TRAY_STATE_CONNECTED;
 			}
 		}
-		if (best == TT_STATE_CONNECTING)
-			return TT_STATE_CONNECTING;
+		if (best == TRAY_STATE_CONNECTING)
+			return TRAY_STATE_CONNECTING;
 		counted++;
 	}
-	return counted ? st : TT_STATE_CONNECTING;
+	return counted ? st : TRAY_STATE_CONNECTING;
 }
 
-void tt_snapshot_rates(const TtSnapshot *s, double *up, double *down)
+void tray_snapshot_rates(const TraySnapshot *s, double *up, double *down)
 {
 	*up = *down = 0;
 	for (guint i = 0; i < s->tunnels->len; i++) {
-		const TtTunnelInfo *t = g_ptr_array_index(s->tunnels, i);
+		const TrayTunnelInfo *t = g_ptr_array_index(s->tunnels, i);
 
 		*up += t->rate_up;
 		*down += t->rate_down;
@@ -340,9 +340,9 @@ void tt_snapshot_rates(const TtSnapshot *s, double *up, double *down)
 
 /* ---- history ---- */
 
-struct TtHistory {
+struct TrayHistory {
 	double span;
-	GHashTable *series; /* tunnel name -> GArray of TtSample */
+	GHashTable *series; /* tunnel name -> GArray of TraySample */
 };
 
 static void series_free(gpointer p)
@@ -350,16 +350,16 @@ static void series_free(gpointer p)
 	g_array_unref(p);
 }
 
-TtHistory *tt_history_new(double span_s)
+TrayHistory *tray_history_new(double span_s)
 {
-	TtHistory *h = g_new0(TtHistory, 1);
+	TrayHistory *h = g_new0(TrayHistory, 1);
 
 	h->span = span_s;
 	h->series = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, series_free);
 	return h;
 }
 
-void tt_history_free(TtHistory *h)
+void tray_history_free(TrayHistory *h)
 {
 	if (!h)
 		return;
@@ -367,22 +367,22 @@ void tt_history_free(TtHistory *h)
 	g_free(h);
 }
 
-void tt_history_clear(TtHistory *h)
+void tray_history_clear(TrayHistory *h)
 {
 	g_hash_table_remove_all(h->series);
 }
 
-double tt_history_span(const TtHistory *h)
+double tray_history_span(const TrayHistory *h)
 {
 	return h->span;
 }
 
 static gboolean tunnel_gone(gpointer key, gpointer value, gpointer user)
 {
-	const TtSnapshot *s = user;
+	const TraySnapshot *s = user;
 
 	for (guint i = 0; i < s->tunnels->len; i++) {
-		const TtTunnelInfo *t = g_ptr_array_index(s->tunnels, i);
+		const TrayTunnelInfo *t = g_ptr_array_index(s->tunnels, i);
 
 		if (strcmp(t->name, key) == 0)
 			return FALSE;
@@ -390,31 +390,31 @@ static gboolean tunnel_gone(gpointer key, gpointer value, gpointer user)
 	return TRUE;
 }
 
-void tt_history_add(TtHistory *h, const TtSnapshot *s, double now)
+void tray_history_add(TrayHistory *h, const TraySnapshot *s, double now)
 {
 	g_hash_table_foreach_remove(h->series, tunnel_gone, (gpointer)s);
 	for (guint i = 0; i < s->tunnels->len; i++) {
-		const TtTunnelInfo *t = g_ptr_array_index(s->tunnels, i);
+		const TrayTunnelInfo *t = g_ptr_array_index(s->tunnels, i);
 		GArray *a = g_hash_table_lookup(h->series, t->name);
-		TtSample sample = { now, t->rate_up, t->rate_down };
+		TraySample sample = { now, t->rate_up, t->rate_down };
 		guint old = 0;
 
 		if (!a) {
-			a = g_array_new(FALSE, FALSE, sizeof(TtSample));
+			a = g_array_new(FALSE, FALSE, sizeof(TraySample));
 			g_hash_table_insert(h->series, g_strdup(t->name), a);
 		}
 		/* A sample from the past (a clock jump) restarts the series. */
-		if (a->len && g_array_index(a, TtSample, a->len - 1).t > now)
+		if (a->len && g_array_index(a, TraySample, a->len - 1).t > now)
 			g_array_set_size(a, 0);
 		g_array_append_val(a, sample);
-		while (old < a->len && g_array_index(a, TtSample, old).t < now - h->span)
+		while (old < a->len && g_array_index(a, TraySample, old).t < now - h->span)
 			old++;
 		if (old)
 			g_array_remove_range(a, 0, old);
 	}
 }
 
-const GArray *tt_history_get(const TtHistory *h, const char *tunnel)
+const GArray *tray_history_get(const TrayHistory *h, const char *tunnel)
 {
 	return g_hash_table_lookup(h->series, tunnel);
 }

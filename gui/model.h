@@ -11,87 +11,87 @@
 #include <json-glib/json-glib.h>
 
 /* The icon's states, from the least to the most noteworthy when several
- * daemons are combined (tt_state_combine). */
+ * daemons are combined (tray_state_combine). */
 typedef enum {
-	TT_STATE_STOPPED,    /* no daemon answers */
-	TT_STATE_CONNECTED,  /* peers online over direct UDP */
-	TT_STATE_RELAY,      /* a peer is online through a TCP relay */
-	TT_STATE_CONNECTING, /* the daemon runs, its peer is not online */
-	TT_STATE_ERROR,      /* the daemon failed, or a tunnel is in error */
-	TT_N_STATES
-} TtState;
+	TRAY_STATE_STOPPED,    /* no daemon answers */
+	TRAY_STATE_CONNECTED,  /* peers online over direct UDP */
+	TRAY_STATE_RELAY,      /* a peer is online through a TCP relay */
+	TRAY_STATE_CONNECTING, /* the daemon runs, its peer is not online */
+	TRAY_STATE_ERROR,      /* the daemon failed, or a tunnel is in error */
+	TRAY_N_STATES
+} TrayState;
 
-const char *tt_state_name(TtState s);   /* "stopped", "connected", ... (icon names) */
-const char *tt_state_label(TtState s);  /* for people: "connected via TCP relay" */
+const char *tray_state_name(TrayState s);   /* "stopped", "connected", ... (icon names) */
+const char *tray_state_label(TrayState s);  /* for people: "connected via TCP relay" */
 /* The state to show for several daemons: an error wins, then a daemon
  * still connecting, then one on a relay; stopped ones count only when all
  * are stopped. */
-TtState tt_state_combine(TtState a, TtState b);
+TrayState tray_state_combine(TrayState a, TrayState b);
 
 typedef struct {
 	char *tox_id, *public_key, *name, *role, *dht, *version;
 	double uptime_s;
 	gint64 pid;
-} TtNodeInfo;
+} TrayNodeInfo;
 
 typedef struct {
 	char *public_key, *name, *path, *session;
 	gboolean online;
 	double rtt_ms, rtt_var_ms, loss, compression_ratio;
 	gint64 window_bytes, tx_bytes, rx_bytes, tx_packets, rx_packets, streams;
-} TtPeerInfo;
+} TrayPeerInfo;
 
 typedef struct {
 	char *name, *listen, *destination, *peer, *state, *error;
 	gint64 streams_active, streams_total, refused, bytes_up, bytes_down;
 	double rate_up, rate_down;
-} TtTunnelInfo;
+} TrayTunnelInfo;
 
 typedef struct {
-	TtNodeInfo node;
-	GPtrArray *peers;   /* of TtPeerInfo * */
-	GPtrArray *tunnels; /* of TtTunnelInfo * */
+	TrayNodeInfo node;
+	GPtrArray *peers;   /* of TrayPeerInfo * */
+	GPtrArray *tunnels; /* of TrayTunnelInfo * */
 	guint n_streams;
-} TtSnapshot;
+} TraySnapshot;
 
 /* A snapshot from its JSON object (a status reply or a snapshot event).
  * Missing members read as empty / zero; a member of the wrong type is an
  * error, as is a reply with "ok": false. */
-TtSnapshot *tt_snapshot_from_json(JsonNode *node, GError **error);
-TtSnapshot *tt_snapshot_parse(const char *text, gssize len, GError **error);
-void tt_snapshot_free(TtSnapshot *s);
+TraySnapshot *tray_snapshot_from_json(JsonNode *node, GError **error);
+TraySnapshot *tray_snapshot_parse(const char *text, gssize len, GError **error);
+void tray_snapshot_free(TraySnapshot *s);
 
 /* The state this snapshot shows (the daemon answers, so never STOPPED):
  * ERROR when a tunnel is in error; otherwise, of the peers that matter (on a
  * client the servers its tunnels use, on a server every client), CONNECTING
  * when one is offline (or there are none), RELAY when one is online through
  * TCP, else CONNECTED. */
-TtState tt_snapshot_state(const TtSnapshot *s);
+TrayState tray_snapshot_state(const TraySnapshot *s);
 
 /* Summed rates of all tunnels, bytes per second. */
-void tt_snapshot_rates(const TtSnapshot *s, double *up, double *down);
+void tray_snapshot_rates(const TraySnapshot *s, double *up, double *down);
 
-const TtPeerInfo *tt_snapshot_peer(const TtSnapshot *s, const char *public_key);
+const TrayPeerInfo *tray_snapshot_peer(const TraySnapshot *s, const char *public_key);
 
 /* ---- rate history ---- */
 
-#define TT_HISTORY_SECONDS 300
+#define TRAY_HISTORY_SECONDS 300
 
 typedef struct {
 	double t;          /* seconds, monotonic */
 	double up, down;   /* bytes per second */
-} TtSample;
+} TraySample;
 
-typedef struct TtHistory TtHistory;
+typedef struct TrayHistory TrayHistory;
 
-TtHistory *tt_history_new(double span_s);
-void tt_history_free(TtHistory *h);
+TrayHistory *tray_history_new(double span_s);
+void tray_history_free(TrayHistory *h);
 /* Record every tunnel's rates at time now (seconds). Samples older than the
  * span are dropped, and so are tunnels that no longer exist. */
-void tt_history_add(TtHistory *h, const TtSnapshot *s, double now);
+void tray_history_add(TrayHistory *h, const TraySnapshot *s, double now);
 /* The samples of one tunnel, oldest first; NULL when unknown. */
-const GArray *tt_history_get(const TtHistory *h, const char *tunnel);
-double tt_history_span(const TtHistory *h);
-void tt_history_clear(TtHistory *h);
+const GArray *tray_history_get(const TrayHistory *h, const char *tunnel);
+double tray_history_span(const TrayHistory *h);
+void tray_history_clear(TrayHistory *h);
 
 #endif

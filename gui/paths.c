@@ -1,61 +1,49 @@
 /* Where things are: see paths.h. */
 #include <string.h>
-#include <unistd.h>
+#include <sys/un.h>
 
 #include "confedit.h"
 #include "paths.h"
+#include "toxtun/control_path.h"
 
 #ifndef TOXTUN_ICON_ROOT
 #define TOXTUN_ICON_ROOT "/usr/local/share/icons"
 #endif
 
-/* The ini's name without directory and extension, as the daemon takes it. */
-static char *ini_stem(const char *ini)
+/* The path a daemon for ini and role listens on, by the daemon's own rule;
+ * NULL when it does not fit in a unix socket address (nothing can listen
+ * there). */
+static char *socket_path(const char *ini, const char *control_socket, const char *role)
 {
-	char *base = g_path_get_basename(ini);
-	char *dot = strrchr(base, '.');
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 
-	if (dot && dot != base)
-		*dot = '\0';
-	return base;
+	if (!tt_control_socket_path(ini, control_socket, role, path, sizeof(path)))
+		return NULL;
+	return g_strdup(path);
 }
 
-char *tt_socket_default(const char *ini, const char *role)
-{
-	const char *xdg = g_getenv("XDG_RUNTIME_DIR");
-	char *stem = ini_stem(ini), *dir, *out;
-
-	if (xdg && xdg[0] == '/')
-		dir = g_build_filename(xdg, "toxtun", NULL);
-	else if (getuid() == 0)
-		dir = g_strdup("/run/toxtun");
-	else
-		dir = g_strdup_printf("/tmp/toxtun-%ld", (long)getuid());
-	out = g_strdup_printf("%s/%s.%s.sock", dir, stem, role);
-	g_free(dir);
-	g_free(stem);
-	return out;
-}
-
-char **tt_socket_candidates(const char *ini, const char *role, const char *control_socket)
+char **tray_socket_candidates(const char *ini, const char *role, const char *control_socket)
 {
 	static const char *const roles[] = { "server", "client", "run" };
 	GPtrArray *out = g_ptr_array_new();
+	char *path;
 
 	if (control_socket && *control_socket) {
-		g_ptr_array_add(out, g_strdup(control_socket));
+		if ((path = socket_path(ini, control_socket, role)))
+			g_ptr_array_add(out, path);
 	} else {
-		g_ptr_array_add(out, tt_socket_default(ini, role));
+		if ((path = socket_path(ini, NULL, role)))
+			g_ptr_array_add(out, path);
 		for (guint i = 0; i < G_N_ELEMENTS(roles); i++) {
-			if (strcmp(roles[i], role) != 0)
-				g_ptr_array_add(out, tt_socket_default(ini, roles[i]));
+			if (strcmp(roles[i], role) != 0 && (path = socket_path(ini, NULL, roles[i])))
+				g_ptr_array_add(out, path);
 		}
 	}
 	g_ptr_array_add(out, NULL);
 	return (char **)g_ptr_array_free(out, FALSE);
 }
 
-const char *tt_infer_role(const char *ini)
+const char *tray_infer_role(const char *ini)
 {
 	ConfEdit *ce = confedit_load(ini, NULL);
 	gboolean client = ce && (ce->lists[CE_TUNNELS]->len > 0);
@@ -64,18 +52,18 @@ const char *tt_infer_role(const char *ini)
 	return client ? "client" : "server";
 }
 
-char *tt_daemon_log_path(const char *ini, const char *role)
+char *tray_daemon_log_path(const char *ini, const char *role)
 {
-	char *stem = ini_stem(ini);
-	char *name = g_strdup_printf("%s.%s.log", stem, role);
+	size_t len;
+	const char *stem = tt_ini_stem(ini, &len);
+	char *name = g_strdup_printf("%.*s.%s.log", (int)len, stem, role);
 	char *out = g_build_filename(g_get_user_state_dir(), "toxtun", name, NULL);
 
 	g_free(name);
-	g_free(stem);
 	return out;
 }
 
-char *tt_exe_dir(void)
+char *tray_exe_dir(void)
 {
 	char *exe = g_file_read_link("/proc/self/exe", NULL);
 	char *dir = exe ? g_path_get_dirname(exe) : g_get_current_dir();
@@ -84,14 +72,14 @@ char *tt_exe_dir(void)
 	return dir;
 }
 
-char *tt_tunnel_binary(void)
+char *tray_tunnel_binary(void)
 {
 	const char *env = g_getenv("TOXTUN_BIN");
 	char *dir, *here;
 
 	if (env && *env)
 		return g_strdup(env);
-	dir = tt_exe_dir();
+	dir = tray_exe_dir();
 	here = g_build_filename(dir, "tunnel", NULL);
 	g_free(dir);
 	if (g_file_test(here, G_FILE_TEST_IS_EXECUTABLE))
@@ -101,7 +89,7 @@ char *tt_tunnel_binary(void)
 	return here ? here : g_strdup("tunnel");
 }
 
-char *tt_icon_root(void)
+char *tray_icon_root(void)
 {
 	const char *env = g_getenv("TOXTUN_TRAY_ICONS");
 	char *dir, *built, *probe;
@@ -110,7 +98,7 @@ char *tt_icon_root(void)
 		return g_strdup(env);
 	/* The build tree: toxtun-tray sits in the build directory, the
 	 * rendered icons in gui/icons below it. */
-	dir = tt_exe_dir();
+	dir = tray_exe_dir();
 	built = g_build_filename(dir, "gui", "icons", NULL);
 	probe = g_build_filename(built, "hicolor", "scalable", "status", "toxtun-connected.svg", NULL);
 	g_free(dir);

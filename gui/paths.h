@@ -7,30 +7,28 @@
 
 /* The control sockets a daemon for ini could listen on, most likely first:
  * "[control] socket" when the file sets it, else the default path of
- * daemon/control/PROTOCOL.md for role, then for the other roles (the same
- * file may have been started as `tunnel run`). NULL-terminated. */
-char **tt_socket_candidates(const char *ini, const char *role, const char *control_socket);
-
-/* The default socket path for role (as the daemon computes it). */
-char *tt_socket_default(const char *ini, const char *role);
+ * daemon/control/PROTOCOL.md (tt_control_socket_path) for role, then for the
+ * other roles (the same file may have been started as `tunnel run`).
+ * NULL-terminated. */
+char **tray_socket_candidates(const char *ini, const char *role, const char *control_socket);
 
 /* The role for an ini file when none was given: "client" when it has a
  * [client] line, else "server". */
-const char *tt_infer_role(const char *ini);
+const char *tray_infer_role(const char *ini);
 
 /* Where a daemon we start writes its log:
  * $XDG_STATE_HOME/toxtun/NAME.ROLE.log (~/.local/state/...). */
-char *tt_daemon_log_path(const char *ini, const char *role);
+char *tray_daemon_log_path(const char *ini, const char *role);
 
 /* The `tunnel` executable: $TOXTUN_BIN, else the one next to this program,
  * else "tunnel" from PATH. */
-char *tt_tunnel_binary(void);
+char *tray_tunnel_binary(void);
 
 /* The root of our icon theme (a directory holding hicolor/...): the build
  * tree's when run from it, else the installed one. */
-char *tt_icon_root(void);
+char *tray_icon_root(void);
 
 /* The directory of this program's executable. */
-char *tt_exe_dir(void);
+char *tray_exe_dir(void);
 
 #endif

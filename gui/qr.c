@@ -34,7 +34,7 @@ static gboolean draw(GtkWidget *w, cairo_t *cr, gpointer data)
 	return FALSE;
 }
 
-GtkWidget *tt_qr_new(void)
+GtkWidget *tray_qr_new(void)
 {
 	GtkWidget *w = gtk_drawing_area_new();
 
@@ -48,7 +48,7 @@ static void qr_free(gpointer p)
 	QRcode_free(p);
 }
 
-void tt_qr_set_text(GtkWidget *w, const char *text)
+void tray_qr_set_text(GtkWidget *w, const char *text)
 {
 	QRcode *qr = text && *text ? QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1) : NULL;
 

@@ -4,7 +4,7 @@
 
 #include <gtk/gtk.h>
 
-GtkWidget *tt_qr_new(void);
-void tt_qr_set_text(GtkWidget *qr, const char *text);
+GtkWidget *tray_qr_new(void);
+void tray_qr_set_text(GtkWidget *qr, const char *text);
 
 #endif

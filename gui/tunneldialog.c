@@ -19,21 +19,21 @@ static const struct kind_text {
 	const char *dest_heading, *remote_host_tip;
 	gboolean has_dest;
 } kinds[] = {
-	{ TT_KIND_FORWARD, "Connections to a port here go to a destination that the server reaches.",
+	{ TT_PREFIX_FORWARD, "Connections to a port here go to a destination that the server reaches.",
 	  "Listen on this machine", "empty: 127.0.0.1; * = every interface", "the local port",
 	  "Destination, as the server sees it", "an IP or a name, as the server sees it", TRUE },
-	{ TT_KIND_SOCKS,
+	{ TT_PREFIX_SOCKS,
 	  "A SOCKS5 and HTTP CONNECT proxy here: each connection says where it goes, and the server "
 	  "connects there (its permit lines decide where).",
 	  "Listen on this machine", "empty: 127.0.0.1; * = every interface", "the local port of the proxy",
 	  "Destination: each connection names its own", "", FALSE },
-	{ TT_KIND_REVERSE,
+	{ TT_PREFIX_REVERSE,
 	  "The server listens, and each connection there comes back to a destination that this machine "
 	  "reaches. The server's permit_listen lines must allow the address and port.",
 	  "Listen on the server", "an address on the server; empty: 127.0.0.1; * = every interface",
 	  "the port on the server", "Destination on this machine", "an IP or a name, as this machine sees it",
 	  TRUE },
-	{ TT_KIND_UDP,
+	{ TT_PREFIX_UDP,
 	  "Datagrams to a UDP port here go to a destination that the server reaches; each sender is a "
 	  "session of its own, which ends after [link] udp_timeout seconds of silence.",
 	  "Listen on this machine (UDP)", "empty: 127.0.0.1; * = every interface", "the local UDP port",
@@ -87,8 +87,8 @@ static void show_error(GtkBuilder *b, const char *id, const char *msg)
 	gtk_widget_set_visible(label, msg != NULL);
 }
 
-gboolean tt_tunnel_dialog_run(GtkWindow *parent, const char *title, char *const *fields, char **name,
-                              char **value)
+gboolean tray_tunnel_dialog_run(GtkWindow *parent, const char *title, char *const *fields, char **name,
+                                char **value)
 {
 	GtkBuilder *b = gtk_builder_new_from_resource("/org/toxtun/tray/tunnel-dialog.ui");
 	GtkDialog *dialog = GTK_DIALOG(gtk_builder_get_object(b, "dialog"));
@@ -124,7 +124,7 @@ gboolean tt_tunnel_dialog_run(GtkWindow *parent, const char *title, char *const 
 			text[i] = ids[i] ? gtk_entry_get_text(entries[i]) : "";
 		k = gtk_combo_box_get_active(kind);
 		text[TF_KIND] = kinds[k >= 0 && k < (int)G_N_ELEMENTS(kinds) ? k : 0].kind;
-		ok = tt_tunnel_validate(text, errors, &whole, &v);
+		ok = tray_tunnel_validate(text, errors, &whole, &v);
 		for (int i = 0; i < TF_COUNT; i++) {
 			char eid[32];
 

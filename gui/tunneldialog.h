@@ -11,7 +11,7 @@
 
 /* fields: TF_COUNT strings to start with (NULL entries: empty). On OK
  * returns TRUE, *name and *value (newly allocated) are the line to write. */
-gboolean tt_tunnel_dialog_run(GtkWindow *parent, const char *title, char *const *fields, char **name,
-                              char **value);
+gboolean tray_tunnel_dialog_run(GtkWindow *parent, const char *title, char *const *fields, char **name,
+                                char **value);
 
 #endif

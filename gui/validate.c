@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "toxtun/config.h"
+#include "toxtun/ini_lexer.h"
 #include "validate.h"
 
 #define ERR_MAX 512
@@ -19,55 +20,34 @@ static const char *const good[TF_COUNT] = {
 	[TF_KIND] = "",
 };
 
-/* TF_KIND of each kind of line. */
-static const char *const kind_names[] = {
-	[TT_TUNNEL_FORWARD] = TT_KIND_FORWARD,
-	[TT_TUNNEL_SOCKS] = TT_KIND_SOCKS,
-	[TT_TUNNEL_REVERSE] = TT_KIND_REVERSE,
-	[TT_TUNNEL_UDP] = TT_KIND_UDP,
-};
-
 /* The kind a TF_KIND value names (NULL or empty: a forward), -1 if none. */
 static int kind_of(const char *name)
 {
 	char *k = g_strstrip(g_strdup(name ? name : ""));
 	int kind = -1;
 
-	for (int i = 0; i < (int)G_N_ELEMENTS(kind_names) && kind < 0; i++) {
-		if (g_ascii_strcasecmp(k, kind_names[i]) == 0)
+	for (int i = TT_TUNNEL_FORWARD; i <= TT_TUNNEL_UDP && kind < 0; i++) {
+		if (g_ascii_strcasecmp(k, tt_tunnel_prefix((enum tt_tunnel_kind)i)) == 0)
 			kind = i;
 	}
 	g_free(k);
 	return kind;
 }
 
-const char *tt_tunnel_kind_of_value(const char *value)
+gboolean tray_validate_plain(const char *value, char **err)
 {
-	for (size_t i = 0; i < G_N_ELEMENTS(kind_names); i++) {
-		size_t n = strlen(kind_names[i]);
+	size_t len = strlen(value), comment = tt_ini_comment_at(value, len), i = 0;
 
-		if (n && g_ascii_strncasecmp(value, kind_names[i], n) == 0 && value[n] == ':')
-			return kind_names[i];
+	/* Whichever comes first is the one to report. */
+	while (i < len && (unsigned char)value[i] >= 0x20 && value[i] != 0x7f)
+		i++;
+	if (i < len && i < comment) {
+		*err = g_strdup("must not contain line breaks or control characters");
+		return FALSE;
 	}
-	return TT_KIND_FORWARD;
-}
-
-gboolean tt_client_key_is_setting(const char *key)
-{
-	return !g_ascii_strcasecmp(key, "socks_user") || !g_ascii_strcasecmp(key, "socks_pass");
-}
-
-gboolean tt_validate_plain(const char *value, char **err)
-{
-	for (const char *p = value; *p; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			*err = g_strdup("must not contain line breaks or control characters");
-			return FALSE;
-		}
-		if (*p == ';' && p > value && g_ascii_isspace(p[-1])) {
-			*err = g_strdup("' ;' would start a comment here");
-			return FALSE;
-		}
+	if (comment < len) {
+		*err = g_strdup("' ;' would start a comment here");
+		return FALSE;
 	}
 	return TRUE;
 }
@@ -80,26 +60,31 @@ static char *host_part(const char *host)
 	return g_strdup(host);
 }
 
-char *tt_tunnel_compose(const char *const fields[TF_COUNT])
+/* The line's value from the dialog's fields (trimmed), written by the
+ * daemon's formatter. A known kind takes its own spelling, an unknown one is
+ * written as typed, so that the daemon refuses it rather than reading a
+ * forward. */
+static char *compose(const char *const fields[TF_COUNT])
 {
-	char *f[TF_COUNT], *prefix, *listen, *remote, *out;
+	char *f[TF_COUNT], *out;
+	struct tt_tunnel_fields tf;
+	size_t len;
 	int kind;
 
 	for (int i = 0; i < TF_COUNT; i++)
 		f[i] = g_strstrip(g_strdup(fields[i] ? fields[i] : ""));
 	kind = kind_of(f[TF_KIND]);
-	prefix = *f[TF_KIND] ? g_strdup_printf("%s:", kind >= 0 ? kind_names[kind] : f[TF_KIND]) : g_strdup("");
-	listen = host_part(f[TF_LISTEN_HOST]);
-	remote = host_part(f[TF_REMOTE_HOST]);
-	if (kind == TT_TUNNEL_SOCKS)
-		out = g_strdup_printf("%s%s%s%s:%s", prefix, listen, *listen ? ":" : "", f[TF_LISTEN_PORT],
-		                      f[TF_SERVER_ID]);
-	else
-		out = g_strdup_printf("%s%s%s%s:%s:%s:%s", prefix, listen, *listen ? ":" : "", f[TF_LISTEN_PORT],
-		                      remote, f[TF_REMOTE_PORT], f[TF_SERVER_ID]);
-	g_free(prefix);
-	g_free(listen);
-	g_free(remote);
+	tf = (struct tt_tunnel_fields){
+		.kind = kind >= 0 ? tt_tunnel_prefix((enum tt_tunnel_kind)kind) : f[TF_KIND],
+		.listen_host = f[TF_LISTEN_HOST],
+		.listen_port = f[TF_LISTEN_PORT],
+		.remote_host = f[TF_REMOTE_HOST],
+		.remote_port = f[TF_REMOTE_PORT],
+		.server_id = f[TF_SERVER_ID],
+	};
+	len = tt_format_tunnel_fields(&tf, NULL, 0);
+	out = g_malloc(len + 1);
+	tt_format_tunnel_fields(&tf, out, len + 1);
 	for (int i = 0; i < TF_COUNT; i++)
 		g_free(f[i]);
 	return out;
@@ -117,15 +102,15 @@ static gboolean line_ok(const char *const fields[TF_COUNT], int only, char *err)
 	for (int i = 0; i < TF_COUNT; i++)
 		mix[i] = only < 0 || i == only || i == TF_KIND ? fields[i] : good[i];
 	name = g_strstrip(g_strdup(mix[TF_NAME] ? mix[TF_NAME] : ""));
-	value = tt_tunnel_compose(mix);
+	value = compose(mix);
 	ok = tt_parse_client_line(name, value, &t, err, ERR_MAX);
 	g_free(value);
 	g_free(name);
 	return ok;
 }
 
-gboolean tt_tunnel_validate(const char *const fields[TF_COUNT], char *errors[TF_COUNT],
-                            char **whole, char **value)
+gboolean tray_tunnel_validate(const char *const fields[TF_COUNT], char *errors[TF_COUNT],
+                              char **whole, char **value)
 {
 	char err[ERR_MAX];
 	gboolean any = FALSE;
@@ -146,7 +131,7 @@ gboolean tt_tunnel_validate(const char *const fields[TF_COUNT], char *errors[TF_
 		/* A proxy has no destination: whatever those fields hold is unused. */
 		if (i == TF_KIND || (kind == TT_TUNNEL_SOCKS && (i == TF_REMOTE_HOST || i == TF_REMOTE_PORT)))
 			continue;
-		if (!tt_validate_plain(fields[i] ? fields[i] : "", &plain_err)) {
+		if (!tray_validate_plain(fields[i] ? fields[i] : "", &plain_err)) {
 			errors[i] = plain_err;
 			any = TRUE;
 			continue;
@@ -163,32 +148,14 @@ gboolean tt_tunnel_validate(const char *const fields[TF_COUNT], char *errors[TF_
 		*whole = g_strdup(err);
 		return FALSE;
 	}
-	*value = tt_tunnel_compose(fields);
+	*value = compose(fields);
 	return TRUE;
 }
 
-/* Fields of "[LISTEN:]PORT:HOST:PORT:ID" outside brackets: 4 or 5 (for
- * the part after "socks5:", 2 or 3). */
-static int count_fields(const char *value)
-{
-	int n = 1, depth = 0;
-
-	for (const char *p = value; *p; p++) {
-		if (*p == '[')
-			depth++;
-		else if (*p == ']' && depth > 0)
-			depth--;
-		else if (*p == ':' && depth == 0)
-			n++;
-	}
-	return n;
-}
-
-char **tt_tunnel_split(const char *name, const char *value, char **err)
+char **tray_tunnel_split(const char *name, const char *value, char **err)
 {
 	struct tt_client_tunnel t;
 	char msg[ERR_MAX], id[2 * TT_TOX_ID_SIZE + 1];
-	const char *rest;
 	char **f;
 
 	if (!tt_parse_client_line(name, value, &t, msg, sizeof(msg))) {
@@ -196,19 +163,17 @@ char **tt_tunnel_split(const char *name, const char *value, char **err)
 		return NULL;
 	}
 	tt_toxid_format(t.server_id, id);
-	/* What follows "KIND:", where the listen address may be left out. */
-	rest = value + (*kind_names[t.kind] ? strlen(kind_names[t.kind]) + 1 : 0);
 	f = g_new0(char *, TF_COUNT + 1);
 	f[TF_NAME] = g_strdup(t.name);
+	/* Left out in the line, left empty in the dialog. */
+	f[TF_LISTEN_HOST] = g_strdup(t.listen_given ? t.listen_host : "");
 	f[TF_LISTEN_PORT] = g_strdup_printf("%u", t.listen_port);
 	f[TF_SERVER_ID] = g_strdup(id);
-	f[TF_KIND] = g_strdup(kind_names[t.kind]);
+	f[TF_KIND] = g_strdup(tt_tunnel_prefix(t.kind));
 	if (t.kind == TT_TUNNEL_SOCKS) {
-		f[TF_LISTEN_HOST] = g_strdup(count_fields(rest) == 2 ? "" : t.listen_host);
 		f[TF_REMOTE_HOST] = g_strdup("");
 		f[TF_REMOTE_PORT] = g_strdup("");
 	} else {
-		f[TF_LISTEN_HOST] = g_strdup(count_fields(rest) == 4 ? "" : t.listen_host);
 		f[TF_REMOTE_HOST] = g_strdup(t.remote_host);
 		f[TF_REMOTE_PORT] = g_strdup_printf("%u", t.remote_port);
 	}
@@ -225,7 +190,7 @@ static char *host_port(const char *host, const char *port)
 	return out;
 }
 
-void tt_tunnel_describe(const char *const fields[TF_COUNT], char **listen, char **dest)
+void tray_tunnel_describe(const char *const fields[TF_COUNT], char **listen, char **dest)
 {
 	char *l = host_port(fields[TF_LISTEN_HOST], fields[TF_LISTEN_PORT]);
 	char *d = host_port(fields[TF_REMOTE_HOST], fields[TF_REMOTE_PORT]);
@@ -259,7 +224,7 @@ static gboolean check_permit(const char *value,
 	struct tt_permit p;
 	char msg[ERR_MAX];
 
-	if (!tt_validate_plain(value, err))
+	if (!tray_validate_plain(value, err))
 		return FALSE;
 	if (!parse(value, &p, msg, sizeof(msg))) {
 		*err = g_strdup(msg);
@@ -268,22 +233,22 @@ static gboolean check_permit(const char *value,
 	return TRUE;
 }
 
-gboolean tt_validate_permit(const char *value, char **err)
+gboolean tray_validate_permit(const char *value, char **err)
 {
 	return check_permit(value, tt_parse_permit, err);
 }
 
-gboolean tt_validate_permit_listen(const char *value, char **err)
+gboolean tray_validate_permit_listen(const char *value, char **err)
 {
 	return check_permit(value, tt_parse_permit_listen, err);
 }
 
-gboolean tt_validate_allow(const char *value, char **err)
+gboolean tray_validate_allow(const char *value, char **err)
 {
 	uint8_t key[TT_PUBKEY_SIZE];
 	char msg[ERR_MAX];
 
-	if (!tt_validate_plain(value, err))
+	if (!tray_validate_plain(value, err))
 		return FALSE;
 	if (!tt_parse_pubkey(value, key, msg, sizeof(msg))) {
 		*err = g_strdup(msg);
@@ -292,7 +257,7 @@ gboolean tt_validate_allow(const char *value, char **err)
 	return TRUE;
 }
 
-char *tt_allow_normalize(const char *value, char **err)
+char *tray_allow_normalize(const char *value, char **err)
 {
 	uint8_t id[TT_TOX_ID_SIZE];
 	char *v = g_strstrip(g_strdup(value));
@@ -304,7 +269,7 @@ char *tt_allow_normalize(const char *value, char **err)
 		g_free(v);
 		return g_strdup(hex);
 	}
-	if (!tt_validate_allow(v, err)) {
+	if (!tray_validate_allow(v, err)) {
 		g_free(v);
 		return NULL;
 	}

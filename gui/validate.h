@@ -6,6 +6,9 @@
 
 #include <glib.h>
 
+#include "toxtun/config.h"
+#include "toxtun/config_keys.h"
+
 /* The fields of one [client] line as the tunnel dialog shows them. */
 typedef enum {
 	TF_NAME,
@@ -15,60 +18,42 @@ typedef enum {
 	TF_REMOTE_HOST,  /* for a reverse line: as this machine sees it */
 	TF_REMOTE_PORT,
 	TF_SERVER_ID,
-	TF_KIND,         /* one of the TT_KIND_* below */
+	TF_KIND,         /* the line's prefix without its ':', one of TT_PREFIX_*
+	                    (toxtun/config_keys.h): "" for a forward */
 	TF_COUNT
-} TtTunnelField;
-
-/* TF_KIND values, as the line's prefix writes them (without the ':'). */
-#define TT_KIND_FORWARD ""        /* [LISTEN:]PORT:HOST:PORT:ID, like ssh -L */
-#define TT_KIND_SOCKS "socks5"    /* socks5:[LISTEN:]PORT:ID: a SOCKS5 / HTTP CONNECT
-                                     proxy (ssh -D), without destination fields */
-#define TT_KIND_REVERSE "reverse" /* reverse:[SERVERIP:]PORT:HOST:PORT:ID (ssh -R): the
-                                     server listens, the destination is on this side */
-#define TT_KIND_UDP "udp"         /* udp:[LISTEN:]PORT:HOST:PORT:ID: datagrams */
-
-/* The value of the line: the kind's prefix, then "[LISTEN:]PORT:HOST:PORT:ID"
- * (a proxy: "[LISTEN:]PORT:ID"); IPv6 literals are put in brackets. Fields
- * are used as given (trimmed); an unknown kind is written as its prefix too,
- * so that it is refused rather than turned into a forward. */
-char *tt_tunnel_compose(const char *const fields[TF_COUNT]);
+} TrayTunnelField;
 
 /* Validate the fields. On success returns TRUE and sets *value (the line's
- * value, newly allocated). On failure errors[i] holds the message for each bad
+ * value, newly allocated: the fields as given, trimmed, joined by the
+ * daemon's tt_format_tunnel_fields). On failure errors[i] holds the message for each bad
  * field (others NULL; errors[TF_KIND] for an unknown kind) and *whole, when no single field is to blame, the
  * daemon's message for the whole line. The caller frees errors[] and *whole. */
-gboolean tt_tunnel_validate(const char *const fields[TF_COUNT], char *errors[TF_COUNT],
-                            char **whole, char **value);
+gboolean tray_tunnel_validate(const char *const fields[TF_COUNT], char *errors[TF_COUNT],
+                              char **whole, char **value);
 
 /* Split a line of the file into fields (newly allocated, g_strfreev-able
  * vector of TF_COUNT). NULL with *err when the daemon would refuse it. */
-char **tt_tunnel_split(const char *name, const char *value, char **err);
+char **tray_tunnel_split(const char *name, const char *value, char **err);
 
-/* The TF_KIND a value's prefix names, for lines that do not parse (a bad
- * "reverse:" line is still meant to be a reverse line). */
-const char *tt_tunnel_kind_of_value(const char *value);
-
-/* How the tunnel list shows a line's fields (from tt_tunnel_split): where it
+/* How the tunnel list shows a line's fields (from tray_tunnel_split): where it
  * listens ("127.0.0.1:2222", "server 127.0.0.1:2222", "udp [::1]:5353") and
  * where its connections go. Both newly allocated. */
-void tt_tunnel_describe(const char *const fields[TF_COUNT], char **listen, char **dest);
-
-/* Keys of [client] that are settings, not tunnels (socks_user, socks_pass). */
-gboolean tt_client_key_is_setting(const char *key);
+void tray_tunnel_describe(const char *const fields[TF_COUNT], char **listen, char **dest);
 
 /* One permit / permit_listen / allow value; *err set (newly allocated) on
  * failure. */
-gboolean tt_validate_permit(const char *value, char **err);
-gboolean tt_validate_permit_listen(const char *value, char **err);
-gboolean tt_validate_allow(const char *value, char **err);
+gboolean tray_validate_permit(const char *value, char **err);
+gboolean tray_validate_permit_listen(const char *value, char **err);
+gboolean tray_validate_allow(const char *value, char **err);
 
 /* An allow entry as pasted: a 64-digit public key, or a whole 76-digit Tox
  * ID whose first 64 digits are the key. Returns the key to write (newly
  * allocated) or NULL with *err. */
-char *tt_allow_normalize(const char *value, char **err);
+char *tray_allow_normalize(const char *value, char **err);
 
 /* A value must stay on its line and keep its meaning when read back: no line
- * breaks, no control characters, no " ;" (inih would cut an inline comment). */
-gboolean tt_validate_plain(const char *value, char **err);
+ * breaks, no control characters, no " ;" (the daemon's lexer would cut it
+ * there as an inline comment: tt_ini_comment_at). */
+gboolean tray_validate_plain(const char *value, char **err);
 
 #endif

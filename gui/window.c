@@ -20,10 +20,10 @@ typedef struct {
 	GtkWidget *row, *title, *route, *state, *counts, *rates, *totals, *graph;
 } TunnelRow;
 
-struct TtWindow {
+struct TrayWindow {
 	GtkWidget *win;
 	GPtrArray *daemons;
-	TtDaemon *shown;
+	TrayService *shown;
 
 	GtkWidget *chooser;      /* which daemon, when there are several */
 	GtkWidget *state_icon, *state_label, *startstop, *error_label;
@@ -40,7 +40,7 @@ struct TtWindow {
 	GtkWidget *tunnels_empty;
 
 	GtkWidget *id_label, *id_hint, *qr, *copy;
-	TtEditor *editor;
+	TrayEditor *editor;
 	gboolean filling;
 };
 
@@ -73,7 +73,7 @@ static GtkWidget *dim(GtkWidget *w)
 	return w;
 }
 
-void tt_copy_tox_id(TtDaemon *d)
+void tray_copy_tox_id(TrayService *d)
 {
 	if (d && d->tox_id)
 		gtk_clipboard_set_text(gtk_clipboard_get(GDK_SELECTION_CLIPBOARD), d->tox_id, -1);
@@ -100,7 +100,7 @@ static TunnelRow *tunnel_row_new(void)
 	r->counts = dim(value_label());
 	r->rates = value_label();
 	r->totals = dim(value_label());
-	r->graph = tt_graph_new();
+	r->graph = tray_graph_new();
 	gtk_widget_set_hexpand(r->route, TRUE);
 	gtk_grid_attach(GTK_GRID(grid), r->title, 0, 0, 1, 1);
 	gtk_grid_attach(GTK_GRID(grid), r->state, 1, 0, 1, 1);
@@ -116,10 +116,10 @@ static TunnelRow *tunnel_row_new(void)
 	return r;
 }
 
-static void fill_tunnel_row(TtWindow *w, TunnelRow *r, const TtTunnelInfo *t)
+static void fill_tunnel_row(TrayWindow *w, TunnelRow *r, const TrayTunnelInfo *t)
 {
-	char *up = tt_format_rate(t->rate_up), *down = tt_format_rate(t->rate_down);
-	char *tup = tt_format_bytes((double)t->bytes_up), *tdown = tt_format_bytes((double)t->bytes_down);
+	char *up = tray_format_rate(t->rate_up), *down = tray_format_rate(t->rate_down);
+	char *tup = tray_format_bytes((double)t->bytes_up), *tdown = tray_format_bytes((double)t->bytes_down);
 	char *s, *m;
 	const char *color = strcmp(t->state, "up") == 0      ? "#1a7f37"
 	                    : strcmp(t->state, "error") == 0 ? "#c01c28"
@@ -149,19 +149,19 @@ static void fill_tunnel_row(TtWindow *w, TunnelRow *r, const TtTunnelInfo *t)
 	s = g_strdup_printf("total ↑ %s  ↓ %s", tup, tdown);
 	gtk_label_set_text(GTK_LABEL(r->totals), s);
 	g_free(s);
-	tt_graph_set(r->graph, tt_history_get(w->shown->history, t->name), tt_history_span(w->shown->history));
+	tray_graph_set(r->graph, tray_history_get(w->shown->history, t->name), tray_history_span(w->shown->history));
 	g_free(up);
 	g_free(down);
 	g_free(tup);
 	g_free(tdown);
 }
 
-static void fill_tunnels(TtWindow *w, const TtSnapshot *s)
+static void fill_tunnels(TrayWindow *w, const TraySnapshot *s)
 {
 	GString *names = g_string_new(NULL);
 
 	for (guint i = 0; s && i < s->tunnels->len; i++) {
-		const TtTunnelInfo *t = g_ptr_array_index(s->tunnels, i);
+		const TrayTunnelInfo *t = g_ptr_array_index(s->tunnels, i);
 
 		g_string_append_printf(names, "%s\n", t->name);
 	}
@@ -189,16 +189,16 @@ static void fill_tunnels(TtWindow *w, const TtSnapshot *s)
 
 /* ---- peers and node ---- */
 
-static void fill_peers(TtWindow *w, const TtSnapshot *s)
+static void fill_peers(TrayWindow *w, const TraySnapshot *s)
 {
 	gtk_list_store_clear(w->peers);
 	for (guint i = 0; s && i < s->peers->len; i++) {
-		const TtPeerInfo *p = g_ptr_array_index(s->peers, i);
-		char *key = tt_format_key(p->public_key);
+		const TrayPeerInfo *p = g_ptr_array_index(s->peers, i);
+		char *key = tray_format_key(p->public_key);
 		char *rtt = p->online ? g_strdup_printf("%.1f ms", p->rtt_ms) : g_strdup("");
 		char *loss = g_strdup_printf("%.1f %%", 100 * p->loss);
 		char *streams = g_strdup_printf("%" G_GINT64_FORMAT, p->streams);
-		char *sent = tt_format_bytes((double)p->tx_bytes), *recv = tt_format_bytes((double)p->rx_bytes);
+		char *sent = tray_format_bytes((double)p->tx_bytes), *recv = tray_format_bytes((double)p->rx_bytes);
 		const char *path = strcmp(p->path, "tcp") == 0 ? "TCP relay" : strcmp(p->path, "udp") == 0 ? "UDP" : p->path;
 
 		gtk_list_store_insert_with_values(w->peers, NULL, -1, P_KEY, key, P_NAME, p->name, P_ONLINE,
@@ -215,9 +215,9 @@ static void fill_peers(TtWindow *w, const TtSnapshot *s)
 	gtk_widget_set_visible(w->peers_empty, !s || s->peers->len == 0);
 }
 
-static void fill_node(TtWindow *w, TtDaemon *d)
+static void fill_node(TrayWindow *w, TrayService *d)
 {
-	const TtSnapshot *s = d ? d->snap : NULL;
+	const TraySnapshot *s = d ? d->snap : NULL;
 	char *v[N_NODE] = { NULL };
 
 	if (s) {
@@ -230,7 +230,7 @@ static void fill_node(TtWindow *w, TtDaemon *d)
 		                       : strcmp(dht, "tcp") == 0 ? "connected (TCP relay)"
 		                       : strcmp(dht, "none") == 0 ? "not connected"
 		                                                  : dht);
-		v[NODE_UPTIME] = tt_format_duration(s->node.uptime_s);
+		v[NODE_UPTIME] = tray_format_duration(s->node.uptime_s);
 		v[NODE_VERSION] = g_strdup(s->node.version);
 		v[NODE_PID] = g_strdup_printf("%" G_GINT64_FORMAT, s->node.pid);
 	}
@@ -244,7 +244,7 @@ static void fill_node(TtWindow *w, TtDaemon *d)
 
 /* ---- identity ---- */
 
-static void fill_identity(TtWindow *w, TtDaemon *d)
+static void fill_identity(TrayWindow *w, TrayService *d)
 {
 	const char *id = d ? d->tox_id : NULL;
 
@@ -258,28 +258,28 @@ static void fill_identity(TtWindow *w, TtDaemon *d)
 		gtk_label_set_text(GTK_LABEL(w->id_label),
 		                   "Not known yet: start the daemon once to create this node's identity.");
 	}
-	tt_qr_set_text(w->qr, id);
+	tray_qr_set_text(w->qr, id);
 	gtk_widget_set_sensitive(w->copy, id != NULL);
 }
 
 /* ---- the whole window ---- */
 
-static void fill(TtWindow *w)
+static void fill(TrayWindow *w)
 {
-	TtDaemon *d = w->shown;
+	TrayService *d = w->shown;
 	char *m;
 
 	w->filling = TRUE;
-	gtk_image_set_from_icon_name(GTK_IMAGE(w->state_icon), tt_icon_name(d ? d->state : TT_STATE_STOPPED),
+	gtk_image_set_from_icon_name(GTK_IMAGE(w->state_icon), tray_icon_name(d ? d->state : TRAY_STATE_STOPPED),
 	                             GTK_ICON_SIZE_DND);
 	gtk_image_set_pixel_size(GTK_IMAGE(w->state_icon), 32);
-	m = d ? g_markup_printf_escaped("<b>%s</b>  %s", d->label, tt_state_label(d->state))
+	m = d ? g_markup_printf_escaped("<b>%s</b>  %s", d->label, tray_state_label(d->state))
 	      : g_strdup("No configuration: start toxtun-tray with --config FILE.ini");
 	gtk_label_set_markup(GTK_LABEL(w->state_label), m);
 	g_free(m);
 	gtk_widget_set_visible(w->error_label, d && d->error);
 	gtk_label_set_text(GTK_LABEL(w->error_label), d && d->error ? d->error : "");
-	gtk_button_set_label(GTK_BUTTON(w->startstop), d && tt_daemon_active(d) ? "S_top" : "S_tart");
+	gtk_button_set_label(GTK_BUTTON(w->startstop), d && tray_service_active(d) ? "S_top" : "S_tart");
 	gtk_widget_set_sensitive(w->startstop, d != NULL);
 
 	gtk_widget_set_visible(w->not_running, !d || !d->connected);
@@ -291,23 +291,23 @@ static void fill(TtWindow *w)
 	w->filling = FALSE;
 }
 
-static void show_daemon(TtWindow *w, TtDaemon *d)
+static void show_daemon(TrayWindow *w, TrayService *d)
 {
 	if (w->shown != d) {
 		w->shown = d;
 		g_clear_pointer(&w->tunnel_names, g_free);
-		tt_editor_load(w->editor, d);
+		tray_editor_load(w->editor, d);
 	}
 	fill(w);
 }
 
-void tt_window_daemon_changed(TtWindow *w, TtDaemon *d)
+void tray_window_daemon_changed(TrayWindow *w, TrayService *d)
 {
 	if (d == w->shown && gtk_widget_get_visible(w->win))
 		fill(w);
 }
 
-void tt_window_daemons_changed(TtWindow *w)
+void tray_window_daemons_changed(TrayWindow *w)
 {
 	GtkComboBoxText *c = GTK_COMBO_BOX_TEXT(w->chooser);
 	int active = 0;
@@ -315,7 +315,7 @@ void tt_window_daemons_changed(TtWindow *w)
 	w->filling = TRUE;
 	gtk_combo_box_text_remove_all(c);
 	for (guint i = 0; i < w->daemons->len; i++) {
-		TtDaemon *d = g_ptr_array_index(w->daemons, i);
+		TrayService *d = g_ptr_array_index(w->daemons, i);
 
 		gtk_combo_box_text_append_text(c, d->label);
 		if (d == w->shown)
@@ -329,7 +329,7 @@ void tt_window_daemons_changed(TtWindow *w)
 
 static void on_chooser(GtkComboBox *c, gpointer data)
 {
-	TtWindow *w = data;
+	TrayWindow *w = data;
 	int i = gtk_combo_box_get_active(c);
 
 	if (!w->filling && i >= 0 && (guint)i < w->daemons->len)
@@ -338,21 +338,21 @@ static void on_chooser(GtkComboBox *c, gpointer data)
 
 static void on_startstop(GtkButton *b, gpointer data)
 {
-	TtWindow *w = data;
+	TrayWindow *w = data;
 
 	if (!w->shown)
 		return;
-	if (tt_daemon_active(w->shown))
-		tt_daemon_stop(w->shown);
+	if (tray_service_active(w->shown))
+		tray_service_stop(w->shown);
 	else
-		tt_daemon_start(w->shown);
+		tray_service_start(w->shown);
 }
 
 static void on_copy(GtkButton *b, gpointer data)
 {
-	TtWindow *w = data;
+	TrayWindow *w = data;
 
-	tt_copy_tox_id(w->shown);
+	tray_copy_tox_id(w->shown);
 }
 
 static gboolean on_delete(GtkWidget *widget, GdkEvent *ev, gpointer data)
@@ -364,7 +364,7 @@ static gboolean on_delete(GtkWidget *widget, GdkEvent *ev, gpointer data)
 
 /* ---- building ---- */
 
-static GtkWidget *status_page(TtWindow *w)
+static GtkWidget *status_page(TrayWindow *w)
 {
 	GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 8);
 	GtkWidget *grid = gtk_grid_new(), *tree, *sw;
@@ -431,7 +431,7 @@ static GtkWidget *status_page(TtWindow *w)
 	return sw;
 }
 
-static GtkWidget *identity_page(TtWindow *w)
+static GtkWidget *identity_page(TrayWindow *w)
 {
 	GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 10);
 	GtkWidget *row = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 12);
@@ -454,7 +454,7 @@ static GtkWidget *identity_page(TtWindow *w)
 	gtk_label_set_line_wrap(GTK_LABEL(w->id_hint), TRUE);
 	gtk_label_set_xalign(GTK_LABEL(w->id_hint), 0);
 	gtk_box_pack_start(GTK_BOX(box), w->id_hint, FALSE, FALSE, 0);
-	w->qr = tt_qr_new();
+	w->qr = tray_qr_new();
 	gtk_widget_set_size_request(w->qr, 240, 240);
 	gtk_widget_set_halign(w->qr, GTK_ALIGN_START);
 	gtk_box_pack_start(GTK_BOX(box), w->qr, FALSE, FALSE, 0);
@@ -466,9 +466,9 @@ static GtkWidget *tab(const char *mnemonic)
 	return gtk_label_new_with_mnemonic(mnemonic);
 }
 
-TtWindow *tt_window_new(GtkApplication *app, GPtrArray *daemons)
+TrayWindow *tray_window_new(GtkApplication *app, GPtrArray *daemons)
 {
-	TtWindow *w = g_new0(TtWindow, 1);
+	TrayWindow *w = g_new0(TrayWindow, 1);
 	GtkWidget *vbox = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
 	GtkWidget *head = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 10);
 	GtkWidget *head_text = gtk_box_new(GTK_ORIENTATION_VERTICAL, 2);
@@ -477,7 +477,7 @@ TtWindow *tt_window_new(GtkApplication *app, GPtrArray *daemons)
 	w->tunnel_rows = g_ptr_array_new_with_free_func(tunnel_row_free);
 	w->win = gtk_application_window_new(app);
 	gtk_window_set_title(GTK_WINDOW(w->win), "toxtun");
-	gtk_window_set_icon_name(GTK_WINDOW(w->win), TT_APP_ICON);
+	gtk_window_set_icon_name(GTK_WINDOW(w->win), TRAY_APP_ICON);
 	gtk_window_set_default_size(GTK_WINDOW(w->win), 860, 640);
 	g_signal_connect(w->win, "delete-event", G_CALLBACK(on_delete), w);
 
@@ -505,30 +505,30 @@ TtWindow *tt_window_new(GtkApplication *app, GPtrArray *daemons)
 	gtk_box_pack_start(GTK_BOX(vbox), head, FALSE, FALSE, 0);
 
 	w->notebook = gtk_notebook_new();
-	w->editor = tt_editor_new();
+	w->editor = tray_editor_new();
 	gtk_notebook_append_page(GTK_NOTEBOOK(w->notebook), status_page(w), tab("Stat_us"));
 	gtk_notebook_append_page(GTK_NOTEBOOK(w->notebook), identity_page(w), tab("_Identity"));
-	gtk_notebook_append_page(GTK_NOTEBOOK(w->notebook), tt_editor_widget(w->editor), tab("_Configuration"));
+	gtk_notebook_append_page(GTK_NOTEBOOK(w->notebook), tray_editor_widget(w->editor), tab("_Configuration"));
 	gtk_box_pack_start(GTK_BOX(vbox), w->notebook, TRUE, TRUE, 0);
 	gtk_container_add(GTK_CONTAINER(w->win), vbox);
 	gtk_widget_show_all(vbox);
-	tt_window_daemons_changed(w);
+	tray_window_daemons_changed(w);
 	return w;
 }
 
-void tt_window_free(TtWindow *w)
+void tray_window_free(TrayWindow *w)
 {
 	if (!w)
 		return;
 	gtk_widget_destroy(w->win);
-	tt_editor_free(w->editor);
+	tray_editor_free(w->editor);
 	g_object_unref(w->peers);
 	g_ptr_array_unref(w->tunnel_rows);
 	g_free(w->tunnel_names);
 	g_free(w);
 }
 
-void tt_window_present(TtWindow *w)
+void tray_window_present(TrayWindow *w)
 {
 	fill(w);
 	gtk_window_present(GTK_WINDOW(w->win));

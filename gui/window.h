@@ -6,20 +6,20 @@
 
 #include <gtk/gtk.h>
 
-#include "daemon.h"
+#include "service.h"
 
-typedef struct TtWindow TtWindow;
+typedef struct TrayWindow TrayWindow;
 
-/* daemons: the app's list of TtDaemon * (not owned; read on every update). */
-TtWindow *tt_window_new(GtkApplication *app, GPtrArray *daemons);
-void tt_window_free(TtWindow *w);
-void tt_window_present(TtWindow *w);
+/* daemons: the app's list of TrayService * (not owned; read on every update). */
+TrayWindow *tray_window_new(GtkApplication *app, GPtrArray *daemons);
+void tray_window_free(TrayWindow *w);
+void tray_window_present(TrayWindow *w);
 /* The list of daemons changed (one added). */
-void tt_window_daemons_changed(TtWindow *w);
+void tray_window_daemons_changed(TrayWindow *w);
 /* One daemon's state or snapshot changed. */
-void tt_window_daemon_changed(TtWindow *w, TtDaemon *d);
+void tray_window_daemon_changed(TrayWindow *w, TrayService *d);
 
 /* Put the Tox ID on the clipboard. */
-void tt_copy_tox_id(TtDaemon *d);
+void tray_copy_tox_id(TrayService *d);
 
 #endif

@@ -1,8 +1,7 @@
-/* Loading the ini file: reading it, feeding it to inih line by line, and the
- * defaults filled in afterwards. The keys themselves are handled in
- * sections.c. */
+/* Loading the ini file: reading it line by line through the lexer
+ * (lexer.c), the sections, and the defaults filled in afterwards. The keys
+ * themselves are handled in sections.c. */
 #include <errno.h>
-#include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,8 @@
 #include <strings.h>
 
 #include "config_internal.h"
+#include "toxtun/config_keys.h"
+#include "toxtun/ini_lexer.h"
 
 /* A config file is a few dozen lines; anything this big is a wrong path. */
 #define CONFIG_MAX_BYTES (1024 * 1024)
@@ -27,8 +28,8 @@ static const struct {
 };
 
 static const char *const section_names[] = {
-	[TT_SEC_NONE] = "", [TT_SEC_TOX] = "tox", [TT_SEC_SERVER] = "server",
-	[TT_SEC_CLIENT] = "client", [TT_SEC_CONTROL] = "control", [TT_SEC_LINK] = "link",
+	[TT_SEC_NONE] = "", [TT_SEC_TOX] = TT_SECTION_TOX, [TT_SEC_SERVER] = TT_SECTION_SERVER,
+	[TT_SEC_CLIENT] = TT_SECTION_CLIENT, [TT_SEC_CONTROL] = TT_SECTION_CONTROL, [TT_SEC_LINK] = TT_SECTION_LINK,
 };
 
 const char *tt_cfg_section_name(enum tt_section section)
@@ -108,47 +109,22 @@ static char *default_profile(const char *ini_path)
 	return out;
 }
 
-/* ---- the line reader handed to inih ---- */
+/* ---- reading, line by line ---- */
 
-static bool is_space(char c)
+/* A section header: the name must be one of ours. Tracked here rather than
+ * per key so that empty and unknown sections are noticed too. */
+static bool enter_section(struct tt_loader *ld, const char *name, size_t len)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
-
-/* "[name]", optionally followed by a comment. inih itself ignores whatever
- * follows the ']' and does not call the handler for a header, so empty and
- * unknown sections would go unnoticed without this. */
-static bool check_section_line(struct tt_loader *ld, const char *line)
-{
-	const char *name = line + 1, *end, *rest;
-	size_t len;
 	int found = -1;
 
-	/* inih ends the header at ']' or at a " ;" comment; so do we. */
-	for (end = name; *end && *end != ']'; end++) {
-		if (*end == ';' && is_space(end[-1]))
-			break;
-	}
-	if (*end != ']')
-		return tt_loader_fail(ld, "unterminated section header '%.*s%s'",
-		                      TT_TOKEN(line, strlen(line)));
-	for (rest = end + 1; is_space(*rest); rest++)
-		;
-	if (*rest && *rest != ';' && *rest != '#')
-		return tt_loader_fail(ld, "unexpected text after section header: '%.*s%s'",
-		                      TT_TOKEN(rest, strlen(rest)));
-	while (name < end && is_space(*name))
-		name++;
-	while (end > name && is_space(end[-1]))
-		end--;
-	len = (size_t)(end - name);
 	for (int i = TT_SEC_NONE + 1; i <= TT_SEC_LINK; i++) {
 		if (strlen(section_names[i]) == len && !strncasecmp(name, section_names[i], len))
 			found = i;
 	}
 	if (found < 0)
-		return tt_loader_fail(ld, "unknown section [%.*s%s] (expected [tox], [server], "
-		                      "[client], [control] or [link])", TT_TOKEN(name, len));
+		return tt_loader_fail(ld, "unknown section [%.*s%s] (expected [" TT_SECTION_TOX "], ["
+		                      TT_SECTION_SERVER "], [" TT_SECTION_CLIENT "], [" TT_SECTION_CONTROL
+		                      "] or [" TT_SECTION_LINK "])", TT_TOKEN(name, len));
 	ld->section = (enum tt_section)found;
 	if (found == TT_SEC_SERVER)
 		ld->cfg->has_server = true;
@@ -157,67 +133,41 @@ static bool check_section_line(struct tt_loader *ld, const char *line)
 	return true;
 }
 
-/* inih splits "key = value" at the first '=' or ':' and would take
- * "*:81:host:22:ID" (a [client] line without a name) as key "*"; insist on
- * an '=' that comes before any ':' or " ;" comment. */
-static bool check_pair_line(struct tt_loader *ld, const char *line)
+/* One physical line, classified by the lexer the tray's editor uses too. */
+static bool read_line(struct tt_loader *ld, const char *line, size_t len)
 {
-	const char *p;
+	/* The lexer caps a pair's line at TT_INI_LINE_MAX, so both fit. */
+	char key[TT_INI_LINE_MAX + 1], value[TT_INI_LINE_MAX + 1];
+	struct tt_ini_line tok;
 
-	for (p = line; *p && *p != '='; p++) {
-		if (*p == ':' || (*p == ';' && p > line && is_space(p[-1])))
-			break;
+	tt_ini_lex(line, len, ld->line == 1, &tok);
+	switch (tok.kind) {
+	case TT_INI_BLANK:
+	case TT_INI_COMMENT:
+		return true;
+	case TT_INI_INVALID:
+		return tt_loader_fail(ld, "%s", tok.error);
+	case TT_INI_SECTION:
+		return enter_section(ld, line + tok.name_start, tok.name_end - tok.name_start);
+	case TT_INI_PAIR:
+		break;
 	}
-	if (*p != '=' || p == line)
-		return tt_loader_fail(ld, "expected 'key = value' or '[section]', got '%.*s%s'",
-		                      TT_TOKEN(line, strlen(line)));
-	return true;
+	snprintf(key, sizeof(key), "%.*s", (int)(tok.name_end - tok.name_start), line + tok.name_start);
+	snprintf(value, sizeof(value), "%.*s", (int)(tok.value_end - tok.value_start), line + tok.value_start);
+	return tt_loader_handle(ld, key, value);
 }
 
-/* Hands inih one physical line at a time, stripped of surrounding blanks.
- * Stripping the indentation matters: Debian's inih takes an indented line as
- * the continuation of the previous value. And inih would silently split a
- * line longer than its buffer (num), so such a line is an error here. */
-static char *read_line(char *str, int num, void *stream)
+static void read_lines(struct tt_loader *ld)
 {
-	struct tt_loader *ld = stream;
-	const char *start, *end, *eol;
-	size_t len;
+	while (!ld->failed && ld->pos < ld->len) {
+		const char *start = ld->text + ld->pos;
+		const char *eol = memchr(start, '\n', ld->len - ld->pos);
+		size_t len = eol ? (size_t)(eol - start) : ld->len - ld->pos;
 
-	if (ld->failed || ld->pos >= ld->len)
-		return NULL;
-	start = ld->text + ld->pos;
-	eol = memchr(start, '\n', ld->len - ld->pos);
-	end = eol ? eol : ld->text + ld->len;
-	ld->pos = (size_t)(end - ld->text) + (eol ? 1 : 0);
-	ld->line++;
-
-	if (memchr(start, '\0', (size_t)(end - start))) {
-		tt_loader_fail(ld, "NUL byte in line (not a text file?)");
-		return NULL;
+		ld->pos += len + (eol ? 1 : 0);
+		ld->line++;
+		read_line(ld, start, len);
 	}
-	if (ld->line == 1 && end - start >= 3 && !memcmp(start, "\xEF\xBB\xBF", 3))
-		start += 3; /* UTF-8 byte order mark */
-	while (start < end && is_space(*start))
-		start++;
-	while (end > start && is_space(end[-1]))
-		end--;
-	len = (size_t)(end - start);
-
-	/* Blank and comment lines reach inih empty: comments may be any length. */
-	if (len == 0 || *start == ';' || *start == '#') {
-		str[0] = '\0';
-		return str;
-	}
-	if (num < 2 || len > (size_t)num - 1) {
-		tt_loader_fail(ld, "line too long (%zu characters, at most %d)", len, num - 1);
-		return NULL;
-	}
-	memcpy(str, start, len);
-	str[len] = '\0';
-	if (*str == '[' ? !check_section_line(ld, str) : !check_pair_line(ld, str))
-		return NULL;
-	return str;
 }
 
 /* ---- loading ---- */
@@ -273,16 +223,31 @@ static bool finish(struct tt_loader *ld)
 	return true;
 }
 
+/* Fill err, when the caller gave one. */
+static void set_error(struct tt_error *err, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_error(struct tt_error *err, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return;
+	err->line = line;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+}
+
 bool tt_config_load_buffer(const char *path, const char *text, size_t len,
-                           struct tt_config **out, char *err, size_t errlen)
+                           struct tt_config **out, struct tt_error *err)
 {
 	struct tt_loader ld;
 	struct tt_config *cfg;
-	int rc;
 
 	cfg = calloc(1, sizeof(*cfg));
 	if (!cfg || !(cfg->path = strdup(path))) {
-		tt_cfg_errf(err, errlen, "%s: out of memory", path);
+		set_error(err, 0, "out of memory");
 		goto fail;
 	}
 	set_defaults(cfg);
@@ -291,20 +256,11 @@ bool tt_config_load_buffer(const char *path, const char *text, size_t len,
 	ld.cfg = cfg;
 	ld.text = text;
 	ld.len = len;
-	rc = ini_parse_stream(read_line, &ld, tt_loader_handle, &ld);
-	if (!ld.failed && rc != 0) {
-		/* inih saw something the reader let through; should not happen,
-		 * but do not accept a file that inih refused. */
-		ld.line = rc > 0 ? rc : 0;
-		tt_loader_fail(&ld, rc > 0 ? "syntax error" : "out of memory");
-	}
+	read_lines(&ld);
 	if (!ld.failed)
 		finish(&ld);
 	if (ld.failed) {
-		if (ld.err_line > 0)
-			tt_cfg_errf(err, errlen, "%s:%d: %s", path, ld.err_line, ld.msg);
-		else
-			tt_cfg_errf(err, errlen, "%s: %s", path, ld.msg);
+		set_error(err, ld.err_line, "%s", ld.msg);
 		goto fail;
 	}
 	*out = cfg;
@@ -315,34 +271,41 @@ fail:
 	return false;
 }
 
+void tt_error_format(const struct tt_error *err, const char *path, char *out, size_t n)
+{
+	if (err->line > 0)
+		snprintf(out, n, "%s:%d: %s", path, err->line, err->message);
+	else
+		snprintf(out, n, "%s: %s", path, err->message);
+}
+
 /* The whole file in memory, so the reader can count lines and measure them
  * itself. NUL-terminated for convenience; *len excludes the NUL. */
-static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
+static char *read_file(const char *path, size_t *len, struct tt_error *err)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
 	size_t n = 0, got;
 
 	if (!f) {
-		tt_cfg_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		set_error(err, 0, "cannot open: %s", strerror(errno));
 		return NULL;
 	}
 	/* One byte more than allowed, so that "too large" can be told apart. */
 	buf = malloc(CONFIG_MAX_BYTES + 2);
 	if (!buf) {
-		tt_cfg_errf(err, errlen, "%s: out of memory", path);
+		set_error(err, 0, "out of memory");
 		goto fail;
 	}
 	while ((got = fread(buf + n, 1, CONFIG_MAX_BYTES + 1 - n, f)) > 0) {
 		n += got;
 		if (n > CONFIG_MAX_BYTES) {
-			tt_cfg_errf(err, errlen, "%s: file too large (more than %d bytes)",
-			            path, CONFIG_MAX_BYTES);
+			set_error(err, 0, "file too large (more than %d bytes)", CONFIG_MAX_BYTES);
 			goto fail;
 		}
 	}
 	if (ferror(f)) {
-		tt_cfg_errf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		set_error(err, 0, "cannot read: %s", strerror(errno));
 		goto fail;
 	}
 	fclose(f);
@@ -356,15 +319,15 @@ fail:
 	return NULL;
 }
 
-bool tt_config_load(const char *path, struct tt_config **out, char *err, size_t errlen)
+bool tt_config_load(const char *path, struct tt_config **out, struct tt_error *err)
 {
 	size_t len = 0;
-	char *text = read_file(path, &len, err, errlen);
+	char *text = read_file(path, &len, err);
 	bool ok;
 
 	if (!text)
 		return false;
-	ok = tt_config_load_buffer(path, text, len, out, err, errlen);
+	ok = tt_config_load_buffer(path, text, len, out, err);
 	free(text);
 	return ok;
 }

@@ -64,7 +64,7 @@ struct tt_loader {
 	const char *text;
 	size_t len;
 	size_t pos;
-	int line;                 /* number of the line inih is working on */
+	int line;                 /* number of the line being read */
 	enum tt_section section;  /* tracked by the reader, see config.c */
 
 	uint32_t seen;            /* single-valued keys already set (sections.c) */
@@ -73,7 +73,7 @@ struct tt_loader {
 	/* The first error wins; everything after it is ignored. */
 	bool failed;
 	int err_line;             /* 0: not tied to a line */
-	char msg[512];
+	char msg[TT_ERROR_MAX];
 };
 
 /* Record an error on the current line. Always returns false. */
@@ -81,7 +81,7 @@ bool tt_loader_fail(struct tt_loader *ld, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 const char *tt_cfg_section_name(enum tt_section section);
 
-/* The inih handler: one call per key = value line. */
-int tt_loader_handle(void *user, const char *section, const char *name, const char *value);
+/* One "key = value" line of the current section. False once failed. */
+bool tt_loader_handle(struct tt_loader *ld, const char *key, const char *value);
 
 #endif

@@ -1,4 +1,4 @@
-/* The keys of each section: called by inih once per "key = value" line. */
+/* The keys of each section: called by the loader once per "key = value" line. */
 #include <arpa/inet.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -7,6 +7,7 @@
 #include <sys/un.h>
 
 #include "config_internal.h"
+#include "toxtun/config_keys.h"
 
 /* Keys that may appear once; a second one is more likely a copy-paste slip
  * than an intended override, so it is refused. */
@@ -76,21 +77,21 @@ static bool tox_key(struct tt_loader *ld, const char *key, const char *value)
 {
 	struct tt_config *cfg = ld->cfg;
 
-	if (!strcasecmp(key, "profile")) {
+	if (!strcasecmp(key, TT_KEY_PROFILE)) {
 		if (!first_time(ld, SEEN_PROFILE, key))
 			return false;
 		cfg->profile = tt_cfg_resolve_path(cfg->path, value);
 		return cfg->profile ? true : out_of_memory(ld);
 	}
-	if (!strcasecmp(key, "bootstrap"))
+	if (!strcasecmp(key, TT_KEY_BOOTSTRAP))
 		return add_node(ld, &cfg->bootstrap, &cfg->n_bootstrap, &ld->cap_bootstrap, value);
-	if (!strcasecmp(key, "tcp_relay"))
+	if (!strcasecmp(key, TT_KEY_TCP_RELAY))
 		return add_node(ld, &cfg->tcp_relays, &cfg->n_tcp_relays, &ld->cap_relays, value);
-	if (!strcasecmp(key, "udp"))
+	if (!strcasecmp(key, TT_KEY_UDP))
 		return set_bool(ld, SEEN_UDP, key, value, &cfg->udp);
-	if (!strcasecmp(key, "ipv6"))
+	if (!strcasecmp(key, TT_KEY_IPV6))
 		return set_bool(ld, SEEN_IPV6, key, value, &cfg->ipv6);
-	if (!strcasecmp(key, "local_discovery"))
+	if (!strcasecmp(key, TT_KEY_LOCAL_DISCOVERY))
 		return set_bool(ld, SEEN_LAN, key, value, &cfg->local_discovery);
 	return unknown_key(ld, key);
 }
@@ -155,13 +156,13 @@ static bool add_allow(struct tt_loader *ld, const char *value)
 
 static bool server_key(struct tt_loader *ld, const char *key, const char *value)
 {
-	if (!strcasecmp(key, "name"))
+	if (!strcasecmp(key, TT_KEY_NAME))
 		return set_name(ld, key, value);
-	if (!strcasecmp(key, "permit"))
+	if (!strcasecmp(key, TT_KEY_PERMIT))
 		return add_permit(ld, value, false);
-	if (!strcasecmp(key, "permit_listen"))
+	if (!strcasecmp(key, TT_KEY_PERMIT_LISTEN))
 		return add_permit(ld, value, true);
-	if (!strcasecmp(key, "allow"))
+	if (!strcasecmp(key, TT_KEY_ALLOW))
 		return add_allow(ld, value);
 	return unknown_key(ld, key);
 }
@@ -243,9 +244,9 @@ static bool client_key(struct tt_loader *ld, const char *key, const char *value)
 	struct tt_client_tunnel t, *arr;
 	char msg[256];
 
-	if (!strcasecmp(key, "socks_user"))
+	if (!strcasecmp(key, TT_KEY_SOCKS_USER))
 		return socks_credential(ld, key, value, &cfg->socks_user, SEEN_SOCKS_USER);
-	if (!strcasecmp(key, "socks_pass"))
+	if (!strcasecmp(key, TT_KEY_SOCKS_PASS))
 		return socks_credential(ld, key, value, &cfg->socks_pass, SEEN_SOCKS_PASS);
 	if (!tt_parse_client_line(key, value, &t, msg, sizeof(msg)))
 		return tt_loader_fail(ld, "%s", msg);
@@ -268,7 +269,7 @@ static bool control_key(struct tt_loader *ld, const char *key, const char *value
 	size_t max = sizeof(((struct sockaddr_un *)0)->sun_path) - 1;
 	char *path;
 
-	if (strcasecmp(key, "socket"))
+	if (strcasecmp(key, TT_KEY_SOCKET))
 		return unknown_key(ld, key);
 	if (!first_time(ld, SEEN_SOCKET, key))
 		return false;
@@ -295,14 +296,14 @@ static const struct link_key {
 	bool is_u32;  /* uint32_t rather than unsigned */
 	uint32_t min, max;
 } link_keys[] = {
-	{ "outage_timeout", offsetof(struct tt_config, outage_timeout_s), false, 10, 86000 },
-	{ "linger", offsetof(struct tt_config, linger_s), false, 0, 86400 },
-	{ "wait_timeout", offsetof(struct tt_config, wait_timeout_s), false, 1, 3600 },
-	{ "connect_timeout", offsetof(struct tt_config, connect_timeout_s), false, 1, 300 },
-	{ "stream_window", offsetof(struct tt_config, stream_window), true, 16384, 67108864 },
-	{ "max_streams", offsetof(struct tt_config, max_streams), false, 1, 65536 },
-	{ "max_waiting", offsetof(struct tt_config, max_waiting), false, 1, 65536 },
-	{ "udp_timeout", offsetof(struct tt_config, udp_timeout_s), false, 1, 86400 },
+	{ TT_KEY_OUTAGE_TIMEOUT, offsetof(struct tt_config, outage_timeout_s), false, 10, 86000 },
+	{ TT_KEY_LINGER, offsetof(struct tt_config, linger_s), false, 0, 86400 },
+	{ TT_KEY_WAIT_TIMEOUT, offsetof(struct tt_config, wait_timeout_s), false, 1, 3600 },
+	{ TT_KEY_CONNECT_TIMEOUT, offsetof(struct tt_config, connect_timeout_s), false, 1, 300 },
+	{ TT_KEY_STREAM_WINDOW, offsetof(struct tt_config, stream_window), true, 16384, 67108864 },
+	{ TT_KEY_MAX_STREAMS, offsetof(struct tt_config, max_streams), false, 1, 65536 },
+	{ TT_KEY_MAX_WAITING, offsetof(struct tt_config, max_waiting), false, 1, 65536 },
+	{ TT_KEY_UDP_TIMEOUT, offsetof(struct tt_config, udp_timeout_s), false, 1, 86400 },
 };
 
 static bool set_link_value(struct tt_loader *ld, const struct link_key *k, uint32_t bit,
@@ -345,28 +346,21 @@ static bool link_key(struct tt_loader *ld, const char *key, const char *value)
 
 /* ---- dispatch ---- */
 
-int tt_loader_handle(void *user, const char *section, const char *name, const char *value)
+bool tt_loader_handle(struct tt_loader *ld, const char *key, const char *value)
 {
-	struct tt_loader *ld = user;
-	bool ok = false;
-
-	/* The reader tracks the section itself (it also sees empty sections and
-	 * spellings like "[ Server ]"), so inih's copy is not needed. */
-	(void)section;
 	if (ld->failed)
-		return 0;
+		return false;
 	if (ld->section == TT_SEC_NONE)
-		return tt_loader_fail(ld, "key '%.*s%s' outside of any section",
-		                      TT_TOKEN(name, strlen(name)));
+		return tt_loader_fail(ld, "key '%.*s%s' outside of any section", TT_TOKEN(key, strlen(key)));
 	if (!*value)
-		return tt_loader_fail(ld, "missing value for '%.*s%s'", TT_TOKEN(name, strlen(name)));
+		return tt_loader_fail(ld, "missing value for '%.*s%s'", TT_TOKEN(key, strlen(key)));
 	switch (ld->section) {
-	case TT_SEC_TOX: ok = tox_key(ld, name, value); break;
-	case TT_SEC_SERVER: ok = server_key(ld, name, value); break;
-	case TT_SEC_CLIENT: ok = client_key(ld, name, value); break;
-	case TT_SEC_CONTROL: ok = control_key(ld, name, value); break;
-	case TT_SEC_LINK: ok = link_key(ld, name, value); break;
+	case TT_SEC_TOX: return tox_key(ld, key, value);
+	case TT_SEC_SERVER: return server_key(ld, key, value);
+	case TT_SEC_CLIENT: return client_key(ld, key, value);
+	case TT_SEC_CONTROL: return control_key(ld, key, value);
+	case TT_SEC_LINK: return link_key(ld, key, value);
 	case TT_SEC_NONE: break;
 	}
-	return ok;
+	return false;
 }

@@ -1,14 +1,53 @@
 /* [client] lines: name = [KIND:][localip:]localport:remoteip:remoteport:toxid
- * with KIND reverse or udp, or name = socks5:[localip:]localport:toxid */
+ * with KIND reverse or udp, or name = socks5:[localip:]localport:toxid. Read
+ * by the loader, written by the tray's editor: the parser and the formatter
+ * are both here, each the inverse of the other. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "config_internal.h"
+#include "toxtun/config_keys.h"
 
 #define TUNNEL_SYNTAX "[localip:]localport:remoteip:remoteport:toxid"
-#define REVERSE_SYNTAX "reverse:[serverip:]serverport:localhost:localport:toxid"
-#define UDP_SYNTAX "udp:" TUNNEL_SYNTAX
-#define SOCKS_SYNTAX "socks5:[localip:]localport:toxid"
+#define REVERSE_SYNTAX TT_PREFIX_REVERSE ":[serverip:]serverport:localhost:localport:toxid"
+#define UDP_SYNTAX TT_PREFIX_UDP ":" TUNNEL_SYNTAX
+#define SOCKS_SYNTAX TT_PREFIX_SOCKS ":[localip:]localport:toxid"
+
+/* Each kind's prefix, indexed by enum tt_tunnel_kind. */
+static const char *const prefixes[] = {
+	[TT_TUNNEL_FORWARD] = TT_PREFIX_FORWARD,
+	[TT_TUNNEL_SOCKS] = TT_PREFIX_SOCKS,
+	[TT_TUNNEL_REVERSE] = TT_PREFIX_REVERSE,
+	[TT_TUNNEL_UDP] = TT_PREFIX_UDP,
+};
+
+const char *tt_tunnel_prefix(enum tt_tunnel_kind kind)
+{
+	return prefixes[kind];
+}
+
+enum tt_tunnel_kind tt_tunnel_kind_of(const char *value, size_t *prefix_len)
+{
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		size_t n = strlen(prefixes[i]);
+
+		if (n && !strncasecmp(value, prefixes[i], n) && value[n] == ':') {
+			if (prefix_len)
+				*prefix_len = n + 1;
+			return (enum tt_tunnel_kind)i;
+		}
+	}
+	if (prefix_len)
+		*prefix_len = 0;
+	return TT_TUNNEL_FORWARD;
+}
+
+bool tt_client_key_is_setting(const char *key)
+{
+	return !strcasecmp(key, TT_KEY_SOCKS_USER) || !strcasecmp(key, TT_KEY_SOCKS_PASS);
+}
 
 /* One colon-separated field. raw is the text as written, for messages and for
  * fields that are not hosts; p/len is the same text without IPv6 brackets. */
@@ -98,7 +137,8 @@ static bool parse_socks_line(struct tt_client_tunnel *t, const char *value,
 	if (n < 0)
 		return false;
 	if (n != 2 && n != 3) {
-		tt_cfg_errf(err, errlen, "bad tunnel 'socks5:%.*s%s': expected " SOCKS_SYNTAX ", got %d field%s",
+		tt_cfg_errf(err, errlen,
+		            "bad tunnel '" TT_PREFIX_SOCKS ":%.*s%s': expected " SOCKS_SYNTAX ", got %d field%s",
 		            TT_TOKEN(value, strlen(value)), n, n == 1 ? "" : "s");
 		return false;
 	}
@@ -106,6 +146,7 @@ static bool parse_socks_line(struct tt_client_tunnel *t, const char *value,
 		if (!tt_cfg_check_host(f[0].p, f[0].len, f[0].bracketed, TT_HOST_LISTEN,
 		                       t->listen_host, err, errlen))
 			return false;
+		t->listen_given = true;
 		rest = f + 1;
 	} else {
 		strcpy(t->listen_host, "127.0.0.1");
@@ -120,11 +161,6 @@ static bool parse_socks_line(struct tt_client_tunnel *t, const char *value,
 	return true;
 }
 
-static const char *kind_prefix(enum tt_tunnel_kind kind)
-{
-	return kind == TT_TUNNEL_REVERSE ? "reverse:" : kind == TT_TUNNEL_UDP ? "udp:" : "";
-}
-
 static const char *kind_syntax(enum tt_tunnel_kind kind)
 {
 	return kind == TT_TUNNEL_REVERSE ? REVERSE_SYNTAX : kind == TT_TUNNEL_UDP ? UDP_SYNTAX
@@ -137,6 +173,7 @@ bool tt_parse_client_line(const char *name, const char *value,
 	struct tt_client_tunnel t;
 	struct field f[5];
 	const struct field *rest;
+	size_t skip;
 	int n;
 
 	memset(&t, 0, sizeof(t));
@@ -144,23 +181,18 @@ bool tt_parse_client_line(const char *name, const char *value,
 		return false;
 	strcpy(t.name, name); /* length checked above */
 
-	if (strncasecmp(value, "socks5:", 7) == 0)
-		return parse_socks_line(&t, value + 7, out, err, errlen);
+	t.kind = tt_tunnel_kind_of(value, &skip);
+	value += skip;
+	if (t.kind == TT_TUNNEL_SOCKS)
+		return parse_socks_line(&t, value, out, err, errlen);
 	/* reverse: and udp: lines have the shape of a forward line; for reverse
 	 * the listening address is on the server, the destination here. */
-	if (strncasecmp(value, "reverse:", 8) == 0) {
-		t.kind = TT_TUNNEL_REVERSE;
-		value += 8;
-	} else if (strncasecmp(value, "udp:", 4) == 0) {
-		t.kind = TT_TUNNEL_UDP;
-		value += 4;
-	}
 	n = split_fields(value, f, 5, err, errlen);
 	if (n < 0)
 		return false;
 	if (n != 4 && n != 5) {
-		tt_cfg_errf(err, errlen, "bad tunnel '%s%.*s%s': expected %s, got %d field%s%s",
-		            kind_prefix(t.kind), TT_TOKEN(value, strlen(value)), kind_syntax(t.kind), n,
+		tt_cfg_errf(err, errlen, "bad tunnel '%s%s%.*s%s': expected %s, got %d field%s%s",
+		            prefixes[t.kind], skip ? ":" : "", TT_TOKEN(value, strlen(value)), kind_syntax(t.kind), n,
 		            n == 1 ? "" : "s",
 		            n > 5 ? " (IPv6 addresses go in brackets)" : "");
 		return false;
@@ -170,6 +202,7 @@ bool tt_parse_client_line(const char *name, const char *value,
 		if (!tt_cfg_check_host(f[0].p, f[0].len, f[0].bracketed, TT_HOST_LISTEN,
 		                       t.listen_host, err, errlen))
 			return false;
+		t.listen_given = true;
 		rest = f + 1;
 	} else {
 		/* Like ssh -L: without an address, listen on loopback only. */
@@ -188,4 +221,74 @@ bool tt_parse_client_line(const char *name, const char *value,
 
 	*out = t;
 	return true;
+}
+
+/* ---- writing ---- */
+
+/* Text appended like snprintf: len counts everything, buf holds what fits. */
+struct out {
+	char *buf;
+	size_t n, len;
+};
+
+static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	k = vsnprintf(o->len < o->n ? o->buf + o->len : NULL, o->len < o->n ? o->n - o->len : 0, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		o->len += (size_t)k;
+}
+
+/* "HOST:", an IPv6 literal in the brackets that keep its colons apart from
+ * the line's. */
+static void put_host(struct out *o, const char *host)
+{
+	put(o, strchr(host, ':') && host[0] != '[' ? "[%s]:" : "%s:", host);
+}
+
+#define TEXT(s) ((s) ? (s) : "")
+
+size_t tt_format_tunnel_fields(const struct tt_tunnel_fields *f, char *out, size_t n)
+{
+	struct out o = { out, n, 0 };
+	const char *kind = TEXT(f->kind);
+
+	if (n > 0)
+		out[0] = '\0';
+	if (*kind)
+		put(&o, "%s:", kind);
+	if (f->listen_host && *f->listen_host)
+		put_host(&o, f->listen_host);
+	put(&o, "%s:", TEXT(f->listen_port));
+	/* A proxy has no destination: each connection names its own. */
+	if (strcasecmp(kind, TT_PREFIX_SOCKS) != 0) {
+		put_host(&o, TEXT(f->remote_host));
+		put(&o, "%s:", TEXT(f->remote_port));
+	}
+	put(&o, "%s", TEXT(f->server_id));
+	return o.len;
+}
+
+size_t tt_format_client_line(const struct tt_client_tunnel *t, char *out, size_t n)
+{
+	char listen_port[8], remote_port[8], id[2 * TT_TOX_ID_SIZE + 1];
+	struct tt_tunnel_fields f = {
+		.kind = prefixes[t->kind],
+		.listen_host = t->listen_given ? t->listen_host : NULL,
+		.listen_port = listen_port,
+		.remote_host = t->remote_host,
+		.remote_port = remote_port,
+		.server_id = id,
+	};
+
+	snprintf(listen_port, sizeof(listen_port), "%u", t->listen_port);
+	snprintf(remote_port, sizeof(remote_port), "%u", t->remote_port);
+	tt_toxid_format(t->server_id, id);
+	return tt_format_tunnel_fields(&f, out, n);
 }

@@ -15,6 +15,7 @@
 #include "control/snapshot.h"
 #include "core/daemon.h"
 #include "mux/session.h"
+#include "toxtun/control_path.h"
 #include "toxtun/log.h"
 #include "toxtun/version.h"
 
@@ -49,23 +50,7 @@ struct control {
 
 bool control_socket_path(const struct tt_config *cfg, const char *role, char *out, size_t n)
 {
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	char ini[4096], *base, *dot, dir[4096];
-
-	if (cfg->control_socket)
-		return (size_t)snprintf(out, n, "%s", cfg->control_socket) < n;
-	snprintf(ini, sizeof(ini), "%s", cfg->path);
-	base = basename(ini);
-	dot = strrchr(base, '.');
-	if (dot && dot != base)
-		*dot = '\0';
-	if (xdg && xdg[0] == '/')
-		snprintf(dir, sizeof(dir), "%s/toxtun", xdg);
-	else if (getuid() == 0)
-		snprintf(dir, sizeof(dir), "/run/toxtun");
-	else
-		snprintf(dir, sizeof(dir), "/tmp/toxtun-%ld", (long)getuid());
-	return (size_t)snprintf(out, n, "%s/%s.%s.sock", dir, base, role) < n;
+	return tt_control_socket_path(cfg->path, cfg->control_socket, role, out, n);
 }
 
 /* The socket's directory: created 0700, and refused unless it is ours and

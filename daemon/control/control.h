@@ -10,9 +10,8 @@ struct daemon_hooks;
 struct control;
 struct tt_config;
 
-/* The socket path for this ini and role ("server", "client", "run"):
- * [control] socket, else $XDG_RUNTIME_DIR/toxtun/<ini>.<role>.sock, else
- * /run/toxtun/ for root or /tmp/toxtun-<uid>/ for others. */
+/* The socket path for this ini and role ("server", "client", "run"), by the
+ * rule the tray shares: tt_control_socket_path (toxtun/control_path.h). */
 bool control_socket_path(const struct tt_config *cfg, const char *role, char *out, size_t n);
 
 /* Listen on path. Fails when another daemon answers there, or when the

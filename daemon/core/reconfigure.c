@@ -185,9 +185,11 @@ json_object *daemon_reload(struct daemon *d, const char *source)
 {
 	struct tt_config *cfg, *old = d->cfg;
 	json_object *reply, *added, *removed, *changed, *errors;
-	char err[1024];
+	struct tt_error error;
+	char err[4096 + TT_ERROR_MAX];
 
-	if (!tt_config_load(old->path, &cfg, err, sizeof(err))) {
+	if (!tt_config_load(old->path, &cfg, &error)) {
+		tt_error_format(&error, old->path, err, sizeof(err));
 		log_warn("reload (%s) refused, the running configuration stays: %s", source, err);
 		return error_reply(err);
 	}

@@ -84,7 +84,7 @@ static void test_add_tunnel(void)
 	char *text = client_file(), *out, *value = g_strdup_printf("3389:10.0.0.7:3389:%s", id2);
 	ConfEdit *ce = confedit_new("client.ini", text, strlen(text));
 	struct tt_config *cfg = NULL;
-	char err[512];
+	struct tt_error err;
 
 	confedit_append(ce, CE_TUNNELS, "rdp", value);
 	g_assert_true(confedit_changed(ce));
@@ -101,7 +101,7 @@ static void test_add_tunnel(void)
 		g_free(expect);
 	}
 	/* The daemon reads what the editor meant. */
-	g_assert_true(tt_config_load_buffer("client.ini", out, strlen(out), &cfg, err, sizeof(err)));
+	g_assert_true(tt_config_load_buffer("client.ini", out, strlen(out), &cfg, &err));
 	g_assert_cmpuint(cfg->n_tunnels, ==, 4);
 	g_assert_cmpstr(cfg->tunnels[3].name, ==, "rdp");
 	g_assert_cmpuint(cfg->tunnels[3].listen_port, ==, 3389);
@@ -257,7 +257,7 @@ static void test_permit_listen(void)
 	char *key = g_strndup(id2, 64), *file = g_strdup_printf(text, key), *out;
 	ConfEdit *ce = confedit_new("server.ini", file, strlen(file));
 	struct tt_config *cfg = NULL;
-	char err[512];
+	struct tt_error err;
 	CeItem *bad;
 
 	g_assert_cmpuint(ce->lists[CE_PERMITS]->len, ==, 1);
@@ -283,7 +283,7 @@ static void test_permit_listen(void)
 	out = render_as(ce, g_strdup_printf("[server]\npermit = 127.0.0.1:22\nallow = %s\npermit_listen = *:8080\n"
 	                                    "permit_listen = [::1]:2222\n\n[link]\nudp_timeout = 30\n",
 	                                    key));
-	g_assert_true(tt_config_load_buffer("server.ini", out, strlen(out), &cfg, err, sizeof(err)));
+	g_assert_true(tt_config_load_buffer("server.ini", out, strlen(out), &cfg, &err));
 	g_assert_cmpuint(cfg->n_permit_listen, ==, 2);
 	g_assert_true(tt_permit_listen_check(cfg, "::1", 2222));
 	g_assert_false(tt_permit_listen_check(cfg, "127.0.0.1", 2222));
@@ -298,15 +298,15 @@ static void test_permit_listen(void)
 
 /* What the tunnel dialog does: the item's line split into fields, one
  * field changed, the fields validated into the new value. */
-static void edit_field(CeItem *item, TtTunnelField field, const char *text)
+static void edit_field(CeItem *item, TrayTunnelField field, const char *text)
 {
-	char *err = NULL, **f = tt_tunnel_split(item->key, item->value, &err);
+	char *err = NULL, **f = tray_tunnel_split(item->key, item->value, &err);
 	char *errors[TF_COUNT], *whole, *value;
 
 	g_assert_nonnull(f);
 	g_free(f[field]);
 	f[field] = g_strdup(text);
-	g_assert_true(tt_tunnel_validate((const char *const *)f, errors, &whole, &value));
+	g_assert_true(tray_tunnel_validate((const char *const *)f, errors, &whole, &value));
 	confedit_item_set(item, NULL, value);
 	g_free(value);
 	g_strfreev(f);
@@ -326,7 +326,7 @@ static void test_reverse_udp_lines(void)
 	CeItem *back, *dns;
 	char *out;
 	struct tt_config *cfg = NULL;
-	char msg[512];
+	struct tt_error msg;
 
 	g_assert_cmpuint(ce->lists[CE_TUNNELS]->len, ==, 3);
 	out = render(ce);
@@ -343,7 +343,7 @@ static void test_reverse_udp_lines(void)
 	                                    "dns  = udp:5353:[fd00::53]:53:%s\n"
 	                                    "web  = reverse:*:8080:[::1]:80:%s\n",
 	                                    id1, id1, id1));
-	g_assert_true(tt_config_load_buffer("client.ini", out, strlen(out), &cfg, msg, sizeof(msg)));
+	g_assert_true(tt_config_load_buffer("client.ini", out, strlen(out), &cfg, &msg));
 	g_assert_cmpint(cfg->tunnels[0].kind, ==, TT_TUNNEL_REVERSE);
 	g_assert_cmpuint(cfg->tunnels[0].listen_port, ==, 2223);
 	g_assert_cmpint(cfg->tunnels[1].kind, ==, TT_TUNNEL_UDP);

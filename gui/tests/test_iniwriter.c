@@ -49,8 +49,13 @@ static void test_parse(void)
 	char **all;
 
 	g_assert_cmpint(ini_line_kind(ini_doc_line(doc, 0)), ==, INI_LINE_SECTION);
-	g_assert_cmpint(ini_line_kind(ini_doc_line(doc, 1)), ==, INI_LINE_PAIR); /* inih splits at ':' too */
-	g_assert_cmpint(ini_line_kind(ini_doc_line(doc, 2)), ==, INI_LINE_OTHER);
+	/* The daemon refuses "key:value" (the '=' must come first), and so
+	 * does the editor, with the daemon's words. */
+	g_assert_cmpint(ini_line_kind(ini_doc_line(doc, 1)), ==, INI_LINE_INVALID);
+	g_assert_cmpstr(ini_line_error(ini_doc_line(doc, 1)), ==,
+	                "expected 'key = value' or '[section]', got 'key:value'");
+	g_assert_null(ini_doc_get(doc, "client", "key"));
+	g_assert_cmpint(ini_line_kind(ini_doc_line(doc, 2)), ==, INI_LINE_INVALID);
 	g_assert_cmpstr(ini_line_section(ini_doc_line(doc, 4)), ==, "unknown section");
 	v = ini_doc_get(doc, "SERVER", "Name");
 	g_assert_cmpstr(v, ==, "a");
@@ -85,6 +90,48 @@ static void test_parse(void)
 	g_assert_cmpstr(v, ==, "127.0.0.1 33445 ABCD"); /* no \r */
 	g_free(v);
 	ini_doc_free(doc);
+}
+
+/* Every line the daemon refuses is INVALID in the editor, with the
+ * daemon's message, and every line it reads is read alike: the editor and
+ * the daemon see a file through the same lexer. */
+static void test_daemon_verdicts(void)
+{
+	static const char *const lines[] = {
+		"name = office",       "name: office",          "name=x ; comment",   "[server] junk",
+		"[server",             "[ Server ] ; comment",  "no equals sign here", "*:81:h:22:ID = x",
+		"name = a:b=c",        "= x",                   "  ; comment",         "name ;= x",
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(lines); i++) {
+		char *text = g_strdup_printf("[server]\n%s\n", lines[i]);
+		IniDoc *doc = ini_doc_new(text, strlen(text));
+		IniLine *l = ini_doc_line(doc, 1);
+		struct tt_config *cfg = NULL;
+		struct tt_error err;
+		gboolean ok = tt_config_load_buffer("s.ini", text, strlen(text), &cfg, &err);
+
+		if (ini_line_kind(l) == INI_LINE_INVALID) {
+			g_assert_false(ok);
+			g_assert_cmpint(err.line, ==, 2);
+			g_assert_cmpstr(err.message, ==, ini_line_error(l));
+		} else if (ini_line_kind(l) == INI_LINE_PAIR) {
+			char *key = ini_line_key(l), *value = ini_line_value(l);
+
+			/* The only key of [server] here is name: the daemon
+			 * keeps the very value the editor found. */
+			g_assert_cmpstr(key, ==, "name");
+			g_assert_true(ok);
+			g_assert_cmpstr(cfg->name, ==, value);
+			g_free(key);
+			g_free(value);
+		} else {
+			g_assert_true(ok);
+		}
+		tt_config_free(cfg);
+		ini_doc_free(doc);
+		g_free(text);
+	}
 }
 
 static char *edit_set(const char *text, const char *section, const char *key, const char *value)
@@ -214,6 +261,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/iniwriter/roundtrip", test_roundtrip);
 	g_test_add_func("/iniwriter/parse", test_parse);
+	g_test_add_func("/iniwriter/daemon-verdicts", test_daemon_verdicts);
 	g_test_add_func("/iniwriter/set-keeps-spacing", test_set_keeps_spacing);
 	g_test_add_func("/iniwriter/insert", test_insert);
 	g_test_add_func("/iniwriter/remove-and-rename", test_remove_and_rename);

@@ -40,10 +40,10 @@ static char *tunnel(const char *name, const char *key, const char *state, double
 	                       down);
 }
 
-static TtSnapshot *parse(const char *text)
+static TraySnapshot *parse(const char *text)
 {
 	GError *error = NULL;
-	TtSnapshot *s = tt_snapshot_parse(text, -1, &error);
+	TraySnapshot *s = tray_snapshot_parse(text, -1, &error);
 
 	g_assert_no_error(error);
 	g_assert_nonnull(s);
@@ -54,9 +54,9 @@ static void test_parse(void)
 {
 	char *p = peer(KEY_B, TRUE, "udp"), *t = tunnel("web", KEY_B, "up", 10, 20);
 	char *text = snapshot("client", p, t);
-	TtSnapshot *s = parse(text);
-	const TtPeerInfo *pi;
-	const TtTunnelInfo *ti;
+	TraySnapshot *s = parse(text);
+	const TrayPeerInfo *pi;
+	const TrayTunnelInfo *ti;
 
 	g_assert_cmpstr(s->node.name, ==, "office");
 	g_assert_cmpstr(s->node.role, ==, "client");
@@ -64,7 +64,7 @@ static void test_parse(void)
 	g_assert_cmpfloat(s->node.uptime_s, ==, 12.5);
 	g_assert_cmpint(s->node.pid, ==, 1234);
 	g_assert_cmpuint(s->peers->len, ==, 1);
-	pi = tt_snapshot_peer(s, "bbbb000000000000000000000000000000000000000000000000000000000000");
+	pi = tray_snapshot_peer(s, "bbbb000000000000000000000000000000000000000000000000000000000000");
 	g_assert_nonnull(pi);
 	g_assert_true(pi->online);
 	g_assert_cmpstr(pi->path, ==, "udp");
@@ -75,7 +75,7 @@ static void test_parse(void)
 	g_assert_cmpint(ti->bytes_down, ==, 5000000000LL); /* beyond 32 bits */
 	g_assert_cmpint(ti->refused, ==, 2);
 	g_assert_cmpuint(s->n_streams, ==, 1);
-	tt_snapshot_free(s);
+	tray_snapshot_free(s);
 	g_free(text);
 	g_free(p);
 	g_free(t);
@@ -85,37 +85,37 @@ static void test_bad(void)
 {
 	GError *error = NULL;
 
-	g_assert_null(tt_snapshot_parse("{\"ok\":false,\"error\":\"boom\"}", -1, &error));
+	g_assert_null(tray_snapshot_parse("{\"ok\":false,\"error\":\"boom\"}", -1, &error));
 	g_assert_nonnull(error);
 	g_assert_cmpstr(error->message, ==, "boom");
 	g_clear_error(&error);
-	g_assert_null(tt_snapshot_parse("[1,2]", -1, &error));
+	g_assert_null(tray_snapshot_parse("[1,2]", -1, &error));
 	g_clear_error(&error);
-	g_assert_null(tt_snapshot_parse("{\"ok\":true,\"peers\":{}}", -1, &error));
+	g_assert_null(tray_snapshot_parse("{\"ok\":true,\"peers\":{}}", -1, &error));
 	g_clear_error(&error);
-	g_assert_null(tt_snapshot_parse("{\"ok\":true,\"node\":{\"pid\":\"x\"}}", -1, &error));
+	g_assert_null(tray_snapshot_parse("{\"ok\":true,\"node\":{\"pid\":\"x\"}}", -1, &error));
 	g_clear_error(&error);
-	g_assert_null(tt_snapshot_parse("{\"ok\":true,\"peers\":[{\"online\":1}]}", -1, &error));
+	g_assert_null(tray_snapshot_parse("{\"ok\":true,\"peers\":[{\"online\":1}]}", -1, &error));
 	g_clear_error(&error);
-	g_assert_null(tt_snapshot_parse("not json", -1, &error));
+	g_assert_null(tray_snapshot_parse("not json", -1, &error));
 	g_clear_error(&error);
 	/* Missing members and null read as empty: an older daemon still works. */
 	{
-		TtSnapshot *s = parse("{\"ok\":true,\"node\":{\"name\":null}}");
+		TraySnapshot *s = parse("{\"ok\":true,\"node\":{\"name\":null}}");
 
 		g_assert_cmpstr(s->node.name, ==, "");
 		g_assert_cmpuint(s->tunnels->len, ==, 0);
-		tt_snapshot_free(s);
+		tray_snapshot_free(s);
 	}
 }
 
-static TtState state_of(const char *role, const char *peers, const char *tunnels)
+static TrayState state_of(const char *role, const char *peers, const char *tunnels)
 {
 	char *text = snapshot(role, peers, tunnels);
-	TtSnapshot *s = parse(text);
-	TtState st = tt_snapshot_state(s);
+	TraySnapshot *s = parse(text);
+	TrayState st = tray_snapshot_state(s);
 
-	tt_snapshot_free(s);
+	tray_snapshot_free(s);
 	g_free(text);
 	return st;
 }
@@ -128,28 +128,28 @@ static void test_state(void)
 	char *te = tunnel("web", KEY_B, "error", 0, 0), *both, *two;
 
 	/* A client: its server's path decides. */
-	g_assert_cmpint(state_of("client", pu, tu), ==, TT_STATE_CONNECTED);
-	g_assert_cmpint(state_of("client", pt, tu), ==, TT_STATE_RELAY);
-	g_assert_cmpint(state_of("client", po, tw), ==, TT_STATE_CONNECTING);
-	g_assert_cmpint(state_of("client", "", tw), ==, TT_STATE_CONNECTING); /* not even a friend yet */
-	g_assert_cmpint(state_of("client", pu, te), ==, TT_STATE_ERROR);
+	g_assert_cmpint(state_of("client", pu, tu), ==, TRAY_STATE_CONNECTED);
+	g_assert_cmpint(state_of("client", pt, tu), ==, TRAY_STATE_RELAY);
+	g_assert_cmpint(state_of("client", po, tw), ==, TRAY_STATE_CONNECTING);
+	g_assert_cmpint(state_of("client", "", tw), ==, TRAY_STATE_CONNECTING); /* not even a friend yet */
+	g_assert_cmpint(state_of("client", pu, te), ==, TRAY_STATE_ERROR);
 	/* A peer the tunnels do not use does not make it connected. */
-	g_assert_cmpint(state_of("client", pa, tw), ==, TT_STATE_CONNECTING);
+	g_assert_cmpint(state_of("client", pa, tw), ==, TRAY_STATE_CONNECTING);
 	/* A server: waiting until a client is online. */
-	g_assert_cmpint(state_of("server", "", ""), ==, TT_STATE_CONNECTING);
-	g_assert_cmpint(state_of("server", po, ""), ==, TT_STATE_CONNECTING);
-	g_assert_cmpint(state_of("server", pu, tu), ==, TT_STATE_CONNECTED);
+	g_assert_cmpint(state_of("server", "", ""), ==, TRAY_STATE_CONNECTING);
+	g_assert_cmpint(state_of("server", po, ""), ==, TRAY_STATE_CONNECTING);
+	g_assert_cmpint(state_of("server", pu, tu), ==, TRAY_STATE_CONNECTED);
 	both = g_strdup_printf("%s,%s", pu, po);
-	g_assert_cmpint(state_of("server", both, ""), ==, TT_STATE_CONNECTED);
+	g_assert_cmpint(state_of("server", both, ""), ==, TRAY_STATE_CONNECTED);
 	two = g_strdup_printf("%s,%s", pa, pt);
-	g_assert_cmpint(state_of("server", two, ""), ==, TT_STATE_RELAY);
+	g_assert_cmpint(state_of("server", two, ""), ==, TRAY_STATE_RELAY);
 
-	g_assert_cmpint(tt_state_combine(TT_STATE_STOPPED, TT_STATE_CONNECTED), ==, TT_STATE_CONNECTED);
-	g_assert_cmpint(tt_state_combine(TT_STATE_RELAY, TT_STATE_CONNECTED), ==, TT_STATE_RELAY);
-	g_assert_cmpint(tt_state_combine(TT_STATE_CONNECTING, TT_STATE_RELAY), ==, TT_STATE_CONNECTING);
-	g_assert_cmpint(tt_state_combine(TT_STATE_ERROR, TT_STATE_CONNECTED), ==, TT_STATE_ERROR);
-	g_assert_cmpstr(tt_state_name(TT_STATE_RELAY), ==, "relay");
-	g_assert_cmpstr(tt_state_label(TT_STATE_RELAY), ==, "connected via TCP relay");
+	g_assert_cmpint(tray_state_combine(TRAY_STATE_STOPPED, TRAY_STATE_CONNECTED), ==, TRAY_STATE_CONNECTED);
+	g_assert_cmpint(tray_state_combine(TRAY_STATE_RELAY, TRAY_STATE_CONNECTED), ==, TRAY_STATE_RELAY);
+	g_assert_cmpint(tray_state_combine(TRAY_STATE_CONNECTING, TRAY_STATE_RELAY), ==, TRAY_STATE_CONNECTING);
+	g_assert_cmpint(tray_state_combine(TRAY_STATE_ERROR, TRAY_STATE_CONNECTED), ==, TRAY_STATE_ERROR);
+	g_assert_cmpstr(tray_state_name(TRAY_STATE_RELAY), ==, "relay");
+	g_assert_cmpstr(tray_state_label(TRAY_STATE_RELAY), ==, "connected via TCP relay");
 
 	g_free(pu);
 	g_free(pt);
@@ -167,36 +167,36 @@ static void test_rates_and_history(void)
 	char *t1 = tunnel("a", KEY_B, "up", 100, 200), *t2 = tunnel("b", KEY_B, "up", 1, 2);
 	char *tunnels = g_strdup_printf("%s,%s", t1, t2);
 	char *text = snapshot("client", "", tunnels), *only_a = snapshot("client", "", t1);
-	TtSnapshot *s = parse(text), *sa = parse(only_a);
-	TtHistory *h = tt_history_new(60);
+	TraySnapshot *s = parse(text), *sa = parse(only_a);
+	TrayHistory *h = tray_history_new(60);
 	const GArray *a;
 	double up, down;
 
-	tt_snapshot_rates(s, &up, &down);
+	tray_snapshot_rates(s, &up, &down);
 	g_assert_cmpfloat(up, ==, 101);
 	g_assert_cmpfloat(down, ==, 202);
 
 	for (int i = 0; i <= 100; i++)
-		tt_history_add(h, s, 1000 + i);
-	a = tt_history_get(h, "a");
+		tray_history_add(h, s, 1000 + i);
+	a = tray_history_get(h, "a");
 	g_assert_nonnull(a);
 	/* Only the last minute is kept. */
 	g_assert_cmpuint(a->len, ==, 61);
-	g_assert_cmpfloat(g_array_index(a, TtSample, 0).t, ==, 1040);
-	g_assert_cmpfloat(g_array_index(a, TtSample, a->len - 1).down, ==, 200);
+	g_assert_cmpfloat(g_array_index(a, TraySample, 0).t, ==, 1040);
+	g_assert_cmpfloat(g_array_index(a, TraySample, a->len - 1).down, ==, 200);
 	/* A tunnel that is gone is forgotten. */
-	tt_history_add(h, sa, 1101);
-	g_assert_null(tt_history_get(h, "b"));
-	g_assert_cmpuint(tt_history_get(h, "a")->len, ==, 61);
+	tray_history_add(h, sa, 1101);
+	g_assert_null(tray_history_get(h, "b"));
+	g_assert_cmpuint(tray_history_get(h, "a")->len, ==, 61);
 	/* A clock that went back restarts the series. */
-	tt_history_add(h, sa, 5);
-	g_assert_cmpuint(tt_history_get(h, "a")->len, ==, 1);
-	tt_history_clear(h);
-	g_assert_null(tt_history_get(h, "a"));
+	tray_history_add(h, sa, 5);
+	g_assert_cmpuint(tray_history_get(h, "a")->len, ==, 1);
+	tray_history_clear(h);
+	g_assert_null(tray_history_get(h, "a"));
 
-	tt_history_free(h);
-	tt_snapshot_free(s);
-	tt_snapshot_free(sa);
+	tray_history_free(h);
+	tray_snapshot_free(s);
+	tray_snapshot_free(sa);
 	g_free(text);
 	g_free(only_a);
 	g_free(tunnels);

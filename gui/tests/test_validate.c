@@ -7,6 +7,26 @@
 
 static char *id1;
 
+/* The value the daemon's formatter writes from the dialog's fields (what
+ * tray_tunnel_validate writes once they are valid). */
+static char *compose(const char *const f[TF_COUNT])
+{
+	struct tt_tunnel_fields tf = { f[TF_KIND], f[TF_LISTEN_HOST], f[TF_LISTEN_PORT],
+		                       f[TF_REMOTE_HOST], f[TF_REMOTE_PORT], f[TF_SERVER_ID] };
+	size_t len = tt_format_tunnel_fields(&tf, NULL, 0);
+	char *out = g_malloc(len + 1);
+
+	tt_format_tunnel_fields(&tf, out, len + 1);
+	return out;
+}
+
+/* The TF_KIND the editor opens a line with when it does not parse (a bad
+ * "reverse:" line is still meant to be a reverse line). */
+static const char *kind_word(const char *value)
+{
+	return tt_tunnel_prefix(tt_tunnel_kind_of(value, NULL));
+}
+
 static void fields_free(char *errors[TF_COUNT])
 {
 	for (int i = 0; i < TF_COUNT; i++)
@@ -17,24 +37,24 @@ static void test_good(void)
 {
 	const char *f[TF_COUNT] = { "ssh", "", "2222", "127.0.0.1", "22", id1, "" };
 	const char *f6[TF_COUNT] = { "v6", "::1", "2222", "fd00::5", "22", id1, "" };
-	const char *fs[TF_COUNT] = { "web", "*", "1080", "ignored", "", id1, TT_KIND_SOCKS };
+	const char *fs[TF_COUNT] = { "web", "*", "1080", "ignored", "", id1, TT_PREFIX_SOCKS };
 	char *errors[TF_COUNT], *whole, *value, *expect;
 
-	g_assert_true(tt_tunnel_validate(f, errors, &whole, &value));
+	g_assert_true(tray_tunnel_validate(f, errors, &whole, &value));
 	expect = g_strdup_printf("2222:127.0.0.1:22:%s", id1);
 	g_assert_cmpstr(value, ==, expect);
 	g_free(expect);
 	g_free(value);
 
 	/* IPv6 literals get their brackets. */
-	g_assert_true(tt_tunnel_validate(f6, errors, &whole, &value));
+	g_assert_true(tray_tunnel_validate(f6, errors, &whole, &value));
 	expect = g_strdup_printf("[::1]:2222:[fd00::5]:22:%s", id1);
 	g_assert_cmpstr(value, ==, expect);
 	g_free(expect);
 	g_free(value);
 
 	/* A SOCKS5 / HTTP proxy line: no destination. */
-	g_assert_true(tt_tunnel_validate(fs, errors, &whole, &value));
+	g_assert_true(tray_tunnel_validate(fs, errors, &whole, &value));
 	expect = g_strdup_printf("socks5:*:1080:%s", id1);
 	g_assert_cmpstr(value, ==, expect);
 	g_free(expect);
@@ -46,17 +66,17 @@ static void test_good(void)
 static void test_blame(void)
 {
 	struct {
-		TtTunnelField field;
+		TrayTunnelField field;
 		const char *value;
 	} cases[] = {
 		{ TF_NAME, "bad name" },   { TF_LISTEN_HOST, "example.com" }, { TF_LISTEN_PORT, "0" },
 		{ TF_LISTEN_PORT, "http" }, { TF_REMOTE_HOST, "bad_host!" },   { TF_REMOTE_PORT, "65536" },
 		{ TF_SERVER_ID, "1234" },   { TF_LISTEN_HOST, "[10.0.0.1]" },  { TF_REMOTE_HOST, "300.1.1.1" },
 	};
-	const char *const kinds[] = { TT_KIND_FORWARD, TT_KIND_SOCKS, TT_KIND_REVERSE, TT_KIND_UDP };
+	const char *const kinds[] = { TT_PREFIX_FORWARD, TT_PREFIX_SOCKS, TT_PREFIX_REVERSE, TT_PREFIX_UDP };
 
 	for (guint k = 0; k < G_N_ELEMENTS(kinds); k++) {
-		gboolean socks = strcmp(kinds[k], TT_KIND_SOCKS) == 0;
+		gboolean socks = strcmp(kinds[k], TT_PREFIX_SOCKS) == 0;
 
 		for (guint c = 0; c < G_N_ELEMENTS(cases); c++) {
 			const char *f[TF_COUNT] = { "ssh", "", "2222", "127.0.0.1", "22", id1, kinds[k] };
@@ -66,12 +86,12 @@ static void test_blame(void)
 			f[cases[c].field] = cases[c].value;
 			if (unused) {
 				/* A proxy has no destination: nothing to blame there. */
-				g_assert_true(tt_tunnel_validate(f, errors, &whole, &value));
+				g_assert_true(tray_tunnel_validate(f, errors, &whole, &value));
 				g_assert_null(strstr(value, cases[c].value));
 				g_free(value);
 				continue;
 			}
-			g_assert_false(tt_tunnel_validate(f, errors, &whole, &value));
+			g_assert_false(tray_tunnel_validate(f, errors, &whole, &value));
 			g_assert_null(value);
 			g_assert_null(whole);
 			for (int i = 0; i < TF_COUNT; i++) {
@@ -93,17 +113,17 @@ static void test_blame_daemon_message(void)
 {
 	struct {
 		const char *kind, *line_fmt;
-		TtTunnelField field;
+		TrayTunnelField field;
 		const char *fields[TF_COUNT];
 	} cases[] = {
-		{ TT_KIND_REVERSE, "reverse:example.com:2222:127.0.0.1:22:%s", TF_LISTEN_HOST,
-		  { "back", "example.com", "2222", "127.0.0.1", "22", NULL, TT_KIND_REVERSE } },
-		{ TT_KIND_REVERSE, "reverse:2222:127.0.0.1:0:%s", TF_REMOTE_PORT,
-		  { "back", "", "2222", "127.0.0.1", "0", NULL, TT_KIND_REVERSE } },
-		{ TT_KIND_UDP, "udp:70000:10.0.0.1:53:%s", TF_LISTEN_PORT,
-		  { "dns", "", "70000", "10.0.0.1", "53", NULL, TT_KIND_UDP } },
-		{ TT_KIND_UDP, "udp:5353:no_such!:53:%s", TF_REMOTE_HOST,
-		  { "dns", "", "5353", "no_such!", "53", NULL, TT_KIND_UDP } },
+		{ TT_PREFIX_REVERSE, "reverse:example.com:2222:127.0.0.1:22:%s", TF_LISTEN_HOST,
+		  { "back", "example.com", "2222", "127.0.0.1", "22", NULL, TT_PREFIX_REVERSE } },
+		{ TT_PREFIX_REVERSE, "reverse:2222:127.0.0.1:0:%s", TF_REMOTE_PORT,
+		  { "back", "", "2222", "127.0.0.1", "0", NULL, TT_PREFIX_REVERSE } },
+		{ TT_PREFIX_UDP, "udp:70000:10.0.0.1:53:%s", TF_LISTEN_PORT,
+		  { "dns", "", "70000", "10.0.0.1", "53", NULL, TT_PREFIX_UDP } },
+		{ TT_PREFIX_UDP, "udp:5353:no_such!:53:%s", TF_REMOTE_HOST,
+		  { "dns", "", "5353", "no_such!", "53", NULL, TT_PREFIX_UDP } },
 	};
 
 	for (guint c = 0; c < G_N_ELEMENTS(cases); c++) {
@@ -112,7 +132,7 @@ static void test_blame_daemon_message(void)
 		char daemon_err[512];
 
 		cases[c].fields[TF_SERVER_ID] = id1;
-		g_assert_false(tt_tunnel_validate(cases[c].fields, errors, &whole, &value));
+		g_assert_false(tray_tunnel_validate(cases[c].fields, errors, &whole, &value));
 		g_assert_false(tt_parse_client_line(cases[c].fields[TF_NAME], line, &t, daemon_err, sizeof(daemon_err)));
 		g_assert_cmpstr(errors[cases[c].field], ==, daemon_err);
 		fields_free(errors);
@@ -128,24 +148,24 @@ static void test_unknown_kind(void)
 	char *errors[TF_COUNT], *whole, *value, *line, err[512];
 	struct tt_client_tunnel t;
 
-	g_assert_false(tt_tunnel_validate(f, errors, &whole, &value));
+	g_assert_false(tray_tunnel_validate(f, errors, &whole, &value));
 	g_assert_null(value);
 	g_assert_nonnull(strstr(errors[TF_KIND], "sideways"));
 	for (int i = 0; i < TF_KIND; i++)
 		g_assert_null(errors[i]);
 	fields_free(errors);
-	line = tt_tunnel_compose(f);
+	line = compose(f);
 	g_assert_true(g_str_has_prefix(line, "sideways:"));
 	g_assert_false(tt_parse_client_line("ssh", line, &t, err, sizeof(err)));
 	g_free(line);
 
 	/* The kind of a line that does not parse, from its prefix. */
-	g_assert_cmpstr(tt_tunnel_kind_of_value("reverse:2222:nope"), ==, TT_KIND_REVERSE);
-	g_assert_cmpstr(tt_tunnel_kind_of_value("UDP:x"), ==, TT_KIND_UDP);
-	g_assert_cmpstr(tt_tunnel_kind_of_value("socks5:"), ==, TT_KIND_SOCKS);
-	g_assert_cmpstr(tt_tunnel_kind_of_value("reversed:1:2:3:4"), ==, TT_KIND_FORWARD);
-	g_assert_cmpstr(tt_tunnel_kind_of_value("udp"), ==, TT_KIND_FORWARD);
-	g_assert_cmpstr(tt_tunnel_kind_of_value("2222:127.0.0.1:22:x"), ==, TT_KIND_FORWARD);
+	g_assert_cmpstr(kind_word("reverse:2222:nope"), ==, TT_PREFIX_REVERSE);
+	g_assert_cmpstr(kind_word("UDP:x"), ==, TT_PREFIX_UDP);
+	g_assert_cmpstr(kind_word("socks5:"), ==, TT_PREFIX_SOCKS);
+	g_assert_cmpstr(kind_word("reversed:1:2:3:4"), ==, TT_PREFIX_FORWARD);
+	g_assert_cmpstr(kind_word("udp"), ==, TT_PREFIX_FORWARD);
+	g_assert_cmpstr(kind_word("2222:127.0.0.1:22:x"), ==, TT_PREFIX_FORWARD);
 }
 
 static void test_checksum_message(void)
@@ -157,7 +177,7 @@ static void test_checksum_message(void)
 
 	/* A typo in the last digit: the checksum catches it. */
 	bad[75] = bad[75] == '0' ? '1' : '0';
-	g_assert_false(tt_tunnel_validate(f, errors, &whole, &value));
+	g_assert_false(tray_tunnel_validate(f, errors, &whole, &value));
 	g_assert_nonnull(strstr(errors[TF_SERVER_ID], "checksum"));
 	/* The very message `tunnel` prints. */
 	line = g_strdup_printf("2222:127.0.0.1:22:%s", bad);
@@ -171,7 +191,7 @@ static void test_checksum_message(void)
 static void test_split(void)
 {
 	char *err = NULL, *line = g_strdup_printf("*:8080:10.0.0.5:80:%s", id1);
-	char **f = tt_tunnel_split("wiki", line, &err);
+	char **f = tray_tunnel_split("wiki", line, &err);
 
 	g_assert_nonnull(f);
 	g_assert_cmpstr(f[TF_NAME], ==, "wiki");
@@ -185,11 +205,11 @@ static void test_split(void)
 
 	/* Without a listen address the field stays empty (not "127.0.0.1"). */
 	line = g_strdup_printf("2222:[::1]:22:%s", id1);
-	f = tt_tunnel_split("ssh", line, &err);
+	f = tray_tunnel_split("ssh", line, &err);
 	g_assert_cmpstr(f[TF_LISTEN_HOST], ==, "");
 	g_assert_cmpstr(f[TF_REMOTE_HOST], ==, "::1");
 	{
-		char *back = tt_tunnel_compose((const char *const *)f);
+		char *back = compose((const char *const *)f);
 
 		g_assert_cmpstr(back, ==, line);
 		g_free(back);
@@ -199,13 +219,13 @@ static void test_split(void)
 
 	/* A proxy line, with and without a listen address. */
 	line = g_strdup_printf("socks5:1080:%s", id1);
-	f = tt_tunnel_split("proxy", line, &err);
+	f = tray_tunnel_split("proxy", line, &err);
 	g_assert_nonnull(f);
-	g_assert_cmpstr(f[TF_KIND], ==, TT_KIND_SOCKS);
+	g_assert_cmpstr(f[TF_KIND], ==, TT_PREFIX_SOCKS);
 	g_assert_cmpstr(f[TF_LISTEN_HOST], ==, "");
 	g_assert_cmpstr(f[TF_LISTEN_PORT], ==, "1080");
 	{
-		char *back = tt_tunnel_compose((const char *const *)f);
+		char *back = compose((const char *const *)f);
 
 		g_assert_cmpstr(back, ==, line);
 		g_free(back);
@@ -213,12 +233,12 @@ static void test_split(void)
 	g_strfreev(f);
 	g_free(line);
 	line = g_strdup_printf("socks5:[::1]:1080:%s", id1);
-	f = tt_tunnel_split("proxy", line, &err);
+	f = tray_tunnel_split("proxy", line, &err);
 	g_assert_cmpstr(f[TF_LISTEN_HOST], ==, "::1");
 	g_strfreev(f);
 	g_free(line);
 
-	g_assert_null(tt_tunnel_split("ssh", "2222:127.0.0.1:22", &err));
+	g_assert_null(tray_tunnel_split("ssh", "2222:127.0.0.1:22", &err));
 	g_assert_nonnull(err);
 	g_free(err);
 }
@@ -233,33 +253,33 @@ static void test_round_trip(void)
 		const char *kind, *listen_host, *listen_port, *remote_host, *remote_port;
 		const char *listen_text, *dest_text;
 	} cases[] = {
-		{ "2222:127.0.0.1:22:%s", TT_KIND_FORWARD, "", "2222", "127.0.0.1", "22", "127.0.0.1:2222",
+		{ "2222:127.0.0.1:22:%s", TT_PREFIX_FORWARD, "", "2222", "127.0.0.1", "22", "127.0.0.1:2222",
 		  "127.0.0.1:22" },
-		{ "*:8080:wiki.lan:80:%s", TT_KIND_FORWARD, "*", "8080", "wiki.lan", "80", "*:8080", "wiki.lan:80" },
-		{ "[::1]:2222:[fd00::5]:22:%s", TT_KIND_FORWARD, "::1", "2222", "fd00::5", "22", "[::1]:2222",
+		{ "*:8080:wiki.lan:80:%s", TT_PREFIX_FORWARD, "*", "8080", "wiki.lan", "80", "*:8080", "wiki.lan:80" },
+		{ "[::1]:2222:[fd00::5]:22:%s", TT_PREFIX_FORWARD, "::1", "2222", "fd00::5", "22", "[::1]:2222",
 		  "[fd00::5]:22" },
-		{ "socks5:1080:%s", TT_KIND_SOCKS, "", "1080", "", "", "127.0.0.1:1080", "any (SOCKS5 / HTTP proxy)" },
-		{ "socks5:[::]:1080:%s", TT_KIND_SOCKS, "::", "1080", "", "", "[::]:1080", "any (SOCKS5 / HTTP proxy)" },
-		{ "reverse:2222:127.0.0.1:22:%s", TT_KIND_REVERSE, "", "2222", "127.0.0.1", "22",
+		{ "socks5:1080:%s", TT_PREFIX_SOCKS, "", "1080", "", "", "127.0.0.1:1080", "any (SOCKS5 / HTTP proxy)" },
+		{ "socks5:[::]:1080:%s", TT_PREFIX_SOCKS, "::", "1080", "", "", "[::]:1080", "any (SOCKS5 / HTTP proxy)" },
+		{ "reverse:2222:127.0.0.1:22:%s", TT_PREFIX_REVERSE, "", "2222", "127.0.0.1", "22",
 		  "server 127.0.0.1:2222", "local 127.0.0.1:22" },
-		{ "reverse:*:8080:localhost:3000:%s", TT_KIND_REVERSE, "*", "8080", "localhost", "3000",
+		{ "reverse:*:8080:localhost:3000:%s", TT_PREFIX_REVERSE, "*", "8080", "localhost", "3000",
 		  "server *:8080", "local localhost:3000" },
-		{ "reverse:10.0.0.2:2222:[::1]:22:%s", TT_KIND_REVERSE, "10.0.0.2", "2222", "::1", "22",
+		{ "reverse:10.0.0.2:2222:[::1]:22:%s", TT_PREFIX_REVERSE, "10.0.0.2", "2222", "::1", "22",
 		  "server 10.0.0.2:2222", "local [::1]:22" },
-		{ "reverse:[fd00::1]:2222:192.168.1.5:22:%s", TT_KIND_REVERSE, "fd00::1", "2222", "192.168.1.5", "22",
+		{ "reverse:[fd00::1]:2222:192.168.1.5:22:%s", TT_PREFIX_REVERSE, "fd00::1", "2222", "192.168.1.5", "22",
 		  "server [fd00::1]:2222", "local 192.168.1.5:22" },
-		{ "udp:5353:10.0.0.1:53:%s", TT_KIND_UDP, "", "5353", "10.0.0.1", "53", "udp 127.0.0.1:5353",
+		{ "udp:5353:10.0.0.1:53:%s", TT_PREFIX_UDP, "", "5353", "10.0.0.1", "53", "udp 127.0.0.1:5353",
 		  "udp 10.0.0.1:53" },
-		{ "udp:0.0.0.0:5353:dns.lan:53:%s", TT_KIND_UDP, "0.0.0.0", "5353", "dns.lan", "53",
+		{ "udp:0.0.0.0:5353:dns.lan:53:%s", TT_PREFIX_UDP, "0.0.0.0", "5353", "dns.lan", "53",
 		  "udp 0.0.0.0:5353", "udp dns.lan:53" },
-		{ "udp:[::1]:5353:[2001:db8::53]:53:%s", TT_KIND_UDP, "::1", "5353", "2001:db8::53", "53",
+		{ "udp:[::1]:5353:[2001:db8::53]:53:%s", TT_PREFIX_UDP, "::1", "5353", "2001:db8::53", "53",
 		  "udp [::1]:5353", "udp [2001:db8::53]:53" },
 	};
 
 	for (guint c = 0; c < G_N_ELEMENTS(cases); c++) {
 		char *line = g_strdup_printf(cases[c].fmt, id1), *err = NULL, *back, *listen, *dest;
 		char *errors[TF_COUNT], *whole, *value;
-		char **f = tt_tunnel_split("t1", line, &err);
+		char **f = tray_tunnel_split("t1", line, &err);
 
 		if (!f)
 			g_error("%s: %s", line, err);
@@ -272,12 +292,12 @@ static void test_round_trip(void)
 		g_assert_cmpstr(f[TF_SERVER_ID], ==, id1);
 		g_assert_null(f[TF_COUNT]);
 
-		back = tt_tunnel_compose((const char *const *)f);
+		back = compose((const char *const *)f);
 		g_assert_cmpstr(back, ==, line);
-		g_assert_true(tt_tunnel_validate((const char *const *)f, errors, &whole, &value));
+		g_assert_true(tray_tunnel_validate((const char *const *)f, errors, &whole, &value));
 		g_assert_cmpstr(value, ==, line);
 
-		tt_tunnel_describe((const char *const *)f, &listen, &dest);
+		tray_tunnel_describe((const char *const *)f, &listen, &dest);
 		g_assert_cmpstr(listen, ==, cases[c].listen_text);
 		g_assert_cmpstr(dest, ==, cases[c].dest_text);
 		g_free(listen);
@@ -294,13 +314,13 @@ static void test_round_trip(void)
 static void test_kind_case(void)
 {
 	char *line = g_strdup_printf("Reverse:2222:127.0.0.1:22:%s", id1), *err = NULL, *back;
-	char **f = tt_tunnel_split("back", line, &err);
+	char **f = tray_tunnel_split("back", line, &err);
 	struct tt_client_tunnel a, b;
 	char msg[512];
 
 	g_assert_nonnull(f);
-	g_assert_cmpstr(f[TF_KIND], ==, TT_KIND_REVERSE);
-	back = tt_tunnel_compose((const char *const *)f);
+	g_assert_cmpstr(f[TF_KIND], ==, TT_PREFIX_REVERSE);
+	back = compose((const char *const *)f);
 	g_assert_true(g_str_has_prefix(back, "reverse:2222:"));
 	g_assert_true(tt_parse_client_line("back", line, &a, msg, sizeof(msg)));
 	g_assert_true(tt_parse_client_line("back", back, &b, msg, sizeof(msg)));
@@ -320,7 +340,7 @@ static void test_kind_case(void)
  * line of the new kind (a proxy drops the destination). */
 static void test_change_kind(void)
 {
-	const char *kinds[] = { TT_KIND_REVERSE, TT_KIND_UDP, TT_KIND_SOCKS, TT_KIND_FORWARD };
+	const char *kinds[] = { TT_PREFIX_REVERSE, TT_PREFIX_UDP, TT_PREFIX_SOCKS, TT_PREFIX_FORWARD };
 	const char *expect[] = { "reverse:2222:127.0.0.1:22:%s", "udp:2222:127.0.0.1:22:%s", "socks5:2222:%s",
 		                 "2222:127.0.0.1:22:%s" };
 
@@ -330,7 +350,7 @@ static void test_change_kind(void)
 		struct tt_client_tunnel t;
 		char msg[512];
 
-		g_assert_true(tt_tunnel_validate(f, errors, &whole, &value));
+		g_assert_true(tray_tunnel_validate(f, errors, &whole, &value));
 		g_assert_cmpstr(value, ==, want);
 		g_assert_true(tt_parse_client_line("t", value, &t, msg, sizeof(msg)));
 		g_assert_cmpint(t.kind, ==, k == 0 ? TT_TUNNEL_REVERSE : k == 1 ? TT_TUNNEL_UDP : k == 2 ? TT_TUNNEL_SOCKS
@@ -344,42 +364,42 @@ static void test_permit_allow(void)
 {
 	char *err = NULL, *key;
 
-	g_assert_true(tt_validate_permit("10.0.0.0/8:*", &err));
-	g_assert_true(tt_validate_permit("*:22", &err));
-	g_assert_true(tt_validate_permit("[fd00::1]:443", &err));
-	g_assert_false(tt_validate_permit("10.0.0.1", &err));
+	g_assert_true(tray_validate_permit("10.0.0.0/8:*", &err));
+	g_assert_true(tray_validate_permit("*:22", &err));
+	g_assert_true(tray_validate_permit("[fd00::1]:443", &err));
+	g_assert_false(tray_validate_permit("10.0.0.1", &err));
 	g_assert_nonnull(err);
 	g_clear_pointer(&err, g_free);
-	g_assert_false(tt_validate_permit("10.0.0.1:22 ; x", &err));
+	g_assert_false(tray_validate_permit("10.0.0.1:22 ; x", &err));
 	g_clear_pointer(&err, g_free);
 
 	/* permit_listen: a port alone (loopback), ip:port, '*' for either. */
-	g_assert_true(tt_validate_permit_listen("2222", &err));
-	g_assert_true(tt_validate_permit_listen("*", &err));
-	g_assert_true(tt_validate_permit_listen("*:*", &err));
-	g_assert_true(tt_validate_permit_listen("0.0.0.0:8080", &err));
-	g_assert_true(tt_validate_permit_listen("[::1]:2222", &err));
+	g_assert_true(tray_validate_permit_listen("2222", &err));
+	g_assert_true(tray_validate_permit_listen("*", &err));
+	g_assert_true(tray_validate_permit_listen("*:*", &err));
+	g_assert_true(tray_validate_permit_listen("0.0.0.0:8080", &err));
+	g_assert_true(tray_validate_permit_listen("[::1]:2222", &err));
 	g_assert_null(err);
-	g_assert_false(tt_validate_permit_listen("70000", &err));
+	g_assert_false(tray_validate_permit_listen("70000", &err));
 	g_assert_nonnull(strstr(err, "70000"));
 	g_clear_pointer(&err, g_free);
-	g_assert_false(tt_validate_permit_listen("ssh", &err));
+	g_assert_false(tray_validate_permit_listen("ssh", &err));
 	g_assert_nonnull(err);
 	g_clear_pointer(&err, g_free);
-	g_assert_false(tt_validate_permit_listen("2222\n[client]", &err));
+	g_assert_false(tray_validate_permit_listen("2222\n[client]", &err));
 	g_assert_nonnull(err);
 	g_clear_pointer(&err, g_free);
 	/* Not the same syntax as permit: a lone port is no permit. */
-	g_assert_false(tt_validate_permit("2222", &err));
+	g_assert_false(tray_validate_permit("2222", &err));
 	g_clear_pointer(&err, g_free);
 
 	/* A whole Tox ID pasted as an allow entry becomes its public key. */
-	key = tt_allow_normalize(id1, &err);
+	key = tray_allow_normalize(id1, &err);
 	g_assert_cmpuint(strlen(key), ==, 64);
 	g_assert_true(strncmp(key, id1, 64) == 0);
-	g_assert_true(tt_validate_allow(key, &err));
+	g_assert_true(tray_validate_allow(key, &err));
 	g_free(key);
-	g_assert_null(tt_allow_normalize("ABC", &err));
+	g_assert_null(tray_allow_normalize("ABC", &err));
 	g_assert_nonnull(err);
 	g_free(err);
 }

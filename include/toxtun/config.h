@@ -1,8 +1,9 @@
 /* toxtun configuration: the ini file shared by the daemon and the tray app.
  *
  * Every parser here returns bool and, on failure, writes one human-readable
- * line into err (no trailing newline) naming what is wrong. tt_config_load
- * prefixes that line with "FILE:LINE: ". Nothing here logs or exits.
+ * line into err (no trailing newline) naming what is wrong. The loader fills
+ * a struct tt_error, which also says on which line. Nothing here logs or
+ * exits.
  */
 #ifndef TOXTUN_CONFIG_H
 #define TOXTUN_CONFIG_H
@@ -45,6 +46,8 @@ struct tt_client_tunnel {
 	char remote_host[TT_HOST_MAX]; /* IP literal (no brackets) or host name */
 	uint16_t remote_port;          /* 1..65535 */
 	uint8_t server_id[TT_TOX_ID_SIZE];
+	bool listen_given;             /* the line names its listen address (else
+	                                  listen_host is the default filled in) */
 	int line;                      /* line number in the file, 0 if not from a file */
 };
 
@@ -108,22 +111,75 @@ struct tt_config {
 	                                  datagram either way: default 60, 1..86400 */
 };
 
-/* Parse and validate the whole file. On failure *out is untouched and err holds
- * "PATH:LINE: message" (LINE omitted when the error is not tied to a line, e.g.
- * the file cannot be read). */
-bool tt_config_load(const char *path, struct tt_config **out, char *err, size_t errlen);
+#define TT_ERROR_MAX 512
+
+/* Why a file does not load: the line to blame and what is wrong there, kept
+ * apart so that the tray can put the message next to what is on that line
+ * without reading a number back out of text. */
+struct tt_error {
+	int line;                   /* 1-based; 0 when no line is to blame (the file
+	                               cannot be read, socks_user without socks_pass) */
+	char message[TT_ERROR_MAX]; /* one line, without the path or line number */
+};
+
+/* Parse and validate the whole file. On failure *out is untouched and err
+ * (when not NULL) says why. */
+bool tt_config_load(const char *path, struct tt_config **out, struct tt_error *err);
 void tt_config_free(struct tt_config *cfg);
 
 /* Like tt_config_load, for text that is already in memory (the tray's editor,
- * tests, the fuzzer). text need not be NUL-terminated. path is only used in
- * messages and to resolve relative paths; nothing is read from it. */
+ * tests, the fuzzer). text need not be NUL-terminated. path is only used to
+ * resolve relative paths; nothing is read from it. */
 bool tt_config_load_buffer(const char *path, const char *text, size_t len,
-                           struct tt_config **out, char *err, size_t errlen);
+                           struct tt_config **out, struct tt_error *err);
+
+/* The error as people and scripts see it: "PATH:LINE: message", or
+ * "PATH: message" when no line is to blame. What `tunnel` prints, logs and
+ * replies to a reload, and what the tray shows for a file. */
+void tt_error_format(const struct tt_error *err, const char *path, char *out, size_t n);
 
 /* Single-value validators, used by tt_config_load and by the tray's editor.
  * On failure err names the bad token, e.g. "bad port '70000'". */
 bool tt_parse_client_line(const char *name, const char *value,
                           struct tt_client_tunnel *out, char *err, size_t errlen);
+
+/* The value of a [client] line (what follows "name ="): the inverse of
+ * tt_parse_client_line, which reads it back as *t (line aside). The kind's
+ * prefix in lower case, IPv6 literals in brackets, the listen address left
+ * out when the line left it out (listen_given), the Tox ID in upper case.
+ * Returns the value's length, like snprintf: when that is n or more, out
+ * holds only its start. */
+size_t tt_format_client_line(const struct tt_client_tunnel *t, char *out, size_t n);
+
+/* The fields of a [client] line as text, as a person typed them (the tray's
+ * tunnel dialog), for a line that has not been parsed yet. */
+struct tt_tunnel_fields {
+	const char *kind;        /* the prefix without its ':' (TT_PREFIX_*); NULL or
+	                            "" for a forward. Written as given, so that an
+	                            unknown kind is refused, not made a forward */
+	const char *listen_host; /* NULL or "": left out (127.0.0.1) */
+	const char *listen_port;
+	const char *remote_host; /* not written for a socks5 line */
+	const char *remote_port; /* not written for a socks5 line */
+	const char *server_id;
+};
+/* The value these fields make, by the rules of tt_format_client_line:
+ * "[listen_host:]listen_port:remote_host:remote_port:server_id" after the
+ * kind's prefix (a socks5 line without the destination), a host with a ':'
+ * in brackets unless it has them. Nothing else is checked or changed:
+ * tt_parse_client_line is the judge. Returns the length like snprintf. */
+size_t tt_format_tunnel_fields(const struct tt_tunnel_fields *f, char *out, size_t n);
+
+/* The prefix that starts a [client] line of this kind, without its ':'
+ * (TT_PREFIX_* of toxtun/config_keys.h; "" for a forward). */
+const char *tt_tunnel_prefix(enum tt_tunnel_kind kind);
+/* The kind a [client] line's value names by its prefix (any case), whether
+ * or not the rest parses; a forward when it has none. *prefix_len, when not
+ * NULL, is the length of the prefix with its ':' (0 for a forward). */
+enum tt_tunnel_kind tt_tunnel_kind_of(const char *value, size_t *prefix_len);
+/* Is this key of [client] a setting (socks_user, socks_pass) rather than
+ * the name of a tunnel? */
+bool tt_client_key_is_setting(const char *key);
 bool tt_parse_permit(const char *value, struct tt_permit *out, char *err, size_t errlen);
 bool tt_parse_permit_listen(const char *value, struct tt_permit *out, char *err, size_t errlen);
 bool tt_parse_pubkey(const char *hex, uint8_t out[TT_PUBKEY_SIZE], char *err, size_t errlen);

@@ -1,9 +1,10 @@
 /* libFuzzer harness for the ini loader and the validators it is built on.
  *
  * The input is loaded as a whole file. Its first line is also fed to the
- * single-value parsers the tray's editor calls directly, and, when the file
- * loads, to tt_permit_check, so those get inputs that are not pre-filtered
- * by the loader. */
+ * single-value parsers the tray's editor calls directly (a [client] line that
+ * parses is formatted and parsed back), and, when the file loads, to
+ * tt_permit_check, so those get inputs that are not pre-filtered by the
+ * loader. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +21,20 @@ static void fuzz_validators(const char *s)
 	bool b;
 	char err[128], hex[2 * TT_TOX_ID_SIZE + 1];
 
-	if (tt_parse_client_line("t", s, &t, err, sizeof(err)))
+	if (tt_parse_client_line("t", s, &t, err, sizeof(err))) {
+		struct tt_client_tunnel back;
+		char line[1024];
+
 		tt_toxid_format(t.server_id, hex);
+		/* The formatter is the parser's inverse: what it writes reads
+		 * back as the same tunnel. */
+		if (tt_format_client_line(&t, line, sizeof(line)) >= sizeof(line) ||
+		    !tt_parse_client_line("t", line, &back, err, sizeof(err)) || back.kind != t.kind ||
+		    back.listen_port != t.listen_port || back.remote_port != t.remote_port ||
+		    back.listen_given != t.listen_given || strcmp(back.listen_host, t.listen_host) ||
+		    strcmp(back.remote_host, t.remote_host) || memcmp(back.server_id, t.server_id, TT_TOX_ID_SIZE))
+			abort();
+	}
 	tt_parse_client_line(s, "81:h:22:A5A02FECA08E3EAC7E646B89C0507A8AAF9136E05DC756FF09F86230951820670F908F2E7719",
 	                     &t, err, sizeof(err));
 	tt_parse_permit(s, &p, err, sizeof(err));
@@ -35,16 +48,19 @@ static void fuzz_validators(const char *s)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct tt_config *cfg = NULL;
-	char err[512];
+	struct tt_error err;
+	char text[64];
 	size_t first = 0;
 	char *line;
 
-	if (tt_config_load_buffer("/fuzz/dir/fuzz.ini", (const char *)data, size, &cfg, err, sizeof(err))) {
+	if (tt_config_load_buffer("/fuzz/dir/fuzz.ini", (const char *)data, size, &cfg, &err)) {
 		/* Exercise the loaded permit list with parts of the input. */
 		tt_permit_check(cfg, "host.example", "10.1.2.3", 22);
 		tt_permit_check(cfg, NULL, "::ffff:192.168.0.1", 1);
 		tt_permit_check(cfg, "x", "fd00::1", 65535);
 		tt_config_free(cfg);
+	} else {
+		tt_error_format(&err, "/fuzz/dir/fuzz.ini", text, sizeof(text));
 	}
 
 	while (first < size && first < 1024 && data[first] != '\n')

@@ -95,7 +95,7 @@ def body(sc):
     tray = sc.add(guitest.Tray(desktop, sc.dir,
                                ["--config", client.ini_path, "--config", "server:" + server.ini_path]))
     sc._logs.append(("toxtun-tray", tray.log))
-    # The log of the client daemon the tray starts (gui/daemon.c).
+    # The log of the client daemon the tray starts (gui/service.c).
     client_log = toxnet.LogFile(os.path.join(sc.dir, "state", "toxtun", "client.client.log"))
     sc._logs.append(("client daemon started by the tray", client_log))
 

@@ -577,8 +577,9 @@ static int run_requests(struct tt_config *cfg, const uint8_t id[TT_TOX_ID_SIZE],
 int main(int argc, char **argv)
 {
 	struct tt_config *cfg;
+	struct tt_error error;
 	uint8_t id[TT_TOX_ID_SIZE];
-	char err[512];
+	char err[1024];
 	int status;
 
 	if (argc < 6 || (strcmp(argv[3], "frames") && strcmp(argv[3], "requests"))) {
@@ -588,8 +589,12 @@ int main(int argc, char **argv)
 	}
 	if (getenv("ROGUE_VERBOSE"))
 		tt_log_set_level(TT_LOG_DEBUG);
-	if (!tt_config_load(argv[1], &cfg, err, sizeof(err)) ||
-	    !tt_toxid_parse(argv[2], id, err, sizeof(err))) {
+	if (!tt_config_load(argv[1], &cfg, &error)) {
+		tt_error_format(&error, argv[1], err, sizeof(err));
+		fprintf(stderr, "rogue: %s\n", err);
+		return 2;
+	}
+	if (!tt_toxid_parse(argv[2], id, err, sizeof(err))) {
 		fprintf(stderr, "rogue: %s\n", err);
 		return 2;
 	}

@@ -47,12 +47,33 @@ static char err[1024];
 
 /* ---- helpers ---- */
 
+/* The loader, its error put into err the way `tunnel` prints it. */
+static bool load_buffer(const char *path, const char *text, size_t len, struct tt_config **cfg)
+{
+	struct tt_error e;
+
+	if (tt_config_load_buffer(path, text, len, cfg, &e))
+		return true;
+	tt_error_format(&e, path, err, sizeof(err));
+	return false;
+}
+
+static bool load_file(const char *path, struct tt_config **cfg)
+{
+	struct tt_error e;
+
+	if (tt_config_load(path, cfg, &e))
+		return true;
+	tt_error_format(&e, path, err, sizeof(err));
+	return false;
+}
+
 static struct tt_config *load_as(const char *path, const char *text)
 {
 	struct tt_config *cfg = NULL;
 
 	err[0] = '\0';
-	if (!tt_config_load_buffer(path, text, strlen(text), &cfg, err, sizeof(err))) {
+	if (!load_buffer(path, text, strlen(text), &cfg)) {
 		fprintf(stderr, "  unexpected error: %s\n", err);
 		return NULL;
 	}
@@ -73,7 +94,7 @@ static bool refused(const char *text, int line, const char *phrase)
 	bool ok;
 
 	err[0] = '\0';
-	if (tt_config_load_buffer(INI, text, strlen(text), &cfg, err, sizeof(err))) {
+	if (load_buffer(INI, text, strlen(text), &cfg)) {
 		fprintf(stderr, "  accepted but should fail with '%s':\n%s\n", phrase, text);
 		tt_config_free(cfg);
 		return false;
@@ -739,7 +760,7 @@ static void test_errors(void)
 		static const char nul[] = "[server]\nname = a\0b\n";
 		struct tt_config *cfg = NULL;
 
-		CHECK(!tt_config_load_buffer(INI, nul, sizeof(nul) - 1, &cfg, err, sizeof(err)));
+		CHECK(!load_buffer(INI, nul, sizeof(nul) - 1, &cfg));
 		CHECK(strstr(err, INI ":2: NUL byte") != NULL && cfg == NULL);
 	}
 
@@ -755,26 +776,26 @@ static void test_files(void)
 
 	/* Not there. */
 	snprintf(path, sizeof(path), "%s/missing.ini", tmpdir);
-	CHECK(!tt_config_load(path, &cfg, err, sizeof(err)) && cfg == NULL);
+	CHECK(!load_file(path, &cfg) && cfg == NULL);
 	snprintf(expect, sizeof(expect), "%s: cannot open: No such file or directory", path);
 	if (!CHECK(!strcmp(err, expect)))
 		fprintf(stderr, "  got '%s'\n", err);
 
 	/* A directory. */
-	CHECK(!tt_config_load(tmpdir, &cfg, err, sizeof(err)) && cfg == NULL);
+	CHECK(!load_file(tmpdir, &cfg) && cfg == NULL);
 	CHECK(strncmp(err, tmpdir, strlen(tmpdir)) == 0 && strstr(err, ": cannot read: Is a directory"));
 
 	/* Unreadable (meaningless as root, who reads anything). */
 	p = write_file("secret.ini", "[server]\n");
 	if (geteuid() != 0 && chmod(p, 0) == 0) {
-		CHECK(!tt_config_load(p, &cfg, err, sizeof(err)) && strstr(err, ": cannot open: Permission denied"));
+		CHECK(!load_file(p, &cfg) && strstr(err, ": cannot open: Permission denied"));
 	}
 
 	/* A real file: relative paths resolve next to it. */
 	p = write_file("server.ini", "[tox]\nprofile = keys/me.tox\n[control]\nsocket = ctl.sock\n"
 	                             "[client]\nweb = 81:web.example:80:" ID1 "\n");
 	snprintf(path, sizeof(path), "%s", p);
-	if (CHECK(tt_config_load(path, &cfg, err, sizeof(err)))) {
+	if (CHECK(load_file(path, &cfg))) {
 		snprintf(expect, sizeof(expect), "%s/keys/me.tox", tmpdir);
 		CHECK(!strcmp(cfg->profile, expect));
 		snprintf(expect, sizeof(expect), "%s/ctl.sock", tmpdir);
@@ -787,7 +808,7 @@ static void test_files(void)
 	p = write_file("bad.ini", "[client]\n\n  web = 81:web.example:80:" ID1_BADSUM "\n");
 	snprintf(path, sizeof(path), "%s", p);
 	cfg = NULL;
-	CHECK(!tt_config_load(path, &cfg, err, sizeof(err)) && cfg == NULL);
+	CHECK(!load_file(path, &cfg) && cfg == NULL);
 	snprintf(expect, sizeof(expect), "%s:3: bad Tox ID", path);
 	CHECK(strncmp(err, expect, strlen(expect)) == 0);
 
@@ -798,6 +819,40 @@ static void test_files(void)
 		memset(text + strlen(text), 's', 120);
 		CHECK(refused(text, 2, "bad socket path"));
 	}
+}
+
+/* The loader's error keeps the line and the message apart (the tray places
+ * the message by the line); tt_error_format joins them into what `tunnel`
+ * prints. */
+static void test_error_struct(void)
+{
+	static const char bad_name[] = "[server]\n\nname = a\x01z\n";
+	struct tt_config *cfg = NULL;
+	struct tt_error e;
+	char text[256];
+
+	CHECK(!tt_config_load_buffer(INI, bad_name, sizeof(bad_name) - 1, &cfg, &e) && cfg == NULL);
+	CHECK(e.line == 3 && !strcmp(e.message, "bad name 'a\x01z': contains control characters"));
+	tt_error_format(&e, INI, text, sizeof(text));
+	CHECK(!strcmp(text, INI ":3: bad name 'a\x01z': contains control characters"));
+
+	/* No line to blame: line 0, and no number in the text. */
+	CHECK(!tt_config_load_buffer(INI, "[client]\nsocks_user = alice\n", 26, &cfg, &e));
+	CHECK(e.line == 0 && !strcmp(e.message, "socks_user and socks_pass go together: set both or neither"));
+	tt_error_format(&e, INI, text, sizeof(text));
+	CHECK(!strcmp(text, INI ": socks_user and socks_pass go together: set both or neither"));
+	CHECK(!tt_config_load("/nonexistent/toxtun.ini", &cfg, &e) && cfg == NULL);
+	CHECK(e.line == 0 && !strcmp(e.message, "cannot open: No such file or directory"));
+
+	/* A caller that does not care why. */
+	CHECK(!tt_config_load_buffer(INI, "[nope]\n", 7, &cfg, NULL) && cfg == NULL);
+	CHECK(!tt_config_load("/nonexistent/toxtun.ini", &cfg, NULL));
+
+	/* A short buffer gets the start, terminated. */
+	e.line = 12;
+	snprintf(e.message, sizeof(e.message), "bad port");
+	tt_error_format(&e, "a.ini", text, 8);
+	CHECK(!strcmp(text, "a.ini:1"));
 }
 
 static void cleanup(void)
@@ -834,7 +889,7 @@ static void test_socks_lines(void)
 	tt_config_free(cfg);
 	/* Not tied to one line: "FILE: message". */
 	cfg = NULL;
-	CHECK(!tt_config_load_buffer(INI, "[client]\nsocks_user = alice\n", 26, &cfg, err, sizeof(err)) &&
+	CHECK(!load_buffer(INI, "[client]\nsocks_user = alice\n", 26, &cfg) &&
 	      !cfg && !strncmp(err, INI ": ", strlen(INI) + 2) &&
 	      strstr(err, "socks_user and socks_pass go together"));
 	CHECK(refused("[client]\nsocks_user = a\nsocks_user = b\nsocks_pass = c\n", 3, "duplicate key 'socks_user'"));
@@ -927,6 +982,7 @@ int main(void)
 	group("reverse and udp lines, permit_listen", test_reverse_and_udp_lines);
 	group("error messages", test_errors);
 	group("files on disk", test_files);
+	group("errors as a line and a message", test_error_struct);
 
 	cleanup();
 	printf("%d passed, %d failed\n", passed, failed);

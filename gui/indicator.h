@@ -3,21 +3,21 @@
  * no StatusNotifier host runs), or, when the library was missing at build
  * time, a GtkStatusIcon. Either way a click opens the menu, so everything
  * must be reachable from it. */
-#ifndef TOXTUN_GUI_TRAY_H
-#define TOXTUN_GUI_TRAY_H
+#ifndef TOXTUN_GUI_INDICATOR_H
+#define TOXTUN_GUI_INDICATOR_H
 
 #include <gtk/gtk.h>
 
 #include "model.h"
 
-typedef struct TtTray TtTray;
+typedef struct TrayIndicator TrayIndicator;
 
 /* The menu is shown on click; it must be fully built and shown. */
-TtTray *tt_tray_new(GtkMenu *menu);
-void tt_tray_free(TtTray *t);
+TrayIndicator *tray_indicator_new(GtkMenu *menu);
+void tray_indicator_free(TrayIndicator *t);
 /* The icon for state; title is the tooltip / title (e.g. with rates). */
-void tt_tray_update(TtTray *t, TtState state, const char *title);
+void tray_indicator_update(TrayIndicator *t, TrayState state, const char *title);
 /* Which backend: "appindicator" or "statusicon". */
-const char *tt_tray_backend(void);
+const char *tray_indicator_backend(void);
 
 #endif

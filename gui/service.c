@@ -1,4 +1,4 @@
-/* One configured daemon: see daemon.h. */
+/* One configured daemon (TrayService): see service.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -7,16 +7,17 @@
 
 #include <gio/gio.h>
 
-#include "control.h"
-#include "daemon.h"
+#include "ctlclient.h"
+#include "service.h"
 #include "paths.h"
 #include "toxtun/config.h"
+#include "toxtun/control_path.h"
 
 #define SNAPSHOT_INTERVAL_MS 1000
 
-struct TtDaemonPriv {
-	TtControl *ctl;
-	TtDaemonChanged changed;
+struct TrayServicePriv {
+	TrayCtlClient *ctl;
+	TrayServiceChanged changed;
 	gpointer user;
 	char *control_socket;  /* [control] socket, when the file sets one */
 	char *profile;         /* the identity file */
@@ -29,9 +30,9 @@ struct TtDaemonPriv {
 	GCancellable *cancel;  /* for helper processes (systemctl, tunnel id) */
 };
 
-static void update_state(TtDaemon *d);
+static void update_state(TrayService *d);
 
-static void notify(TtDaemon *d)
+static void notify(TrayService *d)
 {
 	if (d->priv->changed)
 		d->priv->changed(d, d->priv->user);
@@ -47,10 +48,10 @@ static void set_str(char **slot, const char *value)
 
 /* ---- the control connection ---- */
 
-static void on_connected(TtControl *c, const char *path, const char *role, const char *version,
+static void on_connected(TrayCtlClient *c, const char *path, const char *role, const char *version,
                          gpointer user)
 {
-	TtDaemon *d = user;
+	TrayService *d = user;
 
 	g_message("%s: connected to the daemon at %s (%s, toxtun %s)", d->label, path, role, version);
 	d->connected = TRUE;
@@ -60,86 +61,86 @@ static void on_connected(TtControl *c, const char *path, const char *role, const
 	notify(d);
 }
 
-static void on_disconnected(TtControl *c, const char *reason, gpointer user)
+static void on_disconnected(TrayCtlClient *c, const char *reason, gpointer user)
 {
-	TtDaemon *d = user;
+	TrayService *d = user;
 
 	g_message("%s: daemon connection closed: %s", d->label, reason);
 	d->connected = FALSE;
-	g_clear_pointer(&d->snap, tt_snapshot_free);
-	tt_history_clear(d->history);
+	g_clear_pointer(&d->snap, tray_snapshot_free);
+	tray_history_clear(d->history);
 	update_state(d);
 	notify(d);
 }
 
-static void on_snapshot(TtControl *c, JsonNode *node, gpointer user)
+static void on_snapshot(TrayCtlClient *c, JsonNode *node, gpointer user)
 {
-	TtDaemon *d = user;
+	TrayService *d = user;
 	GError *error = NULL;
-	TtSnapshot *s = tt_snapshot_from_json(node, &error);
+	TraySnapshot *s = tray_snapshot_from_json(node, &error);
 
 	if (!s) {
 		g_warning("%s: bad snapshot: %s", d->label, error->message);
 		g_error_free(error);
 		return;
 	}
-	tt_snapshot_free(d->snap);
+	tray_snapshot_free(d->snap);
 	d->snap = s;
 	if (*s->node.tox_id)
 		set_str(&d->tox_id, s->node.tox_id);
-	tt_history_add(d->history, s, (double)g_get_monotonic_time() / G_USEC_PER_SEC);
+	tray_history_add(d->history, s, (double)g_get_monotonic_time() / G_USEC_PER_SEC);
 	update_state(d);
 	notify(d);
 }
 
-static void make_control(TtDaemon *d)
+static void make_control(TrayService *d)
 {
-	static const TtControlCallbacks cb = { on_connected, on_disconnected, on_snapshot };
-	char **paths = tt_socket_candidates(d->ini, d->role, d->priv->control_socket);
+	static const TrayCtlClientCallbacks cb = { on_connected, on_disconnected, on_snapshot };
+	char **paths = tray_socket_candidates(d->ini, d->role, d->priv->control_socket);
 
-	tt_control_free(d->priv->ctl);
+	tray_ctlclient_free(d->priv->ctl);
 	d->connected = FALSE;
-	d->priv->ctl = tt_control_new((const char *const *)paths, SNAPSHOT_INTERVAL_MS, &cb, d);
+	d->priv->ctl = tray_ctlclient_new((const char *const *)paths, SNAPSHOT_INTERVAL_MS, &cb, d);
 	g_strfreev(paths);
-	tt_control_start(d->priv->ctl);
+	tray_ctlclient_start(d->priv->ctl);
 }
 
 /* ---- state ---- */
 
-static void update_state(TtDaemon *d)
+static void update_state(TrayService *d)
 {
 	const char *err = NULL;
 
 	if (d->connected) {
-		d->state = d->snap ? tt_snapshot_state(d->snap) : TT_STATE_CONNECTING;
-		if (d->state == TT_STATE_ERROR && d->snap) {
+		d->state = d->snap ? tray_snapshot_state(d->snap) : TRAY_STATE_CONNECTING;
+		if (d->state == TRAY_STATE_ERROR && d->snap) {
 			for (guint i = 0; i < d->snap->tunnels->len && !err; i++) {
-				const TtTunnelInfo *t = g_ptr_array_index(d->snap->tunnels, i);
+				const TrayTunnelInfo *t = g_ptr_array_index(d->snap->tunnels, i);
 
 				if (strcmp(t->state, "error") == 0)
 					err = t->error;
 			}
 		}
 	} else if (d->priv->run_error) {
-		d->state = TT_STATE_ERROR;
+		d->state = TRAY_STATE_ERROR;
 		err = d->priv->run_error;
 	} else if (d->starting) {
-		d->state = TT_STATE_CONNECTING;
+		d->state = TRAY_STATE_CONNECTING;
 	} else if (d->priv->config_error) {
-		d->state = TT_STATE_ERROR;
+		d->state = TRAY_STATE_ERROR;
 		err = d->priv->config_error;
 	} else {
-		d->state = TT_STATE_STOPPED;
+		d->state = TRAY_STATE_STOPPED;
 	}
 	set_str(&d->error, err);
 }
 
 /* ---- helpers run in the background ---- */
 
-typedef void (*RunDone)(TtDaemon *d, gboolean ok, const char *out, gpointer user);
+typedef void (*RunDone)(TrayService *d, gboolean ok, const char *out, gpointer user);
 
 typedef struct {
-	TtDaemon *d;
+	TrayService *d;
 	RunDone done;
 	gpointer user;
 } Run;
@@ -166,7 +167,7 @@ static void on_run_done(GObject *src, GAsyncResult *res, gpointer data)
 }
 
 /* Run argv, collect its output, call done (not after the daemon is freed). */
-static void run_async(TtDaemon *d, const char *const *argv, RunDone done, gpointer user)
+static void run_async(TrayService *d, const char *const *argv, RunDone done, gpointer user)
 {
 	GError *error = NULL;
 	GSubprocess *p = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
@@ -186,7 +187,7 @@ static void run_async(TtDaemon *d, const char *const *argv, RunDone done, gpoint
 	g_object_unref(p);
 }
 
-static void on_unit_probe(TtDaemon *d, gboolean ok, const char *out, gpointer user)
+static void on_unit_probe(TrayService *d, gboolean ok, const char *out, gpointer user)
 {
 	char *unit = user;
 
@@ -198,14 +199,13 @@ static void on_unit_probe(TtDaemon *d, gboolean ok, const char *out, gpointer us
 	g_free(unit);
 }
 
-static void probe_unit(TtDaemon *d)
+static void probe_unit(TrayService *d)
 {
-	char *base = g_path_get_basename(d->ini), *dot = strrchr(base, '.');
-	char *unit, *systemctl = g_find_program_in_path("systemctl");
+	size_t len;
+	const char *stem = tt_ini_stem(d->ini, &len);
+	char *unit = g_strdup_printf("toxtun-%s@%.*s.service", d->role, (int)len, stem);
+	char *systemctl = g_find_program_in_path("systemctl");
 
-	if (dot && dot != base)
-		*dot = '\0';
-	unit = g_strdup_printf("toxtun-%s@%s.service", d->role, base);
 	if (systemctl && !g_getenv("TOXTUN_TRAY_NO_SYSTEMD")) {
 		const char *argv[] = { systemctl, "--user", "show", "-p", "LoadState", "--value", unit, NULL };
 
@@ -214,10 +214,9 @@ static void probe_unit(TtDaemon *d)
 	}
 	g_free(unit);
 	g_free(systemctl);
-	g_free(base);
 }
 
-static void on_tox_id(TtDaemon *d, gboolean ok, const char *out, gpointer user)
+static void on_tox_id(TrayService *d, gboolean ok, const char *out, gpointer user)
 {
 	char *id = ok && out ? g_strstrip(g_strdup(out)) : NULL;
 
@@ -231,13 +230,13 @@ static void on_tox_id(TtDaemon *d, gboolean ok, const char *out, gpointer user)
 
 /* The Tox ID while the daemon is stopped: `tunnel id`, but only for an
  * existing identity (it would create one otherwise). */
-static void probe_tox_id(TtDaemon *d)
+static void probe_tox_id(TrayService *d)
 {
 	char *bin;
 
 	if (d->tox_id || !d->priv->profile || !g_file_test(d->priv->profile, G_FILE_TEST_EXISTS))
 		return;
-	bin = tt_tunnel_binary();
+	bin = tray_tunnel_binary();
 	{
 		const char *argv[] = { bin, "id", d->ini, NULL };
 
@@ -248,19 +247,23 @@ static void probe_tox_id(TtDaemon *d)
 
 /* ---- configuration ---- */
 
-void tt_daemon_config_changed(TtDaemon *d)
+void tray_service_config_changed(TrayService *d)
 {
 	struct tt_config *cfg = NULL;
-	char err[1024];
+	struct tt_error error;
 	char *old_socket = g_strdup(d->priv->control_socket);
 
 	g_clear_pointer(&d->priv->config_error, g_free);
-	if (tt_config_load(d->ini, &cfg, err, sizeof(err))) {
+	if (tt_config_load(d->ini, &cfg, &error)) {
 		set_str(&d->priv->control_socket, cfg->control_socket);
 		set_str(&d->priv->profile, cfg->profile);
 		tt_config_free(cfg);
 	} else {
-		d->priv->config_error = g_strdup(err);
+		/* Shown as `tunnel` would print it. */
+		char text[4096 + TT_ERROR_MAX];
+
+		tt_error_format(&error, d->ini, text, sizeof(text));
+		d->priv->config_error = g_strdup(text);
 	}
 	if (!d->priv->ctl || g_strcmp0(old_socket, d->priv->control_socket) != 0)
 		make_control(d);
@@ -272,34 +275,34 @@ void tt_daemon_config_changed(TtDaemon *d)
 
 /* ---- life cycle ---- */
 
-TtDaemon *tt_daemon_new(const char *ini, const char *role, TtDaemonChanged changed, gpointer user)
+TrayService *tray_service_new(const char *ini, const char *role, TrayServiceChanged changed, gpointer user)
 {
-	TtDaemon *d = g_new0(TtDaemon, 1);
+	TrayService *d = g_new0(TrayService, 1);
 	char *base;
 
-	d->priv = g_new0(struct TtDaemonPriv, 1);
+	d->priv = g_new0(struct TrayServicePriv, 1);
 	d->ini = g_canonicalize_filename(ini, NULL);
 	d->role = g_strdup(role);
 	base = g_path_get_basename(d->ini);
 	d->label = g_strdup_printf("%s (%s)", base, role);
 	g_free(base);
-	d->history = tt_history_new(TT_HISTORY_SECONDS);
+	d->history = tray_history_new(TRAY_HISTORY_SECONDS);
 	d->priv->changed = changed;
 	d->priv->user = user;
 	d->priv->cancel = g_cancellable_new();
-	d->priv->log = tt_daemon_log_path(d->ini, d->role);
-	tt_daemon_config_changed(d);
+	d->priv->log = tray_daemon_log_path(d->ini, d->role);
+	tray_service_config_changed(d);
 	probe_unit(d);
 	return d;
 }
 
-void tt_daemon_free(TtDaemon *d)
+void tray_service_free(TrayService *d)
 {
 	if (!d)
 		return;
 	g_cancellable_cancel(d->priv->cancel);
 	g_object_unref(d->priv->cancel);
-	tt_control_free(d->priv->ctl);
+	tray_ctlclient_free(d->priv->ctl);
 	/* A daemon we started keeps running: it is not ours to stop. */
 	g_clear_object(&d->priv->child);
 	g_free(d->priv->control_socket);
@@ -308,8 +311,8 @@ void tt_daemon_free(TtDaemon *d)
 	g_free(d->priv->run_error);
 	g_free(d->priv->log);
 	g_free(d->priv);
-	tt_snapshot_free(d->snap);
-	tt_history_free(d->history);
+	tray_snapshot_free(d->snap);
+	tray_history_free(d->history);
 	g_free(d->ini);
 	g_free(d->role);
 	g_free(d->label);
@@ -319,14 +322,14 @@ void tt_daemon_free(TtDaemon *d)
 	g_free(d);
 }
 
-gboolean tt_daemon_active(const TtDaemon *d)
+gboolean tray_service_active(const TrayService *d)
 {
 	return d->connected || d->starting;
 }
 
 /* The last line the daemon logged since log_mark, without its timestamp and
  * level: why it exited. */
-static char *last_log_line(TtDaemon *d)
+static char *last_log_line(TrayService *d)
 {
 	char *text = NULL, *out = NULL;
 	gsize len = 0;
@@ -354,7 +357,7 @@ static char *last_log_line(TtDaemon *d)
 
 static void on_child_exit(GObject *src, GAsyncResult *res, gpointer data)
 {
-	TtDaemon *d = data;
+	TrayService *d = data;
 	GSubprocess *p = G_SUBPROCESS(src);
 	GError *error = NULL;
 
@@ -393,11 +396,11 @@ static void child_setup(gpointer data)
 	setsid();
 }
 
-static void spawn_daemon(TtDaemon *d)
+static void spawn_daemon(TrayService *d)
 {
 	GSubprocessLauncher *l;
 	GError *error = NULL;
-	char *bin = tt_tunnel_binary(), *dir = g_path_get_dirname(d->priv->log);
+	char *bin = tray_tunnel_binary(), *dir = g_path_get_dirname(d->priv->log);
 	int fd, null_fd;
 	GSubprocess *p;
 
@@ -447,7 +450,7 @@ static void spawn_daemon(TtDaemon *d)
 	g_free(bin);
 }
 
-static void on_systemctl(TtDaemon *d, gboolean ok, const char *out, gpointer user)
+static void on_systemctl(TrayService *d, gboolean ok, const char *out, gpointer user)
 {
 	if (!ok) {
 		char *msg = g_strdup_printf("systemctl --user %s %s failed: %s", (const char *)user, d->unit,
@@ -461,7 +464,7 @@ static void on_systemctl(TtDaemon *d, gboolean ok, const char *out, gpointer use
 	notify(d);
 }
 
-static void systemctl(TtDaemon *d, const char *verb)
+static void systemctl(TrayService *d, const char *verb)
 {
 	char *bin = g_find_program_in_path("systemctl");
 	const char *argv[] = { bin ? bin : "systemctl", "--user", verb, d->unit, NULL };
@@ -470,40 +473,40 @@ static void systemctl(TtDaemon *d, const char *verb)
 	g_free(bin);
 }
 
-void tt_daemon_start(TtDaemon *d)
+void tray_service_start(TrayService *d)
 {
-	if (tt_daemon_active(d))
+	if (tray_service_active(d))
 		return;
 	g_clear_pointer(&d->priv->run_error, g_free);
 	/* The file may have been edited elsewhere since: its socket path and
 	 * whether it loads at all. */
-	tt_daemon_config_changed(d);
+	tray_service_config_changed(d);
 	if (d->unit) {
 		d->starting = TRUE;
 		systemctl(d, "start");
 	} else {
 		spawn_daemon(d);
 	}
-	tt_control_poke(d->priv->ctl);
+	tray_ctlclient_poke(d->priv->ctl);
 	update_state(d);
 	notify(d);
 }
 
-static void on_shutdown(TtControl *c, JsonNode *reply, const char *error, gpointer user)
+static void on_shutdown(TrayCtlClient *c, JsonNode *reply, const char *error, gpointer user)
 {
-	TtDaemon *d = user;
+	TrayService *d = user;
 
 	if (error)
 		g_message("%s: shutdown: %s", d->label, error);
 }
 
-void tt_daemon_stop(TtDaemon *d)
+void tray_service_stop(TrayService *d)
 {
 	d->priv->stopping = TRUE;
 	if (d->unit) {
 		systemctl(d, "stop");
 	} else if (d->connected) {
-		tt_control_request(d->priv->ctl, "shutdown", NULL, on_shutdown, d);
+		tray_ctlclient_request(d->priv->ctl, "shutdown", NULL, on_shutdown, d);
 	} else if (d->priv->child) {
 		g_subprocess_send_signal(d->priv->child, SIGTERM);
 	}
@@ -515,8 +518,8 @@ void tt_daemon_stop(TtDaemon *d)
 /* ---- reload ---- */
 
 typedef struct {
-	TtDaemon *d;
-	TtDaemonDone done;
+	TrayService *d;
+	TrayServiceDone done;
 	gpointer user;
 } Reload;
 
@@ -535,7 +538,7 @@ static char *join_array(JsonObject *o, const char *key)
 	return g_string_free(s, FALSE);
 }
 
-static void on_reload(TtControl *c, JsonNode *reply, const char *error, gpointer user)
+static void on_reload(TrayCtlClient *c, JsonNode *reply, const char *error, gpointer user)
 {
 	Reload *r = user;
 
@@ -564,7 +567,7 @@ static void on_reload(TtControl *c, JsonNode *reply, const char *error, gpointer
 	g_free(r);
 }
 
-void tt_daemon_reload(TtDaemon *d, TtDaemonDone done, gpointer user)
+void tray_service_reload(TrayService *d, TrayServiceDone done, gpointer user)
 {
 	Reload *r;
 
@@ -576,5 +579,5 @@ void tt_daemon_reload(TtDaemon *d, TtDaemonDone done, gpointer user)
 	r->d = d;
 	r->done = done;
 	r->user = user;
-	tt_control_request(d->priv->ctl, "reload", NULL, on_reload, r);
+	tray_ctlclient_request(d->priv->ctl, "reload", NULL, on_reload, r);
 }

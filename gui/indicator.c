@@ -1,15 +1,15 @@
-/* The tray icon: see tray.h. Both backends are here, behind one interface;
+/* The tray icon: see indicator.h. Both backends are here, behind one interface;
  * CMake defines TOXTUN_HAVE_APPINDICATOR when the library is found. */
 #include "icons.h"
-#include "tray.h"
+#include "indicator.h"
 
 #ifdef TOXTUN_HAVE_APPINDICATOR
 #include <libayatana-appindicator/app-indicator.h>
 #endif
 
-struct TtTray {
+struct TrayIndicator {
 	GtkMenu *menu;
-	TtState state;
+	TrayState state;
 	char *title;
 #ifdef TOXTUN_HAVE_APPINDICATOR
 	AppIndicator *indicator;
@@ -22,31 +22,31 @@ struct TtTray {
  * the icon and the title. The rest is shared below. */
 #ifdef TOXTUN_HAVE_APPINDICATOR
 
-const char *tt_tray_backend(void)
+const char *tray_indicator_backend(void)
 {
 	return "appindicator";
 }
 
-static void backend_create(TtTray *t)
+static void backend_create(TrayIndicator *t)
 {
-	t->indicator = app_indicator_new_with_path("toxtun-tray", tt_icon_name(t->state),
-	                                           APP_INDICATOR_CATEGORY_COMMUNICATIONS, tt_icons_root());
+	t->indicator = app_indicator_new_with_path("toxtun-tray", tray_icon_name(t->state),
+	                                           APP_INDICATOR_CATEGORY_COMMUNICATIONS, tray_icons_root());
 	app_indicator_set_title(t->indicator, "toxtun");
 	app_indicator_set_menu(t->indicator, t->menu);
 	app_indicator_set_status(t->indicator, APP_INDICATOR_STATUS_ACTIVE);
 }
 
-static void backend_set_state(TtTray *t)
+static void backend_set_state(TrayIndicator *t)
 {
-	app_indicator_set_icon_full(t->indicator, tt_icon_name(t->state), tt_state_label(t->state));
+	app_indicator_set_icon_full(t->indicator, tray_icon_name(t->state), tray_state_label(t->state));
 }
 
-static void backend_set_title(TtTray *t)
+static void backend_set_title(TrayIndicator *t)
 {
 	app_indicator_set_title(t->indicator, t->title);
 }
 
-static GObject *backend_object(TtTray *t)
+static GObject *backend_object(TrayIndicator *t)
 {
 	return G_OBJECT(t->indicator);
 }
@@ -55,14 +55,14 @@ static GObject *backend_object(TtTray *t)
 
 G_GNUC_BEGIN_IGNORE_DEPRECATIONS
 
-const char *tt_tray_backend(void)
+const char *tray_indicator_backend(void)
 {
 	return "statusicon";
 }
 
 static void popup(GtkStatusIcon *icon, guint button, guint time, gpointer data)
 {
-	TtTray *t = data;
+	TrayIndicator *t = data;
 
 	gtk_menu_popup(t->menu, NULL, NULL, gtk_status_icon_position_menu, icon, button, time);
 }
@@ -72,9 +72,9 @@ static void on_activate(GtkStatusIcon *icon, gpointer data)
 	popup(icon, 1, gtk_get_current_event_time(), data);
 }
 
-static void backend_create(TtTray *t)
+static void backend_create(TrayIndicator *t)
 {
-	t->icon = gtk_status_icon_new_from_icon_name(tt_icon_name(t->state));
+	t->icon = gtk_status_icon_new_from_icon_name(tray_icon_name(t->state));
 	gtk_status_icon_set_name(t->icon, "toxtun-tray");
 	gtk_status_icon_set_title(t->icon, "toxtun");
 	gtk_status_icon_set_tooltip_text(t->icon, "toxtun");
@@ -83,18 +83,18 @@ static void backend_create(TtTray *t)
 	gtk_status_icon_set_visible(t->icon, TRUE);
 }
 
-static void backend_set_state(TtTray *t)
+static void backend_set_state(TrayIndicator *t)
 {
-	gtk_status_icon_set_from_icon_name(t->icon, tt_icon_name(t->state));
+	gtk_status_icon_set_from_icon_name(t->icon, tray_icon_name(t->state));
 }
 
-static void backend_set_title(TtTray *t)
+static void backend_set_title(TrayIndicator *t)
 {
 	gtk_status_icon_set_title(t->icon, t->title);
 	gtk_status_icon_set_tooltip_text(t->icon, t->title);
 }
 
-static GObject *backend_object(TtTray *t)
+static GObject *backend_object(TrayIndicator *t)
 {
 	return G_OBJECT(t->icon);
 }
@@ -103,17 +103,17 @@ G_GNUC_END_IGNORE_DEPRECATIONS
 
 #endif
 
-TtTray *tt_tray_new(GtkMenu *menu)
+TrayIndicator *tray_indicator_new(GtkMenu *menu)
 {
-	TtTray *t = g_new0(TtTray, 1);
+	TrayIndicator *t = g_new0(TrayIndicator, 1);
 
 	t->menu = g_object_ref_sink(menu);
-	t->state = TT_STATE_STOPPED;
+	t->state = TRAY_STATE_STOPPED;
 	backend_create(t);
 	return t;
 }
 
-void tt_tray_free(TtTray *t)
+void tray_indicator_free(TrayIndicator *t)
 {
 	if (!t)
 		return;
@@ -123,7 +123,7 @@ void tt_tray_free(TtTray *t)
 	g_free(t);
 }
 
-void tt_tray_update(TtTray *t, TtState state, const char *title)
+void tray_indicator_update(TrayIndicator *t, TrayState state, const char *title)
 {
 	if (state != t->state) {
 		t->state = state;

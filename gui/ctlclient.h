@@ -8,51 +8,51 @@
  * replies by a tag; requests still waiting when the connection drops get a
  * "connection lost" error.
  */
-#ifndef TOXTUN_GUI_CONTROL_H
-#define TOXTUN_GUI_CONTROL_H
+#ifndef TOXTUN_GUI_CTLCLIENT_H
+#define TOXTUN_GUI_CTLCLIENT_H
 
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
-#define TT_CONTROL_PROTOCOL 1
-#define TT_CONTROL_RETRY_MS 1000
+#define TRAY_CONTROL_PROTOCOL 1
+#define TRAY_CONTROL_RETRY_MS 1000
 
-typedef struct TtControl TtControl;
+typedef struct TrayCtlClient TrayCtlClient;
 
 typedef struct {
 	/* The daemon said hello: role and version as it reports them. */
-	void (*connected)(TtControl *c, const char *path, const char *role, const char *version,
+	void (*connected)(TrayCtlClient *c, const char *path, const char *role, const char *version,
 	                  gpointer user);
 	/* The connection is gone (the daemon stopped, crashed, or spoke
 	 * nonsense); reason is for the log. Retrying has already begun. */
-	void (*disconnected)(TtControl *c, const char *reason, gpointer user);
+	void (*disconnected)(TrayCtlClient *c, const char *reason, gpointer user);
 	/* A snapshot event (the whole JSON object). */
-	void (*snapshot)(TtControl *c, JsonNode *snapshot, gpointer user);
-} TtControlCallbacks;
+	void (*snapshot)(TrayCtlClient *c, JsonNode *snapshot, gpointer user);
+} TrayCtlClientCallbacks;
 
 /* reply is the whole reply object, or NULL with error set (the daemon's
  * "error" message, or the connection's). */
-typedef void (*TtReplyFunc)(TtControl *c, JsonNode *reply, const char *error, gpointer user);
+typedef void (*TrayReplyFunc)(TrayCtlClient *c, JsonNode *reply, const char *error, gpointer user);
 
 /* paths: candidate socket paths, tried in order. interval_ms: the
- * subscription's interval. Nothing happens until tt_control_start(). */
-TtControl *tt_control_new(const char *const *paths, guint interval_ms,
-                          const TtControlCallbacks *cb, gpointer user);
-void tt_control_start(TtControl *c);
+ * subscription's interval. Nothing happens until tray_ctlclient_start(). */
+TrayCtlClient *tray_ctlclient_new(const char *const *paths, guint interval_ms,
+                                  const TrayCtlClientCallbacks *cb, gpointer user);
+void tray_ctlclient_start(TrayCtlClient *c);
 /* Stops every callback at once, then drops the connection. */
-void tt_control_free(TtControl *c);
+void tray_ctlclient_free(TrayCtlClient *c);
 
-gboolean tt_control_is_connected(const TtControl *c);
+gboolean tray_ctlclient_is_connected(const TrayCtlClient *c);
 /* The path that answered, or NULL. */
-const char *tt_control_path(const TtControl *c);
+const char *tray_ctlclient_path(const TrayCtlClient *c);
 
 /* Send {"cmd": cmd, ...args, "tag": N}. args (may be NULL) is consumed.
  * Without a connection, done is called at once with an error. done may be
  * NULL. */
-void tt_control_request(TtControl *c, const char *cmd, JsonObject *args, TtReplyFunc done,
-                        gpointer user);
+void tray_ctlclient_request(TrayCtlClient *c, const char *cmd, JsonObject *args, TrayReplyFunc done,
+                            gpointer user);
 
 /* Try to connect now instead of at the next retry. */
-void tt_control_poke(TtControl *c);
+void tray_ctlclient_poke(TrayCtlClient *c);
 
 #endif

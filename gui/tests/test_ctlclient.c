@@ -6,7 +6,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "control.h"
+#include "ctlclient.h"
 
 #define DEADLINE_S 15
 
@@ -132,7 +132,7 @@ typedef struct {
 	char *path, *role, *last_error, *last_name;
 } Seen;
 
-static void cb_connected(TtControl *c, const char *path, const char *role, const char *version, gpointer user)
+static void cb_connected(TrayCtlClient *c, const char *path, const char *role, const char *version, gpointer user)
 {
 	Seen *s = user;
 
@@ -143,12 +143,12 @@ static void cb_connected(TtControl *c, const char *path, const char *role, const
 	s->role = g_strdup(role);
 }
 
-static void cb_disconnected(TtControl *c, const char *reason, gpointer user)
+static void cb_disconnected(TrayCtlClient *c, const char *reason, gpointer user)
 {
 	((Seen *)user)->disconnected++;
 }
 
-static void cb_snapshot(TtControl *c, JsonNode *node, gpointer user)
+static void cb_snapshot(TrayCtlClient *c, JsonNode *node, gpointer user)
 {
 	Seen *s = user;
 	JsonObject *n = json_object_get_object_member(json_node_get_object(node), "node");
@@ -158,7 +158,7 @@ static void cb_snapshot(TtControl *c, JsonNode *node, gpointer user)
 	s->last_name = g_strdup(json_object_get_string_member(n, "name"));
 }
 
-static void cb_reply(TtControl *c, JsonNode *reply, const char *error, gpointer user)
+static void cb_reply(TrayCtlClient *c, JsonNode *reply, const char *error, gpointer user)
 {
 	Seen *s = user;
 
@@ -184,34 +184,34 @@ static gboolean tick(gpointer data)
 
 static void test_control(void)
 {
-	static const TtControlCallbacks cb = { cb_connected, cb_disconnected, cb_snapshot };
+	static const TrayCtlClientCallbacks cb = { cb_connected, cb_disconnected, cb_snapshot };
 	char *dir = g_dir_make_tmp("toxtun-control-XXXXXX", NULL);
 	char *missing = g_build_filename(dir, "nobody.sock", NULL);
 	Fake f = { .path = g_build_filename(dir, "client.client.sock", NULL) };
 	const char *paths[] = { missing, f.path, NULL };
 	Seen s = { 0 };
-	TtControl *c;
+	TrayCtlClient *c;
 	gint64 t0;
 	guint ticker = g_timeout_add(50, tick, NULL);
 
 	fake_start(&f);
-	c = tt_control_new(paths, 1000, &cb, &s);
-	tt_control_start(c);
+	c = tray_ctlclient_new(paths, 1000, &cb, &s);
+	tray_ctlclient_start(c);
 
 	/* Connects on the first path that answers, subscribes. */
 	g_assert_true(wait_for(&s.connected, 1));
 	g_assert_cmpstr(s.path, ==, f.path);
 	g_assert_cmpstr(s.role, ==, "client");
-	g_assert_true(tt_control_is_connected(c));
+	g_assert_true(tray_ctlclient_is_connected(c));
 	g_assert_true(wait_for(&s.snapshots, 1));
 	g_assert_cmpstr(s.last_name, ==, "fake");
 	g_assert_cmpuint(f.subscribes, ==, 1);
 
 	/* Tagged requests: a reply, an error. */
-	tt_control_request(c, "reload", NULL, cb_reply, &s);
+	tray_ctlclient_request(c, "reload", NULL, cb_reply, &s);
 	g_assert_true(wait_for(&s.replies, 1));
 	g_assert_null(s.last_error);
-	tt_control_request(c, "nonsense", NULL, cb_reply, &s);
+	tray_ctlclient_request(c, "nonsense", NULL, cb_reply, &s);
 	g_assert_true(wait_for(&s.replies, 2));
 	g_assert_cmpstr(s.last_error, ==, "unknown command 'nonsense'");
 
@@ -228,7 +228,7 @@ static void test_control(void)
 	 * restarts and is adopted. */
 	fake_drop(&f, TRUE);
 	g_assert_true(wait_for(&s.disconnected, 2));
-	tt_control_request(c, "reload", NULL, cb_reply, &s);
+	tray_ctlclient_request(c, "reload", NULL, cb_reply, &s);
 	g_assert_cmpuint(s.replies, ==, 3);
 	g_assert_nonnull(s.last_error);
 	fake_start(&f);
@@ -240,13 +240,13 @@ static void test_control(void)
 	g_assert_true(wait_for(&s.disconnected, 3));
 	g_assert_true(wait_for(&f.accepted, 5));
 	g_assert_cmpuint(s.connected, ==, 3);
-	g_assert_false(tt_control_is_connected(c));
+	g_assert_false(tray_ctlclient_is_connected(c));
 
 	/* Freed with a request in flight: no callback afterwards. */
 	f.bad_hello = FALSE;
 	g_assert_true(wait_for(&s.connected, 4));
-	tt_control_request(c, "reload", NULL, cb_reply, &s);
-	tt_control_free(c);
+	tray_ctlclient_request(c, "reload", NULL, cb_reply, &s);
+	tray_ctlclient_free(c);
 	for (int i = 0; i < 20; i++)
 		g_main_context_iteration(NULL, FALSE);
 	g_assert_cmpuint(s.replies, ==, 3);

@@ -1,22 +1,22 @@
-/* The control-socket connection: see control.h. */
+/* The control-socket connection: see ctlclient.h. */
 #include <string.h>
 
 #include <gio/gio.h>
 #include <gio/gunixsocketaddress.h>
 
-#include "control.h"
+#include "ctlclient.h"
 
 typedef struct {
-	TtReplyFunc done;
+	TrayReplyFunc done;
 	gpointer user;
 } Pending;
 
-struct TtControl {
+struct TrayCtlClient {
 	int refs;
 	gboolean dead;          /* the owner let go: no more callbacks */
 	char **paths;
 	guint interval_ms;
-	TtControlCallbacks cb;
+	TrayCtlClientCallbacks cb;
 	gpointer user;
 
 	guint generation;       /* bumped on every disconnect: stale async results are dropped */
@@ -39,22 +39,22 @@ struct TtControl {
 
 /* What an async call needs to find its way back. */
 typedef struct {
-	TtControl *c;
+	TrayCtlClient *c;
 	guint generation;
 	guint index;            /* connect: which path */
 } Op;
 
-static void attempt(TtControl *c, guint index);
-static void read_next(TtControl *c);
-static void write_next(TtControl *c);
+static void attempt(TrayCtlClient *c, guint index);
+static void read_next(TrayCtlClient *c);
+static void write_next(TrayCtlClient *c);
 
-static TtControl *ref(TtControl *c)
+static TrayCtlClient *ref(TrayCtlClient *c)
 {
 	c->refs++;
 	return c;
 }
 
-static void unref(TtControl *c)
+static void unref(TrayCtlClient *c)
 {
 	if (--c->refs > 0)
 		return;
@@ -70,7 +70,7 @@ static void unref(TtControl *c)
 	g_free(c);
 }
 
-static Op *op_new(TtControl *c, guint index)
+static Op *op_new(TrayCtlClient *c, guint index)
 {
 	Op *op = g_new(Op, 1);
 
@@ -80,11 +80,11 @@ static Op *op_new(TtControl *c, guint index)
 	return op;
 }
 
-/* Frees op; returns its TtControl when the result still matters, else NULL
+/* Frees op; returns its TrayCtlClient when the result still matters, else NULL
  * (the reference is then dropped as well). */
-static TtControl *op_finish(Op *op)
+static TrayCtlClient *op_finish(Op *op)
 {
-	TtControl *c = op->c;
+	TrayCtlClient *c = op->c;
 	gboolean stale = c->dead || op->generation != c->generation;
 
 	g_free(op);
@@ -95,10 +95,10 @@ static TtControl *op_finish(Op *op)
 	return c;
 }
 
-TtControl *tt_control_new(const char *const *paths, guint interval_ms,
-                          const TtControlCallbacks *cb, gpointer user)
+TrayCtlClient *tray_ctlclient_new(const char *const *paths, guint interval_ms,
+                                  const TrayCtlClientCallbacks *cb, gpointer user)
 {
-	TtControl *c = g_new0(TtControl, 1);
+	TrayCtlClient *c = g_new0(TrayCtlClient, 1);
 
 	c->refs = 1;
 	c->paths = g_strdupv((char **)paths);
@@ -113,19 +113,19 @@ TtControl *tt_control_new(const char *const *paths, guint interval_ms,
 	return c;
 }
 
-gboolean tt_control_is_connected(const TtControl *c)
+gboolean tray_ctlclient_is_connected(const TrayCtlClient *c)
 {
 	return c->hello;
 }
 
-const char *tt_control_path(const TtControl *c)
+const char *tray_ctlclient_path(const TrayCtlClient *c)
 {
 	return c->hello ? c->path : NULL;
 }
 
 static gboolean retry_cb(gpointer data)
 {
-	TtControl *c = data;
+	TrayCtlClient *c = data;
 
 	c->retry_id = 0;
 	if (!c->busy)
@@ -133,19 +133,19 @@ static gboolean retry_cb(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-static void schedule_retry(TtControl *c)
+static void schedule_retry(TrayCtlClient *c)
 {
 	if (!c->retry_id && !c->dead)
-		c->retry_id = g_timeout_add(TT_CONTROL_RETRY_MS, retry_cb, c);
+		c->retry_id = g_timeout_add(TRAY_CONTROL_RETRY_MS, retry_cb, c);
 }
 
-void tt_control_start(TtControl *c)
+void tray_ctlclient_start(TrayCtlClient *c)
 {
 	if (!c->busy && !c->retry_id)
 		attempt(c, 0);
 }
 
-void tt_control_poke(TtControl *c)
+void tray_ctlclient_poke(TrayCtlClient *c)
 {
 	if (c->busy)
 		return;
@@ -157,7 +157,7 @@ void tt_control_poke(TtControl *c)
 }
 
 /* Fail every waiting request (the callbacks may free c: hold a ref). */
-static void fail_pending(TtControl *c, const char *why)
+static void fail_pending(TrayCtlClient *c, const char *why)
 {
 	GHashTable *pending = c->pending;
 	GHashTableIter it;
@@ -175,7 +175,7 @@ static void fail_pending(TtControl *c, const char *why)
 }
 
 /* Drop the connection (or attempt) and start retrying. */
-static void disconnect(TtControl *c, const char *reason)
+static void disconnect(TrayCtlClient *c, const char *reason)
 {
 	gboolean was_connected = c->hello;
 
@@ -201,7 +201,7 @@ static void disconnect(TtControl *c, const char *reason)
 	unref(c);
 }
 
-void tt_control_free(TtControl *c)
+void tray_ctlclient_free(TrayCtlClient *c)
 {
 	if (!c)
 		return;
@@ -222,7 +222,7 @@ static void on_connect(GObject *src, GAsyncResult *res, gpointer data)
 	guint index = op->index;
 	GError *error = NULL;
 	GSocketConnection *conn = g_socket_client_connect_finish(G_SOCKET_CLIENT(src), res, &error);
-	TtControl *c = op_finish(op);
+	TrayCtlClient *c = op_finish(op);
 
 	if (!c) {
 		g_clear_object(&conn);
@@ -246,7 +246,7 @@ static void on_connect(GObject *src, GAsyncResult *res, gpointer data)
 	unref(c);
 }
 
-static void attempt(TtControl *c, guint index)
+static void attempt(TrayCtlClient *c, guint index)
 {
 	GSocketAddress *addr;
 
@@ -270,7 +270,7 @@ static void on_written(GObject *src, GAsyncResult *res, gpointer data)
 {
 	GError *error = NULL;
 	gboolean ok = g_output_stream_write_all_finish(G_OUTPUT_STREAM(src), res, NULL, &error);
-	TtControl *c = op_finish(data);
+	TrayCtlClient *c = op_finish(data);
 
 	if (!c) {
 		g_clear_error(&error);
@@ -289,7 +289,7 @@ static void on_written(GObject *src, GAsyncResult *res, gpointer data)
 	unref(c);
 }
 
-static void write_next(TtControl *c)
+static void write_next(TrayCtlClient *c)
 {
 	if (c->writing || !c->out || g_queue_is_empty(&c->outq))
 		return;
@@ -298,7 +298,7 @@ static void write_next(TtControl *c)
 	                                c->cancel, on_written, op_new(c, 0));
 }
 
-static void send_object(TtControl *c, JsonObject *o)
+static void send_object(TrayCtlClient *c, JsonObject *o)
 {
 	JsonNode *n = json_node_new(JSON_NODE_OBJECT);
 	char *text;
@@ -311,8 +311,8 @@ static void send_object(TtControl *c, JsonObject *o)
 	write_next(c);
 }
 
-void tt_control_request(TtControl *c, const char *cmd, JsonObject *args, TtReplyFunc done,
-                        gpointer user)
+void tray_ctlclient_request(TrayCtlClient *c, const char *cmd, JsonObject *args, TrayReplyFunc done,
+                            gpointer user)
 {
 	JsonObject *o = args ? args : json_object_new();
 	Pending *p;
@@ -337,14 +337,14 @@ void tt_control_request(TtControl *c, const char *cmd, JsonObject *args, TtReply
 
 /* ---- reading ---- */
 
-static void handle_hello(TtControl *c, JsonObject *o)
+static void handle_hello(TrayCtlClient *c, JsonObject *o)
 {
 	JsonObject *sub;
 	const char *role, *version;
 
 	if (!json_object_has_member(o, "event") ||
 	    g_strcmp0(json_object_get_string_member_with_default(o, "event", ""), "hello") != 0 ||
-	    json_object_get_int_member_with_default(o, "protocol", 0) != TT_CONTROL_PROTOCOL) {
+	    json_object_get_int_member_with_default(o, "protocol", 0) != TRAY_CONTROL_PROTOCOL) {
 		disconnect(c, "the socket does not speak the toxtun control protocol 1");
 		return;
 	}
@@ -354,12 +354,12 @@ static void handle_hello(TtControl *c, JsonObject *o)
 	c->busy = TRUE;
 	sub = json_object_new();
 	json_object_set_int_member(sub, "interval_ms", c->interval_ms);
-	tt_control_request(c, "subscribe", sub, NULL, NULL);
+	tray_ctlclient_request(c, "subscribe", sub, NULL, NULL);
 	if (c->cb.connected)
 		c->cb.connected(c, c->path, role, version, c->user);
 }
 
-static void handle_line(TtControl *c, const char *line, gsize len)
+static void handle_line(TrayCtlClient *c, const char *line, gsize len)
 {
 	JsonParser *parser = json_parser_new();
 	JsonNode *root;
@@ -392,7 +392,7 @@ static void handle_line(TtControl *c, const char *line, gsize len)
 		Pending *p = g_hash_table_lookup(c->pending, &tag);
 
 		if (p) {
-			TtReplyFunc done = p->done;
+			TrayReplyFunc done = p->done;
 			gpointer user = p->user;
 			const char *err = NULL;
 
@@ -411,7 +411,7 @@ static void on_line(GObject *src, GAsyncResult *res, gpointer data)
 	GError *error = NULL;
 	gsize len = 0;
 	char *line = g_data_input_stream_read_line_finish_utf8(G_DATA_INPUT_STREAM(src), res, &len, &error);
-	TtControl *c = op_finish(data);
+	TrayCtlClient *c = op_finish(data);
 	guint gen;
 
 	if (!c) {
@@ -437,7 +437,7 @@ static void on_line(GObject *src, GAsyncResult *res, gpointer data)
 	unref(c);
 }
 
-static void read_next(TtControl *c)
+static void read_next(TrayCtlClient *c)
 {
 	g_data_input_stream_read_line_async(c->in, G_PRIORITY_DEFAULT, c->cancel, on_line, op_new(c, 0));
 }

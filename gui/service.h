@@ -3,50 +3,50 @@
  * restart), starting and stopping it (`tunnel ROLE FILE.ini` detached, or the
  * systemd user unit toxtun-ROLE@NAME.service when the user installed one),
  * its latest snapshot, rate history and state. */
-#ifndef TOXTUN_GUI_DAEMON_H
-#define TOXTUN_GUI_DAEMON_H
+#ifndef TOXTUN_GUI_SERVICE_H
+#define TOXTUN_GUI_SERVICE_H
 
 #include <glib.h>
 
 #include "model.h"
 
-typedef struct TtDaemon TtDaemon;
+typedef struct TrayService TrayService;
 
-typedef void (*TtDaemonChanged)(TtDaemon *d, gpointer user);
+typedef void (*TrayServiceChanged)(TrayService *d, gpointer user);
 /* ok: the daemon accepted; message: what it said (an error, or a summary). */
-typedef void (*TtDaemonDone)(TtDaemon *d, gboolean ok, const char *message, gpointer user);
+typedef void (*TrayServiceDone)(TrayService *d, gboolean ok, const char *message, gpointer user);
 
-struct TtDaemon {
+struct TrayService {
 	/* read-only for everyone else */
 	char *ini;            /* absolute path */
 	char *role;           /* "server", "client" or "run" */
 	char *label;          /* "client.ini (client)" */
-	TtState state;
+	TrayState state;
 	char *error;          /* why the state is ERROR, else NULL */
-	TtSnapshot *snap;     /* the latest snapshot while connected */
-	TtHistory *history;
+	TraySnapshot *snap;   /* the latest snapshot while connected */
+	TrayHistory *history;
 	char *tox_id;         /* from the daemon, or `tunnel id` while it is stopped */
 	char *unit;           /* the systemd user unit, when installed */
 	gboolean connected;   /* the control socket answers */
 	gboolean starting;    /* we started it and wait for its socket */
 
 	/* private */
-	struct TtDaemonPriv *priv;
+	struct TrayServicePriv *priv;
 };
 
-TtDaemon *tt_daemon_new(const char *ini, const char *role, TtDaemonChanged changed, gpointer user);
-void tt_daemon_free(TtDaemon *d);
+TrayService *tray_service_new(const char *ini, const char *role, TrayServiceChanged changed, gpointer user);
+void tray_service_free(TrayService *d);
 
-void tt_daemon_start(TtDaemon *d);
-void tt_daemon_stop(TtDaemon *d);
+void tray_service_start(TrayService *d);
+void tray_service_stop(TrayService *d);
 /* Is it running (connected) or on its way (starting)? */
-gboolean tt_daemon_active(const TtDaemon *d);
+gboolean tray_service_active(const TrayService *d);
 
 /* Ask the daemon to re-read its file. done gets the result; a daemon that
  * is not running is "ok" (it reads the file when started). */
-void tt_daemon_reload(TtDaemon *d, TtDaemonDone done, gpointer user);
+void tray_service_reload(TrayService *d, TrayServiceDone done, gpointer user);
 
 /* Re-read the ini (after an edit): control socket path, config errors. */
-void tt_daemon_config_changed(TtDaemon *d);
+void tray_service_config_changed(TrayService *d);
 
 #endif
