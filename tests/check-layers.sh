@@ -48,7 +48,7 @@ layer_of() {
 		;;
 	enet-patches/*) layer=enetp ;;
 	include/toxtun/log.h | include/toxtun/version.h | include/toxtun/version.h.in) layer=util ;;
-	include/toxtun/config.h) layer=config ;;
+	include/toxtun/config.h | include/toxtun/config_keys.h | include/toxtun/control_path.h | include/toxtun/ini_lexer.h) layer=config ;;
 	include/toxtun/enet_patches.h) layer=enetp ;;
 	include/toxtun/frame.h) layer=mux ;;
 	gui/*) layer=gui ;;
