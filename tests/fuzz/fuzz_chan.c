@@ -32,14 +32,7 @@
 #include "mux/chan.h"
 #include "toxtun/enet_patches.h"
 #include "toxtun/frame.h"
-
-#define REQUIRE(cond)                                                                   \
-	do {                                                                            \
-		if (!(cond)) {                                                          \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                        \
-		}                                                                       \
-	} while (0)
+#include "fuzz.h"
 
 #define CHANNELS 16
 #define FRAME_MAX (TT_FRAME_HEADER + TT_FRAME_MAX_PAYLOAD)

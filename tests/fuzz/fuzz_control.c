@@ -18,14 +18,7 @@
 #include <string.h>
 
 #include "control/request.h"
-
-#define REQUIRE(cond)                                                                   \
-	do {                                                                            \
-		if (!(cond)) {                                                          \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                        \
-		}                                                                       \
-	} while (0)
+#include "fuzz.h"
 
 /* Whole UTF-8 sequences only, by structure (what json-c's validator checks):
  * an error message that cut a character in two would make the JSON reply

@@ -15,14 +15,7 @@
 
 #include "mux/compress.h"
 #include "toxtun/frame.h"
-
-#define REQUIRE(cond)                                                                   \
-	do {                                                                            \
-		if (!(cond)) {                                                          \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                        \
-		}                                                                       \
-	} while (0)
+#include "fuzz.h"
 
 static uint8_t out[TT_FRAME_MAX_PAYLOAD];
 static uint8_t enc[TT_FRAME_HEADER + TT_FRAME_MAX_PAYLOAD];

@@ -19,14 +19,7 @@
 #include <string.h>
 
 #include "forward/proxy_request.h"
-
-#define REQUIRE(cond)                                                                   \
-	do {                                                                            \
-		if (!(cond)) {                                                          \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                        \
-		}                                                                       \
-	} while (0)
+#include "fuzz.h"
 
 struct outcome {
 	enum proxy_verdict v;
