@@ -19,6 +19,7 @@
 #include "tox/toxnode.h"
 #include "toxtun/frame.h"
 #include "toxtun/log.h"
+#include "util/grow.h"
 #include "toxtun/version.h"
 
 /* tox_iterate cadence while data flows. Packets on the UDP socket wake us
@@ -57,15 +58,8 @@ struct session *daemon_session(struct daemon *d, const uint8_t pubkey[TT_PUBKEY_
 			return d->sessions[i];
 	if (!create)
 		return NULL;
-	if (d->n_sessions == d->cap_sessions) {
-		size_t cap = d->cap_sessions ? d->cap_sessions * 2 : 8;
-		struct session **n = realloc(d->sessions, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		d->sessions = n;
-		d->cap_sessions = cap;
-	}
+	if (!GROW_FOR_ONE(d->sessions, d->cap_sessions, d->n_sessions))
+		return NULL;
 	s = session_new(&d->senv, pubkey);
 	if (!s)
 		return NULL;

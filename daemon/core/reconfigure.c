@@ -15,18 +15,12 @@
 #include "tox/toxnode.h"
 #include "toxtun/frame.h"
 #include "toxtun/log.h"
+#include "util/grow.h"
 
 static bool add_listener(struct daemon *d, struct listener *l)
 {
-	if (d->n_listeners == d->cap_listeners) {
-		size_t cap = d->cap_listeners ? d->cap_listeners * 2 : 8;
-		struct listener **n = realloc(d->listeners, cap * sizeof(*n));
-
-		if (!n)
-			return false;
-		d->listeners = n;
-		d->cap_listeners = cap;
-	}
+	if (!GROW_FOR_ONE(d->listeners, d->cap_listeners, d->n_listeners))
+		return false;
 	d->listeners[d->n_listeners++] = l;
 	return true;
 }

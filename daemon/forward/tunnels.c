@@ -4,6 +4,7 @@
 
 #include "forward/sockutil.h"
 #include "forward/tunnels.h"
+#include "util/grow.h"
 
 /* A server keeps at most this many per-destination entries; beyond it, idle
  * ones are recycled (a client may ask for any number of destinations). */
@@ -13,15 +14,8 @@ static struct tunnel_stats *append(struct tunnels *tt)
 {
 	struct tunnel_stats *ts;
 
-	if (tt->n == tt->cap) {
-		size_t cap = tt->cap ? tt->cap * 2 : 8;
-		struct tunnel_stats **n = realloc(tt->v, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		tt->v = n;
-		tt->cap = cap;
-	}
+	if (!GROW_FOR_ONE(tt->v, tt->cap, tt->n))
+		return NULL;
 	ts = calloc(1, sizeof(*ts));
 	if (ts)
 		tt->v[tt->n++] = ts;

@@ -11,6 +11,7 @@
 #include "tox/toxnode.h"
 #include "toxtun/enet_patches.h"
 #include "toxtun/log.h"
+#include "util/grow.h"
 
 /* Pacing on a TCP relay, in bytes per second on the wire (a datagram costs
  * its size plus WIRE_OVERHEAD: Tox's encryption and the UDP/IP headers).
@@ -383,15 +384,8 @@ static struct alias *alias_get(struct link *link, uint32_t fnum)
 
 	if (a)
 		return a;
-	if (link->n_aliases == link->cap_aliases) {
-		size_t cap = link->cap_aliases ? link->cap_aliases * 2 : 8;
-		struct alias **n = realloc(link->aliases, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		link->aliases = n;
-		link->cap_aliases = cap;
-	}
+	if (!GROW_FOR_ONE(link->aliases, link->cap_aliases, link->n_aliases))
+		return NULL;
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return NULL;
