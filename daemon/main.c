@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/ctl.h"
+#include "cli/pipe.h"
 #include "control/control.h"
 #include "core/daemon.h"
 #include "tox/toxnode.h"
@@ -30,6 +31,9 @@ static void usage(FILE *out)
 	      "  status FILE.ini   show a running daemon's peers, tunnels and rates\n"
 	      "  reload FILE.ini   make a running daemon re-read its ini file\n"
 	      "  stop FILE.ini     stop a running daemon\n"
+	      "  pipe FILE.ini HOST:PORT\n"
+	      "                    join stdin and stdout to HOST:PORT as the server sees it,\n"
+	      "                    through the running client daemon (ssh's ProxyCommand)\n"
 	      "\n"
 	      "Options:\n"
 	      "  -v, --verbose     more log output (debug)\n"
@@ -38,7 +42,8 @@ static void usage(FILE *out)
 	      "  -V, --version     the version\n"
 	      "      --json        status/reload: print the daemon's JSON reply\n"
 	      "      --watch       status: refresh every second\n"
-	      "      --socket PATH status/reload/stop: the control socket to use\n"
+	      "      --socket PATH status/reload/stop/pipe: the control socket to use\n"
+	      "      --via LINE    pipe: the [client] line whose server carries it\n"
 	      "\n"
 	      "Exit status: 0 after a clean stop, 1 on a runtime error, 2 on a bad\n"
 	      "command line or configuration file. See tunnel(1).\n", out);
@@ -87,9 +92,10 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "watch", no_argument, NULL, 'w' },
 		{ "socket", required_argument, NULL, 's' },
+		{ "via", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *socket_path = NULL;
+	const char *socket_path = NULL, *via = NULL;
 	bool json = false, watch = false;
 	struct tt_config *cfg = NULL;
 	struct tt_error error;
@@ -106,6 +112,7 @@ int main(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'w': watch = true; break;
 		case 's': socket_path = optarg; break;
+		case 'P': via = optarg; break;
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
@@ -116,6 +123,18 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		return cli_control(cmd, NULL, socket_path, json, watch);
+	}
+	if (strcmp(cmd, "pipe") == 0) {
+		if (argc - optind != 3) {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		file = argv[optind + 1];
+		if (!tt_config_load(file, &cfg, &error))
+			return config_error(file, &error);
+		status = cli_pipe(cfg, socket_path, argv[optind + 2], via);
+		tt_config_free(cfg);
+		return status;
 	}
 	if (argc - optind != 2) {
 		usage(stderr);

@@ -12,7 +12,8 @@ apt-get update </dev/null
 # util-linux: setpriv, which ties test processes' lifetime to the test.
 # curl: the SOCKS5 / HTTP CONNECT tests. dnsmasq-base: the DNS server behind
 # the UDP forward test. chromium: the browser test (a real headless browser
-# loading a page through the SOCKS5 proxy).
+# loading a page through the SOCKS5 proxy). openssh-client, openssh-server:
+# ssh and scp with `tunnel pipe` as their ProxyCommand, to a real sshd.
 # gnuplot-nox: the benchmark's plots (bench/run).
 # GTK 3, libayatana-appindicator3, json-glib, libqrencode: toxtun-tray;
 # librsvg2-bin renders its icons; Xvfb, trayer, xdotool, x11-utils
@@ -26,6 +27,7 @@ apt-get install -y --no-install-recommends </dev/null \
 	libtoxcore-dev libsodium-dev libenet-dev liblz4-dev libev-dev libjson-c-dev libcap-dev \
 	toxcore-utils python3 clang libclang-rt-14-dev \
 	iproute2 nftables procps util-linux curl dnsmasq-base chromium gnuplot-nox \
+	openssh-client openssh-server \
 	libgtk-3-dev libayatana-appindicator3-dev libjson-glib-dev libqrencode-dev \
 	librsvg2-bin librsvg2-common xvfb xauth trayer xdotool x11-utils imagemagick \
 	dbus dbus-x11 fonts-dejavu-core \

@@ -8,90 +8,19 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "cli/conn.h"
 #include "cli/ctl.h"
 #include "control/control.h"
 #include "control/request.h"
 
-#define REPLY_MAX (16 * 1024 * 1024)
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
-
-struct conn {
-	int fd;
-	char *buf;
-	size_t len, cap;
-};
-
-static int try_connect(const char *path)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return -1;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		close(fd);
-		fd = -1;
-	}
-	return fd;
-}
-
-/* One JSON line from the daemon, or NULL (closed, or not JSON). */
-static json_object *read_json(struct conn *c)
-{
-	for (;;) {
-		char *nl = c->len ? memchr(c->buf, '\n', c->len) : NULL;
-		ssize_t n;
-
-		if (nl) {
-			size_t line = (size_t)(nl - c->buf);
-			json_object *o = json_tokener_parse(nl == c->buf ? "" : (*nl = '\0', c->buf));
-
-			memmove(c->buf, nl + 1, c->len - line - 1);
-			c->len -= line + 1;
-			return o;
-		}
-		if (c->len + 65536 > c->cap) {
-			size_t cap = c->cap ? c->cap * 2 : 131072;
-			char *p = cap <= REPLY_MAX ? realloc(c->buf, cap) : NULL;
-
-			if (!p)
-				return NULL;
-			c->buf = p;
-			c->cap = cap;
-		}
-		n = read(c->fd, c->buf + c->len, c->cap - c->len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return NULL;
-		c->len += (size_t)n;
-	}
-}
-
-static bool send_line(struct conn *c, const char *line)
-{
-	size_t len = strlen(line), off = 0;
-
-	while (off < len) {
-		ssize_t n = send(c->fd, line + off, len - off, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		off += (size_t)n;
-	}
-	return true;
-}
 
 /* The next reply (skipping pushed events). */
 static json_object *read_reply(struct conn *c)
 {
 	json_object *o, *ev;
 
-	while ((o = read_json(c))) {
+	while ((o = conn_read_json(c))) {
 		if (!json_object_object_get_ex(o, "event", &ev))
 			return o;
 		json_object_put(o);
@@ -222,36 +151,17 @@ static int fail(struct conn *c, const char *fmt, const char *arg)
 
 int cli_control(const char *cmd, const struct tt_config *cfg, const char *socket_path, bool json, bool watch)
 {
-	static const char *const roles[] = { "server", "client", "run" };
 	struct conn c = { .fd = -1 };
-	char path[4096], tried[3 * 4096 + 16] = "", request[64];
-	json_object *hello, *reply, *ok;
+	char path[4096], err[3 * 4096 + 128], request[64];
+	json_object *reply, *ok;
 	int status = 0;
 
-	if (socket_path) {
-		snprintf(path, sizeof(path), "%s", socket_path);
-		c.fd = try_connect(path);
-		snprintf(tried, sizeof(tried), "%s", path);
-	} else {
-		for (size_t i = 0; i < 3 && c.fd < 0; i++) {
-			if (!control_socket_path(cfg, roles[i], path, sizeof(path)))
-				continue;
-			c.fd = try_connect(path);
-			snprintf(tried + strlen(tried), sizeof(tried) - strlen(tried), "%s%s", i ? ", " : "", path);
-		}
-	}
-	if (c.fd < 0)
-		return fail(&c, "no tunnel daemon is running (no answer at %s)", tried);
-	hello = read_json(&c);
-	if (!hello || num(hello, "protocol") != CONTROL_PROTOCOL) {
-		json_object_put(hello);
-		return fail(&c, "%s does not speak the toxtun control protocol 1", path);
-	}
-	json_object_put(hello);
+	if (!conn_open(&c, cfg, socket_path, path, sizeof(path), err, sizeof(err)))
+		return fail(&c, "%s", err);
 	if (strcmp(cmd, "status") == 0 && watch) {
-		if (!send_line(&c, "{\"cmd\":\"subscribe\",\"interval_ms\":1000}\n"))
+		if (!conn_send_line(&c, "{\"cmd\":\"subscribe\",\"interval_ms\":1000}\n"))
 			return fail(&c, "%s: the daemon closed the connection", path);
-		while ((reply = read_json(&c))) {
+		while ((reply = conn_read_json(&c))) {
 			if (json_object_object_get_ex(reply, "event", &ok)) {
 				printf("\033[H\033[2J");
 				if (json)
@@ -265,7 +175,7 @@ int cli_control(const char *cmd, const struct tt_config *cfg, const char *socket
 		return fail(&c, "%s: the daemon went away", path);
 	}
 	snprintf(request, sizeof(request), "{\"cmd\":\"%s\"}\n", strcmp(cmd, "stop") == 0 ? "shutdown" : cmd);
-	if (!send_line(&c, request) || !(reply = read_reply(&c)))
+	if (!conn_send_line(&c, request) || !(reply = read_reply(&c)))
 		return fail(&c, "%s: the daemon closed the connection", path);
 	json_object_object_get_ex(reply, "ok", &ok);
 	if (!json_object_get_boolean(ok)) {

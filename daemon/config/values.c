@@ -340,3 +340,36 @@ bool tt_parse_node_entry(const char *value, struct tt_node_entry *out, char *err
 	*out = e;
 	return true;
 }
+
+bool tt_parse_endpoint(const char *value, char *host, size_t host_len, uint16_t *port, char *err,
+                       size_t errlen)
+{
+	const char *colon = strrchr(value, ':');
+	const char *h = value;
+	size_t hlen;
+	bool bracketed = value[0] == '[';
+	char out[TT_HOST_MAX];
+
+	if (!colon) {
+		tt_cfg_errf(err, errlen, "'%s' is not HOST:PORT", value);
+		return false;
+	}
+	hlen = (size_t)(colon - value);
+	if (bracketed) {
+		if (hlen < 2 || value[hlen - 1] != ']') {
+			tt_cfg_errf(err, errlen, "'%s' is not [IPV6]:PORT", value);
+			return false;
+		}
+		h++;
+		hlen -= 2;
+	}
+	if (!tt_cfg_check_host(h, hlen, bracketed, TT_HOST_REMOTE, out, err, errlen) ||
+	    !tt_cfg_parse_port(colon + 1, strlen(colon + 1), port, err, errlen))
+		return false;
+	if (strlen(out) >= host_len) {
+		tt_cfg_errf(err, errlen, "host name too long");
+		return false;
+	}
+	memcpy(host, out, strlen(out) + 1);
+	return true;
+}

@@ -14,6 +14,7 @@
 #include "control/request.h"
 #include "control/snapshot.h"
 #include "core/daemon.h"
+#include "forward/pipestream.h"
 #include "mux/session.h"
 #include "toxtun/control_path.h"
 #include "toxtun/log.h"
@@ -32,6 +33,8 @@ struct client {
 	char *out;
 	size_t out_len, out_off, out_cap;
 	bool closing;              /* close once the output is flushed */
+	struct control_request pipe; /* a pipe request, handled once its line is taken */
+	bool piping;
 	ev_io rio, wio;
 	ev_timer sub;              /* subscription */
 };
@@ -243,6 +246,11 @@ static bool handle(struct client *cl, const char *line, size_t len)
 		o = daemon_close_stream(d, req.stream_id, req.has_peer ? req.peer : NULL, err, sizeof(err))
 		    ? ok_obj() : error_obj(err);
 		break;
+	case CMD_PIPE:
+		/* The connection becomes the stream: see start_pipe. */
+		cl->pipe = req;
+		cl->piping = true;
+		return true;
 	case CMD_SHUTDOWN:
 		log_info("control: shutdown requested");
 		daemon_stop(d);
@@ -257,6 +265,34 @@ static bool handle(struct client *cl, const char *line, size_t len)
 }
 
 /* ---- input ---- */
+
+static void client_release(struct client *cl);
+
+/* The connection asked for a pipe: it becomes a stream's local end, with
+ * what the client sent after its request line (early) as the first bytes.
+ * Its requests end here; its replies too, but for the stream's one answer
+ * line (forward/pipestream.h). */
+static void start_pipe(struct client *cl, const char *early, size_t early_len)
+{
+	struct control_request *req = &cl->pipe;
+	char err[512];
+
+	control_request_clear(req); /* a tag: no reply carries it */
+	ev_timer_stop(cl->c->loop, &cl->sub);
+	if (cl->out_len > cl->out_off && flush(cl) && cl->out_len > cl->out_off) {
+		cl->closing = true;
+		reply(cl, error_obj("earlier replies are still unread"), NULL);
+		return;
+	}
+	if (!pipestream_open(daemon_fwd(cl->c->d), cl->fd, req->host, req->port, req->via,
+	                     (const uint8_t *)early, early_len, err, sizeof(err))) {
+		log_warn("control: pipe to %s:%u refused: %s", req->host, (unsigned)req->port, err);
+		cl->closing = true;
+		reply(cl, error_obj(err), NULL);
+		return;
+	}
+	client_release(cl);
+}
 
 static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -280,6 +316,10 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 		if (i > start && !handle(cl, cl->in + start, i - start))
 			return; /* the client is gone */
 		start = i + 1;
+		if (cl->piping) {
+			start_pipe(cl, cl->in + start, cl->in_len - start);
+			return;
+		}
 	}
 	memmove(cl->in, cl->in + start, cl->in_len - start);
 	cl->in_len -= start;
@@ -298,6 +338,13 @@ static void on_writable(struct ev_loop *loop, ev_io *w, int revents)
 	flush(w->data);
 }
 
+/* Forget the client, leaving its socket open (a pipe's stream has it). */
+static void client_release(struct client *cl)
+{
+	cl->fd = -1;
+	client_free(cl);
+}
+
 static void client_free(struct client *cl)
 {
 	struct control *c = cl->c;
@@ -313,7 +360,8 @@ static void client_free(struct client *cl)
 	ev_io_stop(c->loop, &cl->rio);
 	ev_io_stop(c->loop, &cl->wio);
 	ev_timer_stop(c->loop, &cl->sub);
-	close(cl->fd);
+	if (cl->fd >= 0)
+		close(cl->fd);
 	free(cl->in);
 	free(cl->out);
 	free(cl);

@@ -16,6 +16,7 @@ static const struct {
 	{ "reload", CMD_RELOAD },
 	{ "close_stream", CMD_CLOSE_STREAM },
 	{ "shutdown", CMD_SHUTDOWN },
+	{ "pipe", CMD_PIPE },
 };
 
 /* An integer member within [min, max]; false with err set otherwise. */
@@ -37,6 +38,30 @@ static bool get_uint(json_object *obj, const char *key, int64_t min, int64_t max
 		snprintf(err, errlen, "\"%s\" must be %lld..%lld", key, (long long)min, (long long)max);
 		return false;
 	}
+	return true;
+}
+
+/* A string member of 1..cap-1 bytes with no NUL in it; false with err set
+ * otherwise. An absent optional one leaves out empty. */
+static bool get_string(json_object *obj, const char *key, bool optional, char *out, size_t cap,
+                       char *err, size_t errlen)
+{
+	json_object *v;
+	size_t len;
+
+	if (!json_object_object_get_ex(obj, key, &v)) {
+		out[0] = '\0';
+		if (optional)
+			return true;
+		snprintf(err, errlen, "missing \"%s\"", key);
+		return false;
+	}
+	len = json_object_is_type(v, json_type_string) ? (size_t)json_object_get_string_len(v) : 0;
+	if (len == 0 || len >= cap || memchr(json_object_get_string(v), '\0', len)) {
+		snprintf(err, errlen, "\"%s\" must be a string of 1..%zu bytes", key, cap - 1);
+		return false;
+	}
+	memcpy(out, json_object_get_string(v), len + 1);
 	return true;
 }
 
@@ -68,6 +93,13 @@ static bool parse_args(json_object *obj, struct control_request *out, char *err,
 			}
 			out->has_peer = true;
 		}
+		return true;
+	case CMD_PIPE:
+		if (!get_string(obj, "host", false, out->host, sizeof(out->host), err, errlen) ||
+		    !get_uint(obj, "port", 1, 65535, &n, err, errlen) ||
+		    !get_string(obj, "via", true, out->via, sizeof(out->via), err, errlen))
+			return false;
+		out->port = (uint16_t)n;
 		return true;
 	default:
 		return true;

@@ -20,6 +20,7 @@ enum control_cmd {
 	CMD_RELOAD,
 	CMD_CLOSE_STREAM,
 	CMD_SHUTDOWN,
+	CMD_PIPE,
 };
 
 struct control_request {
@@ -30,6 +31,9 @@ struct control_request {
 	uint32_t stream_id;       /* close_stream */
 	bool has_peer;            /* close_stream: peer given */
 	uint8_t peer[TT_PUBKEY_SIZE];
+	char host[TT_HOST_MAX];   /* pipe: where to, as seen from the server */
+	uint16_t port;
+	char via[TT_NAME_MAX];    /* pipe: the [client] line whose server carries it; "" = choose */
 };
 
 /* Parse one line (without its newline). On failure returns false with err

@@ -185,6 +185,7 @@ unsigned daemon_relay_resets(const struct daemon *d) { return d->relays.resets; 
 struct tunnels *daemon_tunnels(const struct daemon *d) { return (struct tunnels *)&d->tunnels; }
 size_t daemon_n_sessions(const struct daemon *d) { return d->n_sessions; }
 struct session *daemon_session_at(const struct daemon *d, size_t i) { return d->sessions[i]; }
+struct fwd *daemon_fwd(struct daemon *d) { return &d->fwd; }
 
 /* ---- Tox events ---- */
 

@@ -54,5 +54,7 @@ unsigned daemon_relay_resets(const struct daemon *d);
 struct tunnels *daemon_tunnels(const struct daemon *d);
 size_t daemon_n_sessions(const struct daemon *d);
 struct session *daemon_session_at(const struct daemon *d, size_t i);
+/* What the forwards share: for the control socket's own streams (pipes). */
+struct fwd *daemon_fwd(struct daemon *d);
 
 #endif

@@ -186,6 +186,10 @@ bool tt_parse_pubkey(const char *hex, uint8_t out[TT_PUBKEY_SIZE], char *err, si
 bool tt_parse_node_entry(const char *value, struct tt_node_entry *out, char *err, size_t errlen);
 bool tt_parse_bool(const char *value, bool *out, char *err, size_t errlen);
 bool tt_parse_port(const char *value, uint16_t *out, char *err, size_t errlen);
+/* HOST:PORT, [IPV6]:PORT: a destination as a tunnel line names it. host
+ * gets the name or literal without brackets. */
+bool tt_parse_endpoint(const char *value, char *host, size_t host_len, uint16_t *port, char *err,
+                       size_t errlen);
 
 /* Tox IDs: 76 hex digits, either case; the checksum is verified. */
 bool tt_toxid_parse(const char *hex, uint8_t out[TT_TOX_ID_SIZE], char *err, size_t errlen);

@@ -252,6 +252,29 @@ static void test_node_entry(void)
 	CHECK(says(tt_parse_node_entry("[1.2.3.4] 1 " KEY1, &e, err, sizeof(err)), "not an IPv6 address"));
 }
 
+/* HOST:PORT as `tunnel pipe` takes it. */
+static void test_endpoint(void)
+{
+	char host[TT_HOST_MAX];
+	uint16_t port;
+
+	CHECK(tt_parse_endpoint("db.internal:5432", host, sizeof(host), &port, err, sizeof(err)));
+	CHECK(!strcmp(host, "db.internal") && port == 5432);
+	CHECK(tt_parse_endpoint("10.0.0.5:22", host, sizeof(host), &port, err, sizeof(err)));
+	CHECK(!strcmp(host, "10.0.0.5") && port == 22);
+	CHECK(tt_parse_endpoint("[fd00::7]:443", host, sizeof(host), &port, err, sizeof(err)));
+	CHECK(!strcmp(host, "fd00::7") && port == 443);
+	CHECK(says(tt_parse_endpoint("host", host, sizeof(host), &port, err, sizeof(err)),
+	           "'host' is not HOST:PORT"));
+	CHECK(says(tt_parse_endpoint("host:0", host, sizeof(host), &port, err, sizeof(err)), "bad port '0'"));
+	CHECK(says(tt_parse_endpoint("host:70000", host, sizeof(host), &port, err, sizeof(err)), "bad port"));
+	CHECK(says(tt_parse_endpoint("fd00::7:443", host, sizeof(host), &port, err, sizeof(err)), "bad host"));
+	CHECK(says(tt_parse_endpoint("[fd00::7:443", host, sizeof(host), &port, err, sizeof(err)),
+	           "is not [IPV6]:PORT"));
+	CHECK(says(tt_parse_endpoint("bad_host:1", host, sizeof(host), &port, err, sizeof(err)), "bad host"));
+	CHECK(says(tt_parse_endpoint("hh:22", host, 2, &port, err, sizeof(err)), "host name too long"));
+}
+
 static void test_client_line(void)
 {
 	struct tt_client_tunnel t;
@@ -969,6 +992,7 @@ int main(void)
 	group("hex and Tox IDs", test_hex_and_toxid);
 	group("ports, booleans, public keys", test_scalars);
 	group("bootstrap / tcp_relay entries", test_node_entry);
+	group("HOST:PORT destinations", test_endpoint);
 	group("client lines", test_client_line);
 	group("permit parsing", test_permit_parse);
 	group("permit checks", test_permit_check);

@@ -524,6 +524,41 @@ static void test_close_stream_errors(void)
 	}
 }
 
+/* pipe: a destination, and optionally the line to carry it. */
+static void test_pipe(void)
+{
+	struct parsed p;
+
+	if (CHECK(parse("{\"cmd\":\"pipe\",\"host\":\"db.internal\",\"port\":5432}", &p))) {
+		CHECK(p.req.cmd == CMD_PIPE);
+		CHECK(strcmp(p.req.host, "db.internal") == 0);
+		CHECK_EQ_U(p.req.port, 5432);
+		CHECK(p.req.via[0] == '\0');
+	}
+	control_request_clear(&p.req);
+	if (CHECK(parse("{\"cmd\":\"pipe\",\"host\":\"::1\",\"port\":22,\"via\":\"office\"}", &p))) {
+		CHECK(strcmp(p.req.host, "::1") == 0);
+		CHECK(strcmp(p.req.via, "office") == 0);
+	}
+	control_request_clear(&p.req);
+	REFUSED("{\"cmd\":\"pipe\",\"port\":22}", "missing \"host\"");
+	REFUSED("{\"cmd\":\"pipe\",\"host\":\"h\"}", "missing \"port\"");
+	REFUSED("{\"cmd\":\"pipe\",\"host\":\"\",\"port\":22}", "\"host\" must be a string");
+	REFUSED("{\"cmd\":\"pipe\",\"host\":7,\"port\":22}", "\"host\" must be a string");
+	REFUSED("{\"cmd\":\"pipe\",\"host\":\"a\\u0000b\",\"port\":22}", "\"host\" must be a string");
+	REFUSED("{\"cmd\":\"pipe\",\"host\":\"h\",\"port\":0}", "\"port\" must be 1..65535");
+	REFUSED("{\"cmd\":\"pipe\",\"host\":\"h\",\"port\":65536}", "\"port\" must be 1..65535");
+	REFUSED("{\"cmd\":\"pipe\",\"host\":\"h\",\"port\":22,\"via\":[]}", "\"via\" must be a string");
+	{
+		char line[1024], host[400];
+
+		memset(host, 'a', sizeof(host) - 1);
+		host[sizeof(host) - 1] = '\0';
+		snprintf(line, sizeof(line), "{\"cmd\":\"pipe\",\"host\":\"%s\",\"port\":22}", host);
+		REFUSED(line, "\"host\" must be a string of 1..255 bytes");
+	}
+}
+
 /* ---- NUL bytes and the length limit ---- */
 
 static void test_nul_and_length(void)
@@ -684,6 +719,7 @@ int main(void)
 	RUN(test_cmd);
 	RUN(test_subscribe_errors);
 	RUN(test_close_stream_errors);
+	RUN(test_pipe);
 	RUN(test_nul_and_length);
 	RUN(test_small_error_buffer);
 	RUN(test_random_damage);
