@@ -18,6 +18,7 @@ enum {
 	SEEN_LAN = 1u << 3,
 	SEEN_NAME = 1u << 4,
 	SEEN_SOCKET = 1u << 5,
+	SEEN_PORT = 1u << 27,
 	SEEN_SOCKS_USER = 1u << 28,
 	SEEN_SOCKS_PASS = 1u << 29,
 	SEEN_LINK_FIRST = 6, /* [link] keys: bit 6 + index in link_keys */
@@ -93,6 +94,15 @@ static bool tox_key(struct tt_loader *ld, const char *key, const char *value)
 		return set_bool(ld, SEEN_IPV6, key, value, &cfg->ipv6);
 	if (!strcasecmp(key, TT_KEY_LOCAL_DISCOVERY))
 		return set_bool(ld, SEEN_LAN, key, value, &cfg->local_discovery);
+	if (!strcasecmp(key, TT_KEY_PORT)) {
+		char msg[256];
+
+		if (!first_time(ld, SEEN_PORT, key))
+			return false;
+		if (!tt_parse_port(value, &cfg->port, msg, sizeof(msg)))
+			return tt_loader_fail(ld, "%s", msg);
+		return true;
+	}
 	return unknown_key(ld, key);
 }
 

@@ -158,7 +158,8 @@ static void stop_tunnel(struct daemon *d, const struct tt_client_tunnel *t, bool
 static bool tox_settings_differ(const struct tt_config *a, const struct tt_config *b)
 {
 	return strcmp(a->profile, b->profile) != 0 || a->udp != b->udp || a->ipv6 != b->ipv6 ||
-	       a->local_discovery != b->local_discovery || a->n_bootstrap != b->n_bootstrap ||
+	       a->local_discovery != b->local_discovery || a->port != b->port ||
+	       a->n_bootstrap != b->n_bootstrap ||
 	       a->n_tcp_relays != b->n_tcp_relays ||
 	       memcmp(a->bootstrap, b->bootstrap, a->n_bootstrap * sizeof(*a->bootstrap)) != 0 ||
 	       memcmp(a->tcp_relays, b->tcp_relays, a->n_tcp_relays * sizeof(*a->tcp_relays)) != 0 ||

@@ -196,8 +196,14 @@ struct toxnode *toxnode_new(const struct tt_config *cfg, bool offline, char *err
 	 * rarely reuses the address its previous instance had. Other nodes'
 	 * tables still pair that address with the old, dead DHT key for minutes,
 	 * and on a small network that hides the new instance (docs/design.md, "Friends"). */
-	tox_options_set_start_port(opt, (uint16_t)(33445 + randombytes_uniform(100)));
-	tox_options_set_end_port(opt, 33545);
+	if (cfg->port) {
+		/* A port the user forwards on a router: that one or none. */
+		tox_options_set_start_port(opt, cfg->port);
+		tox_options_set_end_port(opt, cfg->port);
+	} else {
+		tox_options_set_start_port(opt, (uint16_t)(33445 + randombytes_uniform(100)));
+		tox_options_set_end_port(opt, 33545);
+	}
 	if (exists) {
 		tox_options_set_savedata_type(opt, TOX_SAVEDATA_TYPE_TOX_SAVE);
 		tox_options_set_savedata_data(opt, save, save_len);
@@ -212,7 +218,11 @@ struct toxnode *toxnode_new(const struct tt_config *cfg, bool offline, char *err
 	/* tox_new returns a fresh instance even when it could not load the
 	 * profile (LOAD_BAD_FORMAT): that would silently be a new identity. */
 	if (!node->tox || enew != TOX_ERR_NEW_OK) {
-		snprintf(err, errlen, "%s: %s", cfg->profile, new_error_str(enew));
+		if (enew == TOX_ERR_NEW_PORT_ALLOC && cfg->port)
+			snprintf(err, errlen, "[tox] port = %u: UDP port %u is taken (another program, or "
+			         "another tunnel daemon, uses it)", (unsigned)cfg->port, (unsigned)cfg->port);
+		else
+			snprintf(err, errlen, "%s: %s", cfg->profile, new_error_str(enew));
 		goto fail;
 	}
 	if (cfg->has_server)

@@ -74,6 +74,8 @@ struct tt_config {
 	bool udp;                      /* default yes */
 	bool ipv6;                     /* default yes */
 	bool local_discovery;          /* default yes */
+	uint16_t port;                 /* the UDP port; 0 (default): the first free one
+	                                  of 33445-33545 from a random start */
 
 	/* [server] */
 	bool has_server;               /* the section exists */

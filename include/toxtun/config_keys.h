@@ -18,6 +18,7 @@
 #define TT_KEY_TCP_RELAY "tcp_relay"
 #define TT_KEY_UDP "udp"
 #define TT_KEY_IPV6 "ipv6"
+#define TT_KEY_PORT "port"
 #define TT_KEY_LOCAL_DISCOVERY "local_discovery"
 
 /* [server] */

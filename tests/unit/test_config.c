@@ -540,6 +540,7 @@ static void test_defaults(void)
 	CHECK(!strcmp(hex, KEY1));
 	CHECK(cfg->n_tcp_relays == 0 && cfg->tcp_relays == NULL);
 	CHECK(cfg->udp && cfg->ipv6 && cfg->local_discovery);
+	CHECK(cfg->port == 0);
 	CHECK(!cfg->has_server && !cfg->has_client);
 	CHECK(!strcmp(cfg->name, "toxtun"));
 	CHECK(cfg->n_permits == 0 && cfg->n_allow == 0 && cfg->n_tunnels == 0);
@@ -549,6 +550,12 @@ static void test_defaults(void)
 	CHECK(cfg->max_streams == 4096 && cfg->max_waiting == 256);
 	tt_config_free(cfg);
 	tt_config_free(NULL);
+
+	cfg = load("[tox]\nport = 33445\n");
+	if (CHECK(cfg != NULL)) {
+		CHECK(cfg->port == 33445);
+		tt_config_free(cfg);
+	}
 
 	/* Empty sections still count as present. */
 	cfg = load("[client]\n; no tunnels yet\n[server]\n");
@@ -687,6 +694,8 @@ static void test_errors(void)
 	CHECK(refused("name = x\n", 1, "key 'name' outside of any section"));
 
 	CHECK(refused("[tox]\nfoo = 1\n", 2, "unknown key 'foo' in [tox]"));
+	CHECK(refused("[tox]\nport = 0\n", 2, "bad port '0'"));
+	CHECK(refused("[tox]\nport = 33445\nport = 33446\n", 3, "duplicate key 'port' in [tox]"));
 	CHECK(refused("[server]\nname = a\nprofile = x\n", 3, "unknown key 'profile' in [server]"));
 	CHECK(refused("[control]\npath = /x\n", 2, "unknown key 'path' in [control]"));
 	CHECK(refused("[link]\ntimeout = 5\n", 2, "unknown key 'timeout' in [link]"));
