@@ -24,7 +24,7 @@ apt-get update </dev/null
 # its man page once installed (tests/package/test-package.sh).
 apt-get install -y --no-install-recommends </dev/null \
 	build-essential cmake pkg-config \
-	libtoxcore-dev libsodium-dev libenet-dev liblz4-dev libev-dev libjson-c-dev libcap-dev \
+	libtoxcore-dev libsodium-dev libenet-dev liblz4-dev libev-dev libjson-c-dev libcap-dev libseccomp-dev \
 	toxcore-utils python3 clang libclang-rt-14-dev \
 	iproute2 nftables procps util-linux curl dnsmasq-base chromium gnuplot-nox \
 	openssh-client openssh-server \

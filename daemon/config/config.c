@@ -30,6 +30,7 @@ static const struct {
 static const char *const section_names[] = {
 	[TT_SEC_NONE] = "", [TT_SEC_TOX] = TT_SECTION_TOX, [TT_SEC_SERVER] = TT_SECTION_SERVER,
 	[TT_SEC_CLIENT] = TT_SECTION_CLIENT, [TT_SEC_CONTROL] = TT_SECTION_CONTROL, [TT_SEC_LINK] = TT_SECTION_LINK,
+	[TT_SEC_DAEMON] = TT_SECTION_DAEMON,
 };
 
 const char *tt_cfg_section_name(enum tt_section section)
@@ -117,14 +118,14 @@ static bool enter_section(struct tt_loader *ld, const char *name, size_t len)
 {
 	int found = -1;
 
-	for (int i = TT_SEC_NONE + 1; i <= TT_SEC_LINK; i++) {
+	for (int i = TT_SEC_NONE + 1; i <= TT_SEC_DAEMON; i++) {
 		if (strlen(section_names[i]) == len && !strncasecmp(name, section_names[i], len))
 			found = i;
 	}
 	if (found < 0)
 		return tt_loader_fail(ld, "unknown section [%.*s%s] (expected [" TT_SECTION_TOX "], ["
 		                      TT_SECTION_SERVER "], [" TT_SECTION_CLIENT "], [" TT_SECTION_CONTROL
-		                      "] or [" TT_SECTION_LINK "])", TT_TOKEN(name, len));
+		                      "], [" TT_SECTION_LINK "] or [" TT_SECTION_DAEMON "])", TT_TOKEN(name, len));
 	ld->section = (enum tt_section)found;
 	if (found == TT_SEC_SERVER)
 		ld->cfg->has_server = true;
@@ -186,6 +187,7 @@ static void set_defaults(struct tt_config *cfg)
 	cfg->max_streams = 4096;
 	cfg->max_waiting = 256;
 	cfg->udp_timeout_s = 60;
+	cfg->sandbox = true;
 }
 
 static bool add_default_bootstrap(struct tt_config *cfg)

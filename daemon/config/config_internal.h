@@ -55,7 +55,7 @@ char *tt_cfg_resolve_path(const char *ini_path, const char *path);
 /* ---- the loader, split between config.c (reading) and sections.c (keys) ---- */
 
 enum tt_section { TT_SEC_NONE, TT_SEC_TOX, TT_SEC_SERVER, TT_SEC_CLIENT,
-                  TT_SEC_CONTROL, TT_SEC_LINK };
+                  TT_SEC_CONTROL, TT_SEC_LINK, TT_SEC_DAEMON };
 
 struct tt_loader {
 	struct tt_config *cfg;

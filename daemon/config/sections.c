@@ -18,6 +18,7 @@ enum {
 	SEEN_LAN = 1u << 3,
 	SEEN_NAME = 1u << 4,
 	SEEN_SOCKET = 1u << 5,
+	SEEN_SANDBOX = 1u << 26,
 	SEEN_PORT = 1u << 27,
 	SEEN_SOCKS_USER = 1u << 28,
 	SEEN_SOCKS_PASS = 1u << 29,
@@ -354,6 +355,15 @@ static bool link_key(struct tt_loader *ld, const char *key, const char *value)
 	return unknown_key(ld, key);
 }
 
+/* ---- [daemon] ---- */
+
+static bool daemon_key(struct tt_loader *ld, const char *key, const char *value)
+{
+	if (!strcasecmp(key, TT_KEY_SANDBOX))
+		return set_bool(ld, SEEN_SANDBOX, key, value, &ld->cfg->sandbox);
+	return unknown_key(ld, key);
+}
+
 /* ---- dispatch ---- */
 
 bool tt_loader_handle(struct tt_loader *ld, const char *key, const char *value)
@@ -370,6 +380,7 @@ bool tt_loader_handle(struct tt_loader *ld, const char *key, const char *value)
 	case TT_SEC_CLIENT: return client_key(ld, key, value);
 	case TT_SEC_CONTROL: return control_key(ld, key, value);
 	case TT_SEC_LINK: return link_key(ld, key, value);
+	case TT_SEC_DAEMON: return daemon_key(ld, key, value);
 	case TT_SEC_NONE: break;
 	}
 	return false;

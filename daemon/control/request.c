@@ -17,6 +17,10 @@ static const struct {
 	{ "close_stream", CMD_CLOSE_STREAM },
 	{ "shutdown", CMD_SHUTDOWN },
 	{ "pipe", CMD_PIPE },
+#ifdef TOXTUN_TEST_HOOKS
+	/* Makes a call the sandbox forbids (tests/integration/test_sandbox.py). */
+	{ "sandbox_probe", CMD_SANDBOX_PROBE },
+#endif
 };
 
 /* An integer member within [min, max]; false with err set otherwise. */

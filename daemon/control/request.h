@@ -21,6 +21,7 @@ enum control_cmd {
 	CMD_CLOSE_STREAM,
 	CMD_SHUTDOWN,
 	CMD_PIPE,
+	CMD_SANDBOX_PROBE,        /* test builds only (TOXTUN_TEST_HOOKS) */
 };
 
 struct control_request {

@@ -8,6 +8,7 @@
 
 #include "core/daemon.h"
 #include "core/daemon_impl.h"
+#include "core/sandbox.h"
 #include "forward/dial.h"
 #include "forward/listener.h"
 #include "forward/reverse.h"
@@ -487,6 +488,21 @@ const char *daemon_role_str(const struct daemon *d)
 
 /* ---- set-up and tear-down ---- */
 
+/* Start-up is done: confine ourselves (core/sandbox.c). */
+static void confine(const struct tt_config *cfg)
+{
+	char err[256];
+
+	if (!cfg->sandbox)
+		log_warn("sandbox = no: the daemon runs unconfined, which is for debugging only");
+	else if (!sandbox_supported())
+		log_warn("sandbox: off in a sanitizer build (its leak checker stops the process with ptrace)");
+	else if (!sandbox_enter(err, sizeof(err)))
+		log_warn("sandbox: cannot confine the daemon, it runs unconfined: %s", err);
+	else
+		log_info("sandbox: on (seccomp allowlist, no_new_privs)");
+}
+
 static bool setup_client(struct daemon *d, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < d->cfg->n_tunnels; i++)
@@ -630,6 +646,7 @@ int daemon_run(struct tt_config *cfg, unsigned roles, const struct daemon_hooks 
 		goto out;
 	}
 	start_watchers(&d);
+	confine(cfg);
 	log_info("toxtun %s running as %s", TOXTUN_VERSION,
 	         roles == (ROLE_SERVER | ROLE_CLIENT) ? "server and client" : roles & ROLE_SERVER ? "server" : "client");
 	ev_run(d.loop, 0);

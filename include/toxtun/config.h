@@ -99,6 +99,9 @@ struct tt_config {
 	/* [control] */
 	char *control_socket;          /* NULL: the default path (see the daemon) */
 
+	/* [daemon] */
+	bool sandbox;                  /* confine the running daemon (seccomp): default yes */
+
 	/* [link] tuning; every value has a default and a documented range */
 	unsigned outage_timeout_s;     /* keep a silent peer this long: default 600, 10..86000 */
 	unsigned linger_s;             /* keep an idle peer after its last stream: default 60, 0..86400 */

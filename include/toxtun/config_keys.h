@@ -11,6 +11,7 @@
 #define TT_SECTION_CLIENT "client"
 #define TT_SECTION_CONTROL "control"
 #define TT_SECTION_LINK "link"
+#define TT_SECTION_DAEMON "daemon"
 
 /* [tox] */
 #define TT_KEY_PROFILE "profile"
@@ -19,6 +20,7 @@
 #define TT_KEY_UDP "udp"
 #define TT_KEY_IPV6 "ipv6"
 #define TT_KEY_PORT "port"
+#define TT_KEY_SANDBOX "sandbox"
 #define TT_KEY_LOCAL_DISCOVERY "local_discovery"
 
 /* [server] */

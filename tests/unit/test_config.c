@@ -541,6 +541,7 @@ static void test_defaults(void)
 	CHECK(cfg->n_tcp_relays == 0 && cfg->tcp_relays == NULL);
 	CHECK(cfg->udp && cfg->ipv6 && cfg->local_discovery);
 	CHECK(cfg->port == 0);
+	CHECK(cfg->sandbox);
 	CHECK(!cfg->has_server && !cfg->has_client);
 	CHECK(!strcmp(cfg->name, "toxtun"));
 	CHECK(cfg->n_permits == 0 && cfg->n_allow == 0 && cfg->n_tunnels == 0);
@@ -551,9 +552,10 @@ static void test_defaults(void)
 	tt_config_free(cfg);
 	tt_config_free(NULL);
 
-	cfg = load("[tox]\nport = 33445\n");
+	cfg = load("[tox]\nport = 33445\n[daemon]\nsandbox = no\n");
 	if (CHECK(cfg != NULL)) {
 		CHECK(cfg->port == 33445);
+		CHECK(!cfg->sandbox);
 		tt_config_free(cfg);
 	}
 
@@ -695,6 +697,8 @@ static void test_errors(void)
 
 	CHECK(refused("[tox]\nfoo = 1\n", 2, "unknown key 'foo' in [tox]"));
 	CHECK(refused("[tox]\nport = 0\n", 2, "bad port '0'"));
+	CHECK(refused("[daemon]\nsandbox = maybe\n", 2, "maybe"));
+	CHECK(refused("[daemon]\nuser = x\n", 2, "unknown key 'user' in [daemon]"));
 	CHECK(refused("[tox]\nport = 33445\nport = 33446\n", 3, "duplicate key 'port' in [tox]"));
 	CHECK(refused("[server]\nname = a\nprofile = x\n", 3, "unknown key 'profile' in [server]"));
 	CHECK(refused("[control]\npath = /x\n", 2, "unknown key 'path' in [control]"));
