@@ -14,6 +14,8 @@ apt-get update </dev/null
 # the UDP forward test. chromium: the browser test (a real headless browser
 # loading a page through the SOCKS5 proxy). openssh-client, openssh-server:
 # ssh and scp with `tunnel pipe` as their ProxyCommand, to a real sshd.
+# libinih-dev: inih, the ini reader of the config library (daemon and tray).
+# libseccomp-dev: the daemon's sandbox.
 # gnuplot-nox: the benchmark's plots (bench/run).
 # GTK 3, libayatana-appindicator3, json-glib, libqrencode: toxtun-tray;
 # librsvg2-bin renders its icons; Xvfb, trayer, xdotool, x11-utils
@@ -24,7 +26,8 @@ apt-get update </dev/null
 # its man page once installed (tests/package/test-package.sh).
 apt-get install -y --no-install-recommends </dev/null \
 	build-essential cmake pkg-config \
-	libtoxcore-dev libsodium-dev libenet-dev liblz4-dev libev-dev libjson-c-dev libcap-dev libseccomp-dev \
+	libtoxcore-dev libsodium-dev libenet-dev liblz4-dev libev-dev libinih-dev libjson-c-dev libcap-dev \
+	libseccomp-dev \
 	toxcore-utils python3 clang libclang-rt-14-dev \
 	iproute2 nftables procps util-linux curl dnsmasq-base chromium gnuplot-nox \
 	openssh-client openssh-server \

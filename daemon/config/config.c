@@ -1,7 +1,10 @@
-/* Loading the ini file: reading it line by line through the lexer
- * (lexer.c), the sections, and the defaults filled in afterwards. The keys
- * themselves are handled in sections.c. */
+/* Loading the ini file: inih reads it, a line at a time, each line vetted
+ * by the lexer (lexer.c) the tray's editor uses too; the sections, and the
+ * defaults filled in afterwards. The keys themselves are handled in
+ * sections.c. */
+#include <ctype.h>
 #include <errno.h>
+#include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,7 +113,7 @@ static char *default_profile(const char *ini_path)
 	return out;
 }
 
-/* ---- reading, line by line ---- */
+/* ---- reading, with inih ---- */
 
 /* A section header: the name must be one of ours. Tracked here rather than
  * per key so that empty and unknown sections are noticed too. */
@@ -134,41 +137,63 @@ static bool enter_section(struct tt_loader *ld, const char *name, size_t len)
 	return true;
 }
 
-/* One physical line, classified by the lexer the tray's editor uses too. */
-static bool read_line(struct tt_loader *ld, const char *line, size_t len)
+/* inih's reader: hands inih the file one physical line at a time, each once
+ * the lexer (which asked inih about that line alone, and applied the
+ * loader's own rules) has let it through. A key = value line goes from its
+ * key to its last non-blank: not indented, for Debian's inih takes an
+ * indented line as the continuation of the value before it, and one line
+ * always, for inih would silently split a line longer than its buffer (num).
+ * A header switches the loader's section here, since inih calls nothing for
+ * one; it and blank and comment lines reach inih empty (comments may be any
+ * length). */
+static char *next_line(char *str, int num, void *stream)
 {
-	/* The lexer caps a pair's line at TT_INI_LINE_MAX, so both fit. */
-	char key[TT_INI_LINE_MAX + 1], value[TT_INI_LINE_MAX + 1];
+	struct tt_loader *ld = stream;
+	const char *line, *eol;
 	struct tt_ini_line tok;
+	size_t len, end;
+
+	if (ld->failed || ld->pos >= ld->len)
+		return NULL;
+	line = ld->text + ld->pos;
+	eol = memchr(line, '\n', ld->len - ld->pos);
+	len = eol ? (size_t)(eol - line) : ld->len - ld->pos;
+	ld->pos += len + (eol ? 1 : 0);
+	ld->line++;
 
 	tt_ini_lex(line, len, ld->line == 1, &tok);
+	str[0] = '\0';
 	switch (tok.kind) {
 	case TT_INI_BLANK:
 	case TT_INI_COMMENT:
-		return true;
+		return str;
 	case TT_INI_INVALID:
-		return tt_loader_fail(ld, "%s", tok.error);
+		tt_loader_fail(ld, "%s", tok.error);
+		return NULL;
 	case TT_INI_SECTION:
-		return enter_section(ld, line + tok.name_start, tok.name_end - tok.name_start);
+		return enter_section(ld, line + tok.name_start, tok.name_end - tok.name_start) ? str : NULL;
 	case TT_INI_PAIR:
 		break;
 	}
-	snprintf(key, sizeof(key), "%.*s", (int)(tok.name_end - tok.name_start), line + tok.name_start);
-	snprintf(value, sizeof(value), "%.*s", (int)(tok.value_end - tok.value_start), line + tok.value_start);
-	return tt_loader_handle(ld, key, value);
+	for (end = len; end > tok.value_end && isspace((unsigned char)line[end - 1]); end--)
+		;
+	/* The lexer caps a pair's line at TT_INI_LINE_MAX, less than num. */
+	if (end - tok.name_start >= (size_t)num) {
+		tt_loader_fail(ld, "line too long (%zu characters, at most %d)", end - tok.name_start, num - 1);
+		return NULL;
+	}
+	memcpy(str, line + tok.name_start, end - tok.name_start);
+	str[end - tok.name_start] = '\0';
+	return str;
 }
 
-static void read_lines(struct tt_loader *ld)
+/* inih's handler: one call per key = value line. The reader tracks the
+ * section itself (inih does not see empty sections, nor trims "[ Server ]"),
+ * so inih's copy is not needed. */
+static int on_pair(void *user, const char *section, const char *key, const char *value)
 {
-	while (!ld->failed && ld->pos < ld->len) {
-		const char *start = ld->text + ld->pos;
-		const char *eol = memchr(start, '\n', ld->len - ld->pos);
-		size_t len = eol ? (size_t)(eol - start) : ld->len - ld->pos;
-
-		ld->pos += len + (eol ? 1 : 0);
-		ld->line++;
-		read_line(ld, start, len);
-	}
+	(void)section;
+	return tt_loader_handle(user, key, value);
 }
 
 /* ---- loading ---- */
@@ -246,6 +271,7 @@ bool tt_config_load_buffer(const char *path, const char *text, size_t len,
 {
 	struct tt_loader ld;
 	struct tt_config *cfg;
+	int rc;
 
 	cfg = calloc(1, sizeof(*cfg));
 	if (!cfg || !(cfg->path = strdup(path))) {
@@ -258,7 +284,14 @@ bool tt_config_load_buffer(const char *path, const char *text, size_t len,
 	ld.cfg = cfg;
 	ld.text = text;
 	ld.len = len;
-	read_lines(&ld);
+	rc = ini_parse_stream(next_line, &ld, on_pair, &ld);
+	if (!ld.failed && rc != 0) {
+		/* inih refused a line the lexer let through: cannot happen, as
+		 * the lexer asked inih itself, but a file inih refused is not
+		 * accepted. */
+		ld.line = rc > 0 ? rc : 0;
+		tt_loader_fail(&ld, rc > 0 ? "syntax error" : "out of memory");
+	}
 	if (!ld.failed)
 		finish(&ld);
 	if (ld.failed) {

@@ -2,14 +2,16 @@
  *
  * The input is loaded as a whole file. Its first line is also fed to the
  * single-value parsers the tray's editor calls directly (a [client] line that
- * parses is formatted and parsed back), and, when the file loads, to
- * tt_permit_check, so those get inputs that are not pre-filtered by the
- * loader. */
+ * parses is formatted and parsed back) and to tt_ini_comment_at (as a value
+ * the tray would write), and, when the file loads, to tt_permit_check, so
+ * those get inputs that are not pre-filtered by the loader. */
+#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "toxtun/config.h"
+#include "toxtun/ini_lexer.h"
 
 static void fuzz_validators(const char *s)
 {
@@ -20,6 +22,12 @@ static void fuzz_validators(const char *s)
 	uint16_t port;
 	bool b;
 	char err[128], hex[2 * TT_TOX_ID_SIZE + 1];
+	size_t len = strlen(s), comment = tt_ini_comment_at(s, len);
+
+	/* An inline comment is a ';' right after a blank, or there is none. */
+	if (comment != len && (comment == 0 || comment > len || s[comment] != ';' ||
+	                       !isspace((unsigned char)s[comment - 1])))
+		abort();
 
 	if (tt_parse_client_line("t", s, &t, err, sizeof(err))) {
 		struct tt_client_tunnel back;

@@ -114,6 +114,40 @@ static void test_edges(void)
 	CHECK_EQ_U(tt_ini_comment_at("a;b", 3), 3);
 }
 
+/* What inih's buffer and reading a line at a time mean: a byte order mark
+ * takes 3 of the line's characters, a line break cannot be in a line, and a
+ * value longer than inih's buffer still has its comment found anywhere. */
+static void test_inih_limits(void)
+{
+	struct tt_ini_line tok;
+	char line[700];
+
+	memset(line, 'x', sizeof(line));
+	memcpy(line, "\xEF\xBB\xBFk = ", 7);
+	tt_ini_lex(line, 3 + TT_INI_LINE_MAX - 3, true, &tok);
+	CHECK_EQ_I(tok.kind, PAIR);
+	tt_ini_lex(line, 3 + TT_INI_LINE_MAX - 2, true, &tok);
+	CHECK_EQ_I(tok.kind, INVALID);
+	CHECK_STR(tok.error, "line too long (197 characters, at most 196)");
+
+	tt_ini_lex("name = a\nb", 10, false, &tok);
+	CHECK_EQ_I(tok.kind, INVALID);
+	CHECK_STR(tok.error, "line break inside a line");
+	CHECK_EQ_U(tt_ini_comment_at("a\n ;b", 5), 5);
+
+	/* " ;" at every place of a long value, across inih's windows. */
+	for (size_t at = 1; at < sizeof(line) - 1; at++) {
+		memset(line, 'x', sizeof(line));
+		line[at - 1] = ' ';
+		line[at] = ';';
+		if (!CHECK_EQ_U(tt_ini_comment_at(line, sizeof(line)), at))
+			break;
+		line[at - 1] = 'x';
+		if (!CHECK_EQ_U(tt_ini_comment_at(line, sizeof(line)), sizeof(line)))
+			break;
+	}
+}
+
 static bool is_our_section(const char *name, size_t len)
 {
 	static const char *const ours[] = { TT_SECTION_TOX, TT_SECTION_SERVER, TT_SECTION_CLIENT,
@@ -206,6 +240,7 @@ int main(void)
 {
 	RUN(test_lines);
 	RUN(test_edges);
+	RUN(test_inih_limits);
 	RUN(test_loader_agrees);
 	return check_report();
 }
