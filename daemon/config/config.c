@@ -301,9 +301,7 @@ void tt_error_format(const struct tt_error *err, const char *path, char *out, si
 		snprintf(out, n, "%s: %s", path, err->message);
 }
 
-/* The whole file in memory, so the reader can count lines and measure them
- * itself. NUL-terminated for convenience; *len excludes the NUL. */
-static char *read_file(const char *path, size_t *len, struct tt_error *err)
+char *tt_cfg_read_file(const char *path, size_t *len, struct tt_error *err)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
@@ -344,7 +342,7 @@ fail:
 bool tt_config_load(const char *path, struct tt_config **out, struct tt_error *err)
 {
 	size_t len = 0;
-	char *text = read_file(path, &len, err);
+	char *text = tt_cfg_read_file(path, &len, err);
 	bool ok;
 
 	if (!text)
