@@ -258,7 +258,7 @@ static void on_friend_connection(void *ctx, uint32_t fnum, TOX_CONNECTION status
 	daemon_kick(d);
 }
 
-static bool on_friend_request(void *ctx, const uint8_t pk[TT_PUBKEY_SIZE])
+static bool on_friend_request(void *ctx, const uint8_t pk[TT_PUBKEY_SIZE], const uint8_t *msg, size_t len)
 {
 	struct daemon *d = ctx;
 	char hex[2 * TT_PUBKEY_SIZE + 1];

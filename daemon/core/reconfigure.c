@@ -43,7 +43,7 @@ bool daemon_start_tunnel(struct daemon *d, const struct tt_client_tunnel *t, cha
 		return false;
 	}
 	ts->error[0] = '\0';
-	if (toxnode_add_server(d->node, t->server_id, e, sizeof(e)) == UINT32_MAX) {
+	if (toxnode_add_server(d->node, t->server_id, d->cfg->client_name, e, sizeof(e)) == UINT32_MAX) {
 		snprintf(err, errlen, "tunnel %s: %s", t->name, e);
 		goto fail;
 	}
