@@ -95,7 +95,9 @@ void daemon_apply_allow(struct daemon *d)
 	uint32_t *friends;
 	size_t n;
 
-	if (cfg->n_allow == 0)
+	daemon_pending_recheck(d);
+	/* Under approve = ask the allow list is the whole truth, even empty. */
+	if (cfg->n_allow == 0 && cfg->approve == TT_APPROVE_AUTO)
 		return;
 	n = toxnode_friends(d->node, NULL, 0);
 	friends = calloc(n ? n : 1, sizeof(*friends));
