@@ -174,6 +174,14 @@ static bool tox_settings_differ(const struct tt_config *a, const struct tt_confi
 	                          : b->control_socket != NULL);
 }
 
+/* The node's Tox name, by toxnode_new's rule. A client's friend requests
+ * already sent keep the name they were sent with: toxcore resends them as
+ * they were. */
+static const char *tox_name(const struct tt_config *cfg)
+{
+	return cfg->has_server ? cfg->name : cfg->has_client ? cfg->client_name : "";
+}
+
 static json_object *error_reply(const char *msg)
 {
 	json_object *o = json_object_new_object();
@@ -229,9 +237,9 @@ json_object *daemon_reload(struct daemon *d, const char *source)
 			}
 		}
 	}
+	if (strcmp(tox_name(old), tox_name(cfg)) != 0)
+		toxnode_set_name(d->node, tox_name(cfg));
 	if (d->roles & ROLE_SERVER) {
-		if (strcmp(old->name, cfg->name) != 0)
-			toxnode_set_name(d->node, cfg->name);
 		daemon_apply_allow(d);
 		reverse_recheck(&d->fwd);
 	}
