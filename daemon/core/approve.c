@@ -114,6 +114,10 @@ bool daemon_allow(struct daemon *d, const uint8_t pk[TT_PUBKEY_SIZE], char *err,
 		snprintf(err, errlen, "this daemon is not a server");
 		return false;
 	}
+	if (!memcmp(pk, d->self_pk, TT_PUBKEY_SIZE)) {
+		snprintf(err, errlen, "that is this node's own key");
+		return false;
+	}
 	tt_hex_format(pk, TT_PUBKEY_SIZE, hex);
 	if (!listed(d->cfg, pk) &&
 	    !tt_ini_file_add_pair(d->cfg->path, TT_SECTION_SERVER, TT_KEY_ALLOW, hex, err, errlen))
