@@ -1,6 +1,6 @@
-/* A connection to a running daemon's control socket, for the commands that
- * talk to one (cli/ctl.c, cli/pipe.c). */
+/* The control socket's client side (cli/conn.h). */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +12,19 @@
 #include "control/control.h"
 #include "control/request.h"
 
+/* The largest line taken from the daemon (a snapshot of many streams). */
 #define REPLY_MAX (16 * 1024 * 1024)
+
+void ctl_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("tunnel: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
 
 static int try_connect(const char *path)
 {
@@ -30,7 +42,7 @@ static int try_connect(const char *path)
 	return fd;
 }
 
-json_object *conn_read_json(struct conn *c)
+json_object *ctl_read(struct ctl_conn *c)
 {
 	for (;;) {
 		char *nl = c->len ? memchr(c->buf, '\n', c->len) : NULL;
@@ -62,7 +74,7 @@ json_object *conn_read_json(struct conn *c)
 	}
 }
 
-bool conn_send_line(struct conn *c, const char *line)
+bool ctl_send(struct ctl_conn *c, const char *line)
 {
 	size_t len = strlen(line), off = 0;
 
@@ -78,36 +90,68 @@ bool conn_send_line(struct conn *c, const char *line)
 	return true;
 }
 
-bool conn_open(struct conn *c, const struct tt_config *cfg, const char *socket_path, char *path,
-               size_t path_len, char *err, size_t errlen)
+json_object *ctl_request(struct ctl_conn *c, json_object *request)
+{
+	json_object *o, *ev;
+	char *line;
+	bool sent;
+
+	if (asprintf(&line, "%s\n", json_object_to_json_string_ext(request, JSON_C_TO_STRING_PLAIN)) < 0)
+		return NULL;
+	sent = ctl_send(c, line);
+	free(line);
+	if (!sent)
+		return NULL;
+	while ((o = ctl_read(c))) {
+		if (!json_object_object_get_ex(o, "event", &ev))
+			return o;
+		json_object_put(o);
+	}
+	return NULL;
+}
+
+enum ctl_open_result ctl_open(struct ctl_conn *c, const struct tt_config *cfg, const char *socket_path)
 {
 	static const char *const roles[] = { "server", "client", "run" };
-	char tried[3 * 4096 + 16] = "";
-	json_object *hello, *protocol;
-	bool ok;
+	json_object *hello, *v;
+	bool ours;
 
+	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 	if (socket_path) {
-		snprintf(path, path_len, "%s", socket_path);
-		c->fd = try_connect(path);
-		snprintf(tried, sizeof(tried), "%s", path);
+		snprintf(c->path, sizeof(c->path), "%s", socket_path);
+		c->fd = try_connect(c->path);
+		snprintf(c->tried, sizeof(c->tried), "%s", c->path);
 	} else {
 		for (size_t i = 0; i < 3 && c->fd < 0; i++) {
-			if (!control_socket_path(cfg, roles[i], path, path_len))
+			size_t used = strlen(c->tried);
+
+			if (!control_socket_path(cfg, roles[i], c->path, sizeof(c->path)))
 				continue;
-			c->fd = try_connect(path);
-			snprintf(tried + strlen(tried), sizeof(tried) - strlen(tried), "%s%s", i ? ", " : "", path);
+			c->fd = try_connect(c->path);
+			snprintf(c->tried + used, sizeof(c->tried) - used, "%s%s", i ? ", " : "", c->path);
 		}
 	}
-	if (c->fd < 0) {
-		snprintf(err, errlen, "no tunnel daemon is running (no answer at %s)", tried);
-		return false;
-	}
-	hello = conn_read_json(c);
-	ok = hello && json_object_object_get_ex(hello, "protocol", &protocol) &&
-	     json_object_get_int(protocol) == CONTROL_PROTOCOL;
+	if (c->fd < 0)
+		return CTL_OPEN_NO_DAEMON;
+	hello = ctl_read(c);
+	ours = hello && json_object_object_get_ex(hello, "protocol", &v) &&
+	       json_object_get_int(v) == CONTROL_PROTOCOL;
 	json_object_put(hello);
-	if (!ok)
-		snprintf(err, errlen, "%s does not speak the toxtun control protocol %d", path, CONTROL_PROTOCOL);
-	return ok;
+	if (!ours) {
+		ctl_error("%s does not speak the toxtun control protocol %d", c->path, CONTROL_PROTOCOL);
+		ctl_close(c);
+		return CTL_OPEN_FAILED;
+	}
+	return CTL_OPEN_OK;
+}
+
+void ctl_close(struct ctl_conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	free(c->buf);
+	c->buf = NULL;
+	c->len = c->cap = 0;
 }

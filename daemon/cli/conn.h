@@ -1,6 +1,7 @@
-/* A connection to a running daemon's control socket (PROTOCOL.md). */
-#ifndef TOXTUN_CONN_H
-#define TOXTUN_CONN_H
+/* A connection to a running daemon's control socket, for the commands that
+ * talk to one (`tunnel status|reload|stop|allow|deny`). */
+#ifndef TOXTUN_CLI_CONN_H
+#define TOXTUN_CLI_CONN_H
 
 #include <json-c/json.h>
 #include <stdbool.h>
@@ -8,19 +9,33 @@
 
 #include "toxtun/config.h"
 
-struct conn {
+struct ctl_conn {
 	int fd;
-	char *buf;          /* read but not yet taken: a line's rest, or bytes after it */
+	char *buf;
 	size_t len, cap;
+	char path[4096];          /* the socket that answered */
+	char tried[3 * 4096 + 16]; /* the sockets tried, for a message */
 };
 
-/* Connect to socket_path when given, else to the first of the ini's
- * server/client/run sockets that answers (path says which), and read its
- * hello. False with err set (c->fd may be open: the caller closes it). */
-bool conn_open(struct conn *c, const struct tt_config *cfg, const char *socket_path, char *path,
-               size_t path_len, char *err, size_t errlen);
-/* One JSON line from the daemon, or NULL (closed, or not JSON). */
-json_object *conn_read_json(struct conn *c);
-bool conn_send_line(struct conn *c, const char *line);
+enum ctl_open_result {
+	CTL_OPEN_OK,
+	CTL_OPEN_NO_DAEMON,       /* nobody answers at any of c->tried */
+	CTL_OPEN_FAILED,          /* something answers, but not a toxtun daemon (printed) */
+};
+
+/* Connect to socket_path when given, else to the first of cfg's server,
+ * client and run sockets that answers, and read the daemon's hello. */
+enum ctl_open_result ctl_open(struct ctl_conn *c, const struct tt_config *cfg, const char *socket_path);
+void ctl_close(struct ctl_conn *c);
+
+bool ctl_send(struct ctl_conn *c, const char *line);
+/* The next JSON line, or NULL (closed, or not JSON). */
+json_object *ctl_read(struct ctl_conn *c);
+/* Send one request object and return its reply (pushed events skipped), or
+ * NULL when the daemon closed the connection. */
+json_object *ctl_request(struct ctl_conn *c, json_object *request);
+
+/* "tunnel: " and the message on stderr. */
+void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

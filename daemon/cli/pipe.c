@@ -17,12 +17,10 @@
 
 #define CHUNK 65536
 
-static int fail(struct conn *c, const char *what, const char *detail)
+static int fail(struct ctl_conn *c, const char *what, const char *detail)
 {
 	fprintf(stderr, "tunnel pipe: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
-	if (c->fd >= 0)
-		close(c->fd);
-	free(c->buf);
+	ctl_close(c);
 	return 1;
 }
 
@@ -89,16 +87,23 @@ static int relay(int sock)
 
 int cli_pipe(const struct tt_config *cfg, const char *socket_path, const char *target, const char *via)
 {
-	struct conn c = { .fd = -1 };
-	char path[4096], err[3 * 4096 + 128], host[TT_HOST_MAX], *line;
+	struct ctl_conn c = { .fd = -1 };
+	char err[3 * 4096 + 128], host[TT_HOST_MAX], *line;
 	json_object *req, *reply, *ok;
 	uint16_t port;
 	int status;
 
 	if (!tt_parse_endpoint(target, host, sizeof(host), &port, err, sizeof(err)))
 		return fail(&c, "bad destination", err);
-	if (!conn_open(&c, cfg, socket_path, path, sizeof(path), err, sizeof(err)))
+	switch (ctl_open(&c, cfg, socket_path)) {
+	case CTL_OPEN_NO_DAEMON:
+		snprintf(err, sizeof(err), "no tunnel daemon is running (no answer at %s)", c.tried);
 		return fail(&c, err, NULL);
+	case CTL_OPEN_FAILED:
+		return 1; /* said */
+	case CTL_OPEN_OK:
+		break;
+	}
 	req = json_object_new_object();
 	json_object_object_add(req, "cmd", json_object_new_string("pipe"));
 	json_object_object_add(req, "host", json_object_new_string(host));
@@ -108,14 +113,14 @@ int cli_pipe(const struct tt_config *cfg, const char *socket_path, const char *t
 	if (asprintf(&line, "%s\n", json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN)) < 0)
 		line = NULL;
 	json_object_put(req);
-	if (!line || !conn_send_line(&c, line)) {
+	if (!line || !ctl_send(&c, line)) {
 		free(line);
-		return fail(&c, path, "the daemon closed the connection");
+		return fail(&c, c.path, "the daemon closed the connection");
 	}
 	free(line);
-	reply = conn_read_json(&c);
+	reply = ctl_read(&c);
 	if (!reply)
-		return fail(&c, path, "the daemon closed the connection");
+		return fail(&c, c.path, "the daemon closed the connection");
 	if (!json_object_object_get_ex(reply, "ok", &ok) || !json_object_get_boolean(ok)) {
 		json_object *e = json_object_object_get(reply, "error");
 
@@ -128,7 +133,6 @@ int cli_pipe(const struct tt_config *cfg, const char *socket_path, const char *t
 	if (c.len && !write_all(1, c.buf, c.len))
 		return fail(&c, "stdout", strerror(errno));
 	status = relay(c.fd);
-	close(c.fd);
-	free(c.buf);
+	ctl_close(&c);
 	return status;
 }

@@ -22,6 +22,8 @@ enum control_cmd {
 	CMD_SHUTDOWN,
 	CMD_PIPE,
 	CMD_SANDBOX_PROBE,        /* test builds only (TOXTUN_TEST_HOOKS) */
+	CMD_ALLOW,
+	CMD_DENY,
 };
 
 struct control_request {
@@ -35,6 +37,7 @@ struct control_request {
 	char host[TT_HOST_MAX];   /* pipe: where to, as seen from the server */
 	uint16_t port;
 	char via[TT_NAME_MAX];    /* pipe: the [client] line whose server carries it; "" = choose */
+	uint8_t public_key[TT_PUBKEY_SIZE]; /* allow, deny */
 };
 
 /* Parse one line (without its newline). On failure returns false with err

@@ -4,8 +4,8 @@
  * Each input is parsed three ways:
  * - as the line itself;
  * - spliced into request templates ({"cmd":…}, {"tag":…}, interval_ms, id,
- *   peer), so that argument checks are reached without a seed corpus having
- *   to find the command names first;
+ *   peer, public_key), so that argument checks are reached without a seed
+ *   corpus having to find the command names first;
  * - when it starts with 0xff, repeated into a line just under or just over
  *   CONTROL_LINE_MAX, which libFuzzer's default max_len (4096) never gets
  *   near.
@@ -73,7 +73,7 @@ static void parse_one(const char *line, size_t len)
 	if (ok) {
 		REQUIRE(len <= CONTROL_LINE_MAX);
 		REQUIRE(memchr(copy, '\0', len) == NULL);
-		REQUIRE(req.cmd >= CMD_STATUS && req.cmd <= CMD_SHUTDOWN);
+		REQUIRE(req.cmd >= CMD_STATUS && req.cmd <= CMD_DENY);
 		if (req.cmd == CMD_SUBSCRIBE)
 			REQUIRE(req.interval_ms >= 100 && req.interval_ms <= 60000);
 		if (req.cmd == CMD_CLOSE_STREAM)
@@ -131,6 +131,8 @@ static const struct {
 	{ "{\"cmd\":\"close_stream\",\"id\":", "}" },
 	{ "{\"cmd\":\"close_stream\",\"id\":1,\"peer\":", "}" },
 	{ "{\"cmd\":\"close_stream\",\"id\":1,\"peer\":\"", "\"}" },
+	{ "{\"cmd\":\"allow\",\"public_key\":", "}" },
+	{ "{\"cmd\":\"deny\",\"public_key\":\"", "\"}" },
 	{ "{\"cmd\":\"status\"}", "" },
 };
 
