@@ -1,6 +1,6 @@
 """results.md, results.json and the gnuplot PNGs.
 
-Targets are the benchmark's (issue 5), not a test's: a MISS is reported, it
+Targets are the benchmark's, not a test's: a MISS is reported, it
 never fails the run.
 """
 
@@ -238,7 +238,7 @@ def write_markdown(path, info, scenarios, results, plots):
             "at the highest rate that loses under 1 % more than the link itself (bench/README.md "
             "has the details). A text "
             "transfer can exceed 1.00: LZ4 shrinks it before it becomes packets. "
-            "Targets are the benchmark's (issue 5): MISS is information, not a failure. "
+            "Targets are the benchmark's: MISS is information, not a failure. "
             "The machine is shared, so absolute numbers are noisy."]
     summary = []
     for sc in scenarios:
