@@ -11,7 +11,6 @@
 #include "service.h"
 #include "paths.h"
 #include "toxtun/config.h"
-#include "toxtun/control_path.h"
 
 #define SNAPSHOT_INTERVAL_MS 1000
 
@@ -199,20 +198,20 @@ static void on_unit_probe(TrayService *d, gboolean ok, const char *out, gpointer
 	g_free(unit);
 }
 
+/* Only a file the unit runs may be started through it: see
+ * tray_unit_instance. */
 static void probe_unit(TrayService *d)
 {
-	size_t len;
-	const char *stem = tt_ini_stem(d->ini, &len);
-	char *unit = g_strdup_printf("toxtun-%s@%.*s.service", d->role, (int)len, stem);
+	char *instance = tray_unit_instance(d->ini);
 	char *systemctl = g_find_program_in_path("systemctl");
 
-	if (systemctl && !g_getenv("TOXTUN_TRAY_NO_SYSTEMD")) {
+	if (instance && systemctl && !g_getenv("TOXTUN_TRAY_NO_SYSTEMD")) {
+		char *unit = g_strdup_printf("toxtun-%s@%s.service", d->role, instance);
 		const char *argv[] = { systemctl, "--user", "show", "-p", "LoadState", "--value", unit, NULL };
 
 		run_async(d, argv, on_unit_probe, unit);
-		unit = NULL;
 	}
-	g_free(unit);
+	g_free(instance);
 	g_free(systemctl);
 }
 
