@@ -10,6 +10,7 @@
 #include "ctlclient.h"
 #include "service.h"
 #include "paths.h"
+#include "usage.h"
 #include "toxtun/config.h"
 
 #define SNAPSHOT_INTERVAL_MS 1000
@@ -27,6 +28,7 @@ struct TrayServicePriv {
 	char *log;
 	goffset log_mark;      /* where this run's lines start in the log */
 	GCancellable *cancel;  /* for helper processes (systemctl, tunnel id) */
+	GHashTable *announced; /* keys of the requests tray_service_pending_changes reported */
 };
 
 static void update_state(TrayService *d);
@@ -92,9 +94,23 @@ static void on_snapshot(TrayCtlClient *c, JsonNode *node, gpointer user)
 	notify(d);
 }
 
+/* A request shows at once, before the next snapshot lists it. */
+static void on_event(TrayCtlClient *c, const char *event, JsonNode *node, gpointer user)
+{
+	TrayService *d = user;
+	JsonObject *o = json_node_get_object(node);
+	const char *key = json_object_get_string_member_with_default(o, "public_key", "");
+
+	if (strcmp(event, "friend_request") != 0 || !d->snap || !*key)
+		return;
+	g_message("%s: friend request from %s", d->label, key);
+	tray_snapshot_add_pending(d->snap, key, json_object_get_string_member_with_default(o, "message", ""));
+	notify(d);
+}
+
 static void make_control(TrayService *d)
 {
-	static const TrayCtlClientCallbacks cb = { on_connected, on_disconnected, on_snapshot };
+	static const TrayCtlClientCallbacks cb = { on_connected, on_disconnected, on_snapshot, on_event };
 	char **paths = tray_socket_candidates(d->ini, d->role, d->priv->control_socket);
 
 	tray_ctlclient_free(d->priv->ctl);
@@ -256,6 +272,8 @@ void tray_service_config_changed(TrayService *d)
 	if (tt_config_load(d->ini, &cfg, &error)) {
 		set_str(&d->priv->control_socket, cfg->control_socket);
 		set_str(&d->priv->profile, cfg->profile);
+		g_ptr_array_unref(d->uses);
+		d->uses = tray_usage_list(cfg);
 		tt_config_free(cfg);
 	} else {
 		/* Shown as `tunnel` would print it. */
@@ -289,6 +307,8 @@ TrayService *tray_service_new(const char *ini, const char *role, TrayServiceChan
 	d->priv->changed = changed;
 	d->priv->user = user;
 	d->priv->cancel = g_cancellable_new();
+	d->priv->announced = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	d->uses = tray_usage_list(NULL);
 	d->priv->log = tray_daemon_log_path(d->ini, d->role);
 	tray_service_config_changed(d);
 	probe_unit(d);
@@ -309,7 +329,9 @@ void tray_service_free(TrayService *d)
 	g_free(d->priv->config_error);
 	g_free(d->priv->run_error);
 	g_free(d->priv->log);
+	g_hash_table_unref(d->priv->announced);
 	g_free(d->priv);
+	g_ptr_array_unref(d->uses);
 	tray_snapshot_free(d->snap);
 	tray_history_free(d->history);
 	g_free(d->ini);
@@ -579,4 +601,41 @@ void tray_service_reload(TrayService *d, TrayServiceDone done, gpointer user)
 	r->done = done;
 	r->user = user;
 	tray_ctlclient_request(d->priv->ctl, "reload", NULL, on_reload, r);
+}
+
+/* ---- friend requests ---- */
+
+typedef struct {
+	TrayService *d;
+	gboolean allow;
+	TrayServiceDone done;
+	gpointer user;
+} Answer;
+
+static void on_answer(TrayCtlClient *c, JsonNode *reply, const char *error, gpointer user)
+{
+	Answer *a = user;
+
+	if (reply && a->allow) {
+		/* The daemon wrote the allow line into the file. */
+		tray_service_config_changed(a->d);
+	}
+	a->done(a->d, reply != NULL, reply ? (a->allow ? "allowed" : "denied") : error, a->user);
+	g_free(a);
+}
+
+void tray_service_answer(TrayService *d, const char *public_key, gboolean allow, TrayServiceDone done,
+                         gpointer user)
+{
+	JsonObject *args = json_object_new();
+	Answer *a = g_new(Answer, 1);
+
+	*a = (Answer){ d, allow, done, user };
+	json_object_set_string_member(args, "public_key", public_key);
+	tray_ctlclient_request(d->priv->ctl, allow ? "allow" : "deny", args, on_answer, a);
+}
+
+void tray_service_pending_changes(TrayService *d, GPtrArray *appeared, GPtrArray *gone)
+{
+	tray_pending_diff(d->priv->announced, d->connected ? d->snap : NULL, appeared, gone);
 }
