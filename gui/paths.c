@@ -85,6 +85,13 @@ char *tray_unit_instance(const char *ini)
 	return name;
 }
 
+char *tray_exe_path(void)
+{
+	char *exe = g_file_read_link("/proc/self/exe", NULL);
+
+	return exe ? exe : g_find_program_in_path("toxtun-tray");
+}
+
 char *tray_exe_dir(void)
 {
 	char *exe = g_file_read_link("/proc/self/exe", NULL);

@@ -35,7 +35,8 @@ char *tray_tunnel_binary(void);
  * tree's when run from it, else the installed one. */
 char *tray_icon_root(void);
 
-/* The directory of this program's executable. */
+/* The directory of this program's executable, and the executable. */
 char *tray_exe_dir(void);
+char *tray_exe_path(void);
 
 #endif
