@@ -18,7 +18,7 @@
 
 static void usage(FILE *out)
 {
-	fputs("Usage: tunnel [OPTIONS] COMMAND FILE.ini\n"
+	fputs("Usage: tunnel [OPTIONS] COMMAND FILE.ini [KEY]\n"
 	      "\n"
 	      "Forward TCP ports between two machines through the Tox network.\n"
 	      "\n"
@@ -30,6 +30,12 @@ static void usage(FILE *out)
 	      "  status FILE.ini   show a running daemon's peers, tunnels and rates\n"
 	      "  reload FILE.ini   make a running daemon re-read its ini file\n"
 	      "  stop FILE.ini     stop a running daemon\n"
+	      "  allow FILE.ini KEY\n"
+	      "                    let a client in: add 'allow = KEY' to the server's file\n"
+	      "                    and accept its friend request (KEY: its public key or\n"
+	      "                    Tox ID); without a running daemon, only the file changes\n"
+	      "  deny FILE.ini KEY\n"
+	      "                    forget a client's friend request waiting for approval\n"
 	      "\n"
 	      "Options:\n"
 	      "  -v, --verbose     more log output (debug)\n"
@@ -38,7 +44,7 @@ static void usage(FILE *out)
 	      "  -V, --version     the version\n"
 	      "      --json        status/reload: print the daemon's JSON reply\n"
 	      "      --watch       status: refresh every second\n"
-	      "      --socket PATH status/reload/stop: the control socket to use\n"
+	      "      --socket PATH status/reload/stop/allow/deny: the control socket to use\n"
 	      "\n"
 	      "Exit status: 0 after a clean stop, 1 on a runtime error, 2 on a bad\n"
 	      "command line or configuration file. See tunnel(1).\n", out);
@@ -58,6 +64,32 @@ static int config_error(const char *file, const struct tt_error *error)
 	tt_error_format(error, file, msg, sizeof(msg));
 	fprintf(stderr, "tunnel: %s\n", msg);
 	return EXIT_USAGE;
+}
+
+static bool is_approve_command(const char *cmd)
+{
+	return strcmp(cmd, "allow") == 0 || strcmp(cmd, "deny") == 0;
+}
+
+/* `tunnel allow|deny FILE.ini KEY`: the key is checked before anything
+ * else, so that a typo costs one clear line. */
+static int approve(const char *cmd, const char *file, const char *key, const char *socket_path)
+{
+	uint8_t pk[TT_PUBKEY_SIZE];
+	struct tt_config *cfg;
+	struct tt_error error;
+	char err[512];
+	int status;
+
+	if (!cli_parse_key(key, pk, err, sizeof(err))) {
+		fprintf(stderr, "tunnel: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (!tt_config_load(file, &cfg, &error))
+		return config_error(file, &error);
+	status = cli_approve(cmd, cfg, socket_path, pk);
+	tt_config_free(cfg);
+	return status;
 }
 
 static int print_id(struct tt_config *cfg)
@@ -116,6 +148,13 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		return cli_control(cmd, NULL, socket_path, json, watch);
+	}
+	if (is_approve_command(cmd) && !json && !watch) {
+		if (argc - optind != 3) {
+			fprintf(stderr, "tunnel: usage: tunnel %s [--socket PATH] FILE.ini KEY\n", cmd);
+			return EXIT_USAGE;
+		}
+		return approve(cmd, argv[optind + 1], argv[optind + 2], socket_path);
 	}
 	if (argc - optind != 2) {
 		usage(stderr);

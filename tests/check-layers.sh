@@ -48,7 +48,8 @@ layer_of() {
 		;;
 	enet-patches/*) layer=enetp ;;
 	include/toxtun/log.h | include/toxtun/version.h | include/toxtun/version.h.in) layer=util ;;
-	include/toxtun/config.h | include/toxtun/config_keys.h | include/toxtun/control_path.h | include/toxtun/ini_lexer.h) layer=config ;;
+	include/toxtun/config.h | include/toxtun/config_keys.h | include/toxtun/control_path.h | include/toxtun/ini_lexer.h | \
+		include/toxtun/ini_edit.h) layer=config ;;
 	include/toxtun/enet_patches.h) layer=enetp ;;
 	include/toxtun/frame.h) layer=mux ;;
 	gui/*) layer=gui ;;

@@ -1,103 +1,13 @@
 /* `tunnel status|reload|stop`: a client of the daemon's control socket. */
-#include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
+#include "cli/conn.h"
 #include "cli/ctl.h"
-#include "control/control.h"
-#include "control/request.h"
 
-#define REPLY_MAX (16 * 1024 * 1024)
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
-
-struct conn {
-	int fd;
-	char *buf;
-	size_t len, cap;
-};
-
-static int try_connect(const char *path)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return -1;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		close(fd);
-		fd = -1;
-	}
-	return fd;
-}
-
-/* One JSON line from the daemon, or NULL (closed, or not JSON). */
-static json_object *read_json(struct conn *c)
-{
-	for (;;) {
-		char *nl = c->len ? memchr(c->buf, '\n', c->len) : NULL;
-		ssize_t n;
-
-		if (nl) {
-			size_t line = (size_t)(nl - c->buf);
-			json_object *o = json_tokener_parse(nl == c->buf ? "" : (*nl = '\0', c->buf));
-
-			memmove(c->buf, nl + 1, c->len - line - 1);
-			c->len -= line + 1;
-			return o;
-		}
-		if (c->len + 65536 > c->cap) {
-			size_t cap = c->cap ? c->cap * 2 : 131072;
-			char *p = cap <= REPLY_MAX ? realloc(c->buf, cap) : NULL;
-
-			if (!p)
-				return NULL;
-			c->buf = p;
-			c->cap = cap;
-		}
-		n = read(c->fd, c->buf + c->len, c->cap - c->len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return NULL;
-		c->len += (size_t)n;
-	}
-}
-
-static bool send_line(struct conn *c, const char *line)
-{
-	size_t len = strlen(line), off = 0;
-
-	while (off < len) {
-		ssize_t n = send(c->fd, line + off, len - off, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		off += (size_t)n;
-	}
-	return true;
-}
-
-/* The next reply (skipping pushed events). */
-static json_object *read_reply(struct conn *c)
-{
-	json_object *o, *ev;
-
-	while ((o = read_json(c))) {
-		if (!json_object_object_get_ex(o, "event", &ev))
-			return o;
-		json_object_put(o);
-	}
-	return NULL;
-}
 
 static const char *str(json_object *o, const char *key)
 {
@@ -147,7 +57,25 @@ static void short_key(const char *key, char *out, size_t n)
 		snprintf(out, n, "%s", key);
 }
 
-static void print_status(json_object *snap)
+/* Requests waiting for approval: the whole key, which `tunnel allow` takes. */
+static void print_pending(json_object *arr, const struct tt_config *cfg)
+{
+	const char *file = cfg ? cfg->path : "FILE.ini";
+	char age[64];
+
+	if (!arr || !json_object_array_length(arr))
+		return;
+	printf("\n%-64s %7s  %s\n", "FRIEND REQUEST WAITING FOR APPROVAL", "ASKED", "NAME");
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		json_object *p = json_object_array_get_idx(arr, i);
+
+		human_duration(num(p, "age_s"), age, sizeof(age));
+		printf("%-64s %7s  %s\n", str(p, "public_key"), age, str(p, "message"));
+	}
+	printf("answer with: tunnel allow %s KEY, or tunnel deny %s KEY\n", file, file);
+}
+
+static void print_status(json_object *snap, const struct tt_config *cfg)
 {
 	json_object *node, *arr;
 	char a[64], b[64], c[64], d[64], key[32];
@@ -178,6 +106,13 @@ static void print_status(json_object *snap)
 			       json_object_get_boolean(online) ? "yes" : "no", str(p, "path"), str(p, "session"),
 			       rtt, 100 * num(p, "loss"), a, num(p, "streams"), b, c);
 		}
+		for (size_t i = 0; i < json_object_array_length(arr); i++) {
+			json_object *p = json_object_array_get_idx(arr, i), *approved;
+
+			if (json_object_object_get_ex(p, "approved", &approved) &&
+			    !json_object_get_boolean(approved))
+				printf("  %s has not accepted this computer yet\n", str(p, "public_key"));
+		}
 	}
 	if (json_object_object_get_ex(snap, "tunnels", &arr) && json_object_array_length(arr)) {
 		int wn = 6, wl = 6, wd = 11;
@@ -207,79 +142,69 @@ static void print_status(json_object *snap)
 				printf("  error: %s\n", str(t, "error"));
 		}
 	}
+	if (json_object_object_get_ex(snap, "pending", &arr))
+		print_pending(arr, cfg);
 }
 
-static int fail(struct conn *c, const char *fmt, const char *arg)
+static int fail(struct ctl_conn *c, const char *what)
 {
-	fprintf(stderr, "tunnel: ");
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
-	if (c->fd >= 0)
-		close(c->fd);
-	free(c->buf);
+	ctl_error("%s: %s", c->path, what);
+	ctl_close(c);
 	return 1;
 }
 
 int cli_control(const char *cmd, const struct tt_config *cfg, const char *socket_path, bool json, bool watch)
 {
-	static const char *const roles[] = { "server", "client", "run" };
-	struct conn c = { .fd = -1 };
-	char path[4096], tried[3 * 4096 + 16] = "", request[64];
-	json_object *hello, *reply, *ok;
+	struct ctl_conn c;
+	json_object *reply, *ok, *request;
 	int status = 0;
 
-	if (socket_path) {
-		snprintf(path, sizeof(path), "%s", socket_path);
-		c.fd = try_connect(path);
-		snprintf(tried, sizeof(tried), "%s", path);
-	} else {
-		for (size_t i = 0; i < 3 && c.fd < 0; i++) {
-			if (!control_socket_path(cfg, roles[i], path, sizeof(path)))
-				continue;
-			c.fd = try_connect(path);
-			snprintf(tried + strlen(tried), sizeof(tried) - strlen(tried), "%s%s", i ? ", " : "", path);
-		}
+	switch (ctl_open(&c, cfg, socket_path)) {
+	case CTL_OPEN_OK:
+		break;
+	case CTL_OPEN_NO_DAEMON:
+		ctl_error("no tunnel daemon is running (no answer at %s)", c.tried);
+		return 1;
+	case CTL_OPEN_FAILED:
+		return 1;
 	}
-	if (c.fd < 0)
-		return fail(&c, "no tunnel daemon is running (no answer at %s)", tried);
-	hello = read_json(&c);
-	if (!hello || num(hello, "protocol") != CONTROL_PROTOCOL) {
-		json_object_put(hello);
-		return fail(&c, "%s does not speak the toxtun control protocol 1", path);
-	}
-	json_object_put(hello);
 	if (strcmp(cmd, "status") == 0 && watch) {
-		if (!send_line(&c, "{\"cmd\":\"subscribe\",\"interval_ms\":1000}\n"))
-			return fail(&c, "%s: the daemon closed the connection", path);
-		while ((reply = read_json(&c))) {
-			if (json_object_object_get_ex(reply, "event", &ok)) {
+		if (!ctl_send(&c, "{\"cmd\":\"subscribe\",\"interval_ms\":1000}\n"))
+			return fail(&c, "the daemon closed the connection");
+		while ((reply = ctl_read(&c))) {
+			if (json_object_object_get_ex(reply, "event", &ok) &&
+			    !strcmp(json_object_get_string(ok), "snapshot")) {
 				printf("\033[H\033[2J");
 				if (json)
 					printf("%s\n", json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PRETTY));
 				else
-					print_status(reply);
+					print_status(reply, cfg);
 				fflush(stdout);
 			}
 			json_object_put(reply);
 		}
-		return fail(&c, "%s: the daemon went away", path);
+		return fail(&c, "the daemon went away");
 	}
-	snprintf(request, sizeof(request), "{\"cmd\":\"%s\"}\n", strcmp(cmd, "stop") == 0 ? "shutdown" : cmd);
-	if (!send_line(&c, request) || !(reply = read_reply(&c)))
-		return fail(&c, "%s: the daemon closed the connection", path);
+	request = json_object_new_object();
+	json_object_object_add(request, "cmd",
+	                       json_object_new_string(strcmp(cmd, "stop") == 0 ? "shutdown" : cmd));
+	reply = ctl_request(&c, request);
+	json_object_put(request);
+	if (!reply)
+		return fail(&c, "the daemon closed the connection");
 	json_object_object_get_ex(reply, "ok", &ok);
 	if (!json_object_get_boolean(ok)) {
-		fprintf(stderr, "tunnel: %s failed: %s\n", cmd, str(reply, "error"));
+		ctl_error("%s failed: %s", cmd, str(reply, "error"));
 		status = 1;
 	} else if (json) {
 		printf("%s\n", json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PRETTY));
 	} else if (strcmp(cmd, "status") == 0) {
-		print_status(reply);
+		print_status(reply, cfg);
 	} else if (strcmp(cmd, "reload") == 0) {
 		json_object *errors = json_object_object_get(reply, "errors");
 
 		for (size_t i = 0; errors && i < json_object_array_length(errors); i++) {
-			fprintf(stderr, "tunnel: %s\n", json_object_get_string(json_object_array_get_idx(errors, i)));
+			ctl_error("%s", json_object_get_string(json_object_array_get_idx(errors, i)));
 			status = 1;
 		}
 		printf("reloaded: added %s, removed %s, changed %s\n",
@@ -290,7 +215,6 @@ int cli_control(const char *cmd, const struct tt_config *cfg, const char *socket
 		printf("stopping\n");
 	}
 	json_object_put(reply);
-	close(c.fd);
-	free(c.buf);
+	ctl_close(&c);
 	return status;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "config_internal.h"
 #include "toxtun/config_keys.h"
@@ -208,12 +209,33 @@ static bool add_default_bootstrap(struct tt_config *cfg)
 	return true;
 }
 
+/* A client's name defaults to the host name: what a server's owner most
+ * likely knows the machine by when asked to approve it. */
+static void default_client_name(struct tt_config *cfg)
+{
+	char host[256];
+	size_t len;
+
+	if (gethostname(host, sizeof(host)) < 0)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	len = strlen(host);
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)host[i] < 0x20 || host[i] == 0x7f)
+			host[i] = '?';
+	if (len >= TT_NAME_MAX)
+		host[TT_NAME_MAX - 1] = '\0';
+	snprintf(cfg->client_name, sizeof(cfg->client_name), "%s", len ? host : "toxtun");
+}
+
 /* Defaults that depend on what the file did (not) say. */
 static bool finish(struct tt_loader *ld)
 {
 	struct tt_config *cfg = ld->cfg;
 
 	ld->line = 0; /* errors from here on are not tied to a line */
+	if (!cfg->client_name[0]) /* the loader refuses an empty value */
+		default_client_name(cfg);
 	if (cfg->n_bootstrap == 0 && !add_default_bootstrap(cfg))
 		return tt_loader_fail(ld, "out of memory");
 	if (!cfg->profile && !(cfg->profile = default_profile(cfg->path)))
@@ -279,9 +301,7 @@ void tt_error_format(const struct tt_error *err, const char *path, char *out, si
 		snprintf(out, n, "%s: %s", path, err->message);
 }
 
-/* The whole file in memory, so the reader can count lines and measure them
- * itself. NUL-terminated for convenience; *len excludes the NUL. */
-static char *read_file(const char *path, size_t *len, struct tt_error *err)
+char *tt_cfg_read_file(const char *path, size_t *len, struct tt_error *err)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
@@ -322,7 +342,7 @@ fail:
 bool tt_config_load(const char *path, struct tt_config **out, struct tt_error *err)
 {
 	size_t len = 0;
-	char *text = read_file(path, &len, err);
+	char *text = tt_cfg_read_file(path, &len, err);
 	bool ok;
 
 	if (!text)

@@ -52,6 +52,12 @@ void *tt_cfg_grow(void *arr, size_t *cap, size_t need, size_t elem);
  * relative to the directory of the ini file. NULL when out of memory. */
 char *tt_cfg_resolve_path(const char *ini_path, const char *path);
 
+/* The whole file in memory (at most 1 MiB: a config file is a few dozen
+ * lines, anything bigger is a wrong path), so the reader can count lines and
+ * measure them itself. NUL-terminated for convenience; *len excludes the
+ * NUL. NULL with err set on failure. */
+char *tt_cfg_read_file(const char *path, size_t *len, struct tt_error *err);
+
 /* ---- the loader, split between config.c (reading) and sections.c (keys) ---- */
 
 enum tt_section { TT_SEC_NONE, TT_SEC_TOX, TT_SEC_SERVER, TT_SEC_CLIENT,

@@ -285,7 +285,7 @@ bool tt_permit_check(const struct tt_config *cfg, const char *requested_name,
 bool tt_allow_check(const struct tt_config *cfg, const uint8_t pubkey[TT_PUBKEY_SIZE])
 {
 	if (cfg->n_allow == 0)
-		return true;
+		return cfg->approve == TT_APPROVE_AUTO;
 	for (size_t i = 0; i < cfg->n_allow; i++) {
 		if (!memcmp(cfg->allow[i], pubkey, TT_PUBKEY_SIZE))
 			return true;

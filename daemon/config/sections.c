@@ -18,6 +18,8 @@ enum {
 	SEEN_LAN = 1u << 3,
 	SEEN_NAME = 1u << 4,
 	SEEN_SOCKET = 1u << 5,
+	SEEN_APPROVE = 1u << 26,
+	SEEN_CLIENT_NAME = 1u << 27,
 	SEEN_SOCKS_USER = 1u << 28,
 	SEEN_SOCKS_PASS = 1u << 29,
 	SEEN_LINK_FIRST = 6, /* [link] keys: bit 6 + index in link_keys */
@@ -98,13 +100,15 @@ static bool tox_key(struct tt_loader *ld, const char *key, const char *value)
 
 /* ---- [server] ---- */
 
-/* The Tox nickname: any bytes Tox accepts, but no control characters, which
- * would only garble logs and friend lists. */
-static bool set_name(struct tt_loader *ld, const char *key, const char *value)
+/* The Tox nickname ([server]) or the name in our friend requests
+ * ([client]): any bytes Tox accepts, but no control characters, which would
+ * only garble logs and friend lists. */
+static bool set_name(struct tt_loader *ld, uint32_t bit, const char *key, const char *value,
+                     char dst[TT_NAME_MAX])
 {
 	size_t len = strlen(value);
 
-	if (!first_time(ld, SEEN_NAME, key))
+	if (!first_time(ld, bit, key))
 		return false;
 	if (len >= TT_NAME_MAX)
 		return tt_loader_fail(ld, "bad name '%.*s%s': longer than %d bytes",
@@ -114,7 +118,21 @@ static bool set_name(struct tt_loader *ld, const char *key, const char *value)
 			return tt_loader_fail(ld, "bad name '%.*s%s': contains control characters",
 			                      TT_TOKEN(value, len));
 	}
-	memcpy(ld->cfg->name, value, len + 1);
+	memcpy(dst, value, len + 1);
+	return true;
+}
+
+static bool set_approve(struct tt_loader *ld, const char *key, const char *value)
+{
+	if (!first_time(ld, SEEN_APPROVE, key))
+		return false;
+	if (!strcasecmp(value, TT_APPROVE_AUTO_WORD))
+		ld->cfg->approve = TT_APPROVE_AUTO;
+	else if (!strcasecmp(value, TT_APPROVE_ASK_WORD))
+		ld->cfg->approve = TT_APPROVE_ASK;
+	else
+		return tt_loader_fail(ld, "bad value '%.*s%s' for %s: expected " TT_APPROVE_ASK_WORD
+		                      " or " TT_APPROVE_AUTO_WORD, TT_TOKEN(value, strlen(value)), key);
 	return true;
 }
 
@@ -157,7 +175,9 @@ static bool add_allow(struct tt_loader *ld, const char *value)
 static bool server_key(struct tt_loader *ld, const char *key, const char *value)
 {
 	if (!strcasecmp(key, TT_KEY_NAME))
-		return set_name(ld, key, value);
+		return set_name(ld, SEEN_NAME, key, value, ld->cfg->name);
+	if (!strcasecmp(key, TT_KEY_APPROVE))
+		return set_approve(ld, key, value);
 	if (!strcasecmp(key, TT_KEY_PERMIT))
 		return add_permit(ld, value, false);
 	if (!strcasecmp(key, TT_KEY_PERMIT_LISTEN))
@@ -238,12 +258,26 @@ static bool socks_credential(struct tt_loader *ld, const char *key, const char *
 	return *dst ? true : out_of_memory(ld);
 }
 
+/* Before name became a setting, a tunnel could be called "name": such a
+ * line must not quietly turn into this computer's name. */
+static bool set_client_name(struct tt_loader *ld, const char *key, const char *value)
+{
+	struct tt_client_tunnel t;
+
+	if (tt_parse_client_line("tunnel", value, &t, NULL, 0))
+		return tt_loader_fail(ld, "'%s' in [%s] is this computer's name, not a tunnel: "
+		                      "give the tunnel another name", key, TT_SECTION_CLIENT);
+	return set_name(ld, SEEN_CLIENT_NAME, key, value, ld->cfg->client_name);
+}
+
 static bool client_key(struct tt_loader *ld, const char *key, const char *value)
 {
 	struct tt_config *cfg = ld->cfg;
 	struct tt_client_tunnel t, *arr;
 	char msg[256];
 
+	if (!strcasecmp(key, TT_KEY_NAME))
+		return set_client_name(ld, key, value);
 	if (!strcasecmp(key, TT_KEY_SOCKS_USER))
 		return socks_credential(ld, key, value, &cfg->socks_user, SEEN_SOCKS_USER);
 	if (!strcasecmp(key, TT_KEY_SOCKS_PASS))

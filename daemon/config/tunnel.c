@@ -46,7 +46,8 @@ enum tt_tunnel_kind tt_tunnel_kind_of(const char *value, size_t *prefix_len)
 
 bool tt_client_key_is_setting(const char *key)
 {
-	return !strcasecmp(key, TT_KEY_SOCKS_USER) || !strcasecmp(key, TT_KEY_SOCKS_PASS);
+	return !strcasecmp(key, TT_KEY_NAME) || !strcasecmp(key, TT_KEY_SOCKS_USER) ||
+	       !strcasecmp(key, TT_KEY_SOCKS_PASS);
 }
 
 /* One colon-separated field. raw is the text as written, for messages and for
@@ -118,11 +119,19 @@ static bool check_tunnel_name(const char *name, char *err, size_t errlen)
 		ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		     c == '_' || c == '-' || c == '.';
 	}
-	if (!ok)
+	if (!ok) {
 		tt_cfg_errf(err, errlen,
 		            "bad tunnel name '%.*s%s': use 1..%d letters, digits, '_', '-' or '.'",
 		            TT_TOKEN(name, len), TT_NAME_MAX - 1);
-	return ok;
+		return false;
+	}
+	/* The loader reads such a line as the setting, never as a tunnel. */
+	if (tt_client_key_is_setting(name)) {
+		tt_cfg_errf(err, errlen, "bad tunnel name '%s': a setting of [%s] has that name",
+		            name, TT_SECTION_CLIENT);
+		return false;
+	}
+	return true;
 }
 
 /* socks5:[localip:]localport:toxid - a local SOCKS5 / HTTP CONNECT proxy

@@ -6,6 +6,7 @@
 #include "control/collect.h"
 #include "control/snapshot.h"
 #include "core/daemon.h"
+#include "core/pending.h"
 #include "forward/sockutil.h"
 #include "forward/tunnels.h"
 #include "link/link.h"
@@ -45,8 +46,10 @@ static void collect_peer(struct daemon *d, struct session *s, struct snap_peer *
 
 	session_get_info(s, &info);
 	snprintf(p->public_key, sizeof(p->public_key), "%s", session_name(s));
-	if (session_fnum(s) != UINT32_MAX)
+	if (session_fnum(s) != UINT32_MAX) {
 		toxnode_friend_name(daemon_node(d), session_fnum(s), p->name, sizeof(p->name));
+		p->approved = toxnode_friend_approved(daemon_node(d), session_fnum(s));
+	}
 	p->online = info.friend_status != TOX_CONNECTION_NONE;
 	p->path = toxnode_connection_str(info.friend_status);
 	p->session = session_state_str(&info);
@@ -111,10 +114,18 @@ static void collect_stream(struct daemon *d, struct session *s, const struct str
 	o->state = info.state;
 }
 
+static void collect_pending(struct daemon *d, const struct pending_entry *e, struct snap_pending *o)
+{
+	tt_hex_format(e->pk, TT_PUBKEY_SIZE, o->public_key);
+	snprintf(o->message, sizeof(o->message), "%s", e->message);
+	o->age_s = ev_now(daemon_loop(d)) - e->received;
+}
+
 bool snapshot_collect(struct daemon *d, struct snapshot *out)
 {
 	size_t n_streams = 0, k = 0;
 	const struct tunnels *tt = daemon_tunnels(d);
+	const struct pending *pending = daemon_pending(d);
 	size_t n_sessions = daemon_n_sessions(d);
 
 	memset(out, 0, sizeof(*out));
@@ -124,7 +135,8 @@ bool snapshot_collect(struct daemon *d, struct snapshot *out)
 	out->peers = calloc(n_sessions ? n_sessions : 1, sizeof(*out->peers));
 	out->tunnels = calloc(tt->n ? tt->n : 1, sizeof(*out->tunnels));
 	out->streams = calloc(n_streams ? n_streams : 1, sizeof(*out->streams));
-	if (!out->peers || !out->tunnels || !out->streams) {
+	out->pending = calloc(pending->n ? pending->n : 1, sizeof(*out->pending));
+	if (!out->peers || !out->tunnels || !out->streams || !out->pending) {
 		snapshot_free(out);
 		return false;
 	}
@@ -139,5 +151,7 @@ bool snapshot_collect(struct daemon *d, struct snapshot *out)
 			collect_stream(d, s, st, &out->streams[k++]);
 	}
 	out->n_streams = k;
+	for (size_t i = 0; i < pending->n; i++)
+		collect_pending(d, &pending->v[i], &out->pending[out->n_pending++]);
 	return true;
 }

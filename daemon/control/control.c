@@ -243,6 +243,12 @@ static bool handle(struct client *cl, const char *line, size_t len)
 		o = daemon_close_stream(d, req.stream_id, req.has_peer ? req.peer : NULL, err, sizeof(err))
 		    ? ok_obj() : error_obj(err);
 		break;
+	case CMD_ALLOW:
+		o = daemon_allow(d, req.public_key, err, sizeof(err)) ? ok_obj() : error_obj(err);
+		break;
+	case CMD_DENY:
+		o = daemon_deny(d, req.public_key, err, sizeof(err)) ? ok_obj() : error_obj(err);
+		break;
 	case CMD_SHUTDOWN:
 		log_info("control: shutdown requested");
 		daemon_stop(d);
@@ -486,4 +492,32 @@ static void detach(void *ctx, struct daemon *d)
 	*slot = NULL;
 }
 
-const struct daemon_hooks control_hooks = { .attach = attach, .detach = detach };
+/* Told to every subscriber at once, so that the tray can ask its user
+ * without waiting for the next snapshot. */
+static void friend_request(void *ctx, struct daemon *d, const uint8_t pk[TT_PUBKEY_SIZE],
+                           const char *message)
+{
+	struct control *c = *(struct control **)ctx;
+	struct client *cl, *next;
+	char hex[2 * TT_PUBKEY_SIZE + 1];
+
+	if (!c)
+		return;
+	tt_hex_format(pk, TT_PUBKEY_SIZE, hex);
+	for (cl = c->clients; cl; cl = next) {
+		json_object *o;
+
+		next = cl->next; /* reply() may free cl */
+		if (!ev_is_active(&cl->sub) || cl->closing)
+			continue;
+		o = ok_obj();
+		json_object_object_add(o, "event", json_object_new_string("friend_request"));
+		json_object_object_add(o, "public_key", json_object_new_string(hex));
+		json_object_object_add(o, "message", json_object_new_string(message));
+		reply(cl, o, NULL);
+	}
+}
+
+const struct daemon_hooks control_hooks = {
+	.attach = attach, .detach = detach, .friend_request = friend_request,
+};

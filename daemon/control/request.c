@@ -16,6 +16,8 @@ static const struct {
 	{ "reload", CMD_RELOAD },
 	{ "close_stream", CMD_CLOSE_STREAM },
 	{ "shutdown", CMD_SHUTDOWN },
+	{ "allow", CMD_ALLOW },
+	{ "deny", CMD_DENY },
 };
 
 /* An integer member within [min, max]; false with err set otherwise. */
@@ -40,9 +42,30 @@ static bool get_uint(json_object *obj, const char *key, int64_t min, int64_t max
 	return true;
 }
 
-static bool parse_args(json_object *obj, struct control_request *out, char *err, size_t errlen)
+/* A public key member: 64 hex digits, either case. */
+static bool get_key(json_object *obj, const char *key, uint8_t out[TT_PUBKEY_SIZE], char *err,
+                    size_t errlen)
 {
 	json_object *v;
+	char e[128];
+
+	if (!json_object_object_get_ex(obj, key, &v)) {
+		snprintf(err, errlen, "missing \"%s\"", key);
+		return false;
+	}
+	/* The length check also refuses a key followed by an escaped NUL
+	 * ("...\u0000junk"), which the C-string parser would not see. */
+	if (!json_object_is_type(v, json_type_string) ||
+	    json_object_get_string_len(v) != 2 * TT_PUBKEY_SIZE ||
+	    !tt_parse_pubkey(json_object_get_string(v), out, e, sizeof(e))) {
+		snprintf(err, errlen, "\"%s\" must be a 64-digit public key", key);
+		return false;
+	}
+	return true;
+}
+
+static bool parse_args(json_object *obj, struct control_request *out, char *err, size_t errlen)
+{
 	int64_t n;
 
 	switch (out->cmd) {
@@ -55,20 +78,15 @@ static bool parse_args(json_object *obj, struct control_request *out, char *err,
 		if (!get_uint(obj, "id", 1, UINT32_MAX, &n, err, errlen))
 			return false;
 		out->stream_id = (uint32_t)n;
-		if (json_object_object_get_ex(obj, "peer", &v)) {
-			char e[128];
-
-			/* The length check also refuses a key followed by an escaped
-			 * NUL ("...\u0000junk"), which the C-string parser would not see. */
-			if (!json_object_is_type(v, json_type_string) ||
-			    json_object_get_string_len(v) != 2 * TT_PUBKEY_SIZE ||
-			    !tt_parse_pubkey(json_object_get_string(v), out->peer, e, sizeof(e))) {
-				snprintf(err, errlen, "\"peer\" must be a 64-digit public key");
+		if (json_object_object_get_ex(obj, "peer", NULL)) {
+			if (!get_key(obj, "peer", out->peer, err, errlen))
 				return false;
-			}
 			out->has_peer = true;
 		}
 		return true;
+	case CMD_ALLOW:
+	case CMD_DENY:
+		return get_key(obj, "public_key", out->public_key, err, errlen);
 	default:
 		return true;
 	}

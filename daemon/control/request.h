@@ -20,6 +20,8 @@ enum control_cmd {
 	CMD_RELOAD,
 	CMD_CLOSE_STREAM,
 	CMD_SHUTDOWN,
+	CMD_ALLOW,
+	CMD_DENY,
 };
 
 struct control_request {
@@ -30,6 +32,7 @@ struct control_request {
 	uint32_t stream_id;       /* close_stream */
 	bool has_peer;            /* close_stream: peer given */
 	uint8_t peer[TT_PUBKEY_SIZE];
+	uint8_t public_key[TT_PUBKEY_SIZE]; /* allow, deny */
 };
 
 /* Parse one line (without its newline). On failure returns false with err

@@ -76,6 +76,7 @@ static json_object *peer_json(struct builder *b, const struct snap_peer *p)
 	add_str(b, o, "public_key", p->public_key);
 	add_str(b, o, "name", p->name);
 	add(b, o, "online", json_object_new_boolean(p->online));
+	add(b, o, "approved", json_object_new_boolean(p->approved));
 	add_str(b, o, "path", p->path);
 	add_str(b, o, "session", p->session);
 	add_num(b, o, "rtt_ms", p->rtt_ms, 1);
@@ -143,6 +144,20 @@ static json_object *stream_json(struct builder *b, const struct snap_stream *s)
 	return o;
 }
 
+static json_object *pending_json(struct builder *b, const struct snap_pending *p)
+{
+	json_object *o = json_object_new_object();
+
+	if (!o) {
+		b->failed = true;
+		return NULL;
+	}
+	add_str(b, o, "public_key", p->public_key);
+	add_str(b, o, "message", p->message);
+	add_num(b, o, "age_s", p->age_s, 1);
+	return o;
+}
+
 #define ADD_ARRAY(b, root, key, items, n, fn)                                   \
 	do {                                                                    \
 		json_object *arr_ = json_object_new_array();                    \
@@ -168,6 +183,7 @@ json_object *snapshot_to_json(const struct snapshot *s)
 	ADD_ARRAY(&b, root, "peers", s->peers, s->n_peers, peer_json);
 	ADD_ARRAY(&b, root, "tunnels", s->tunnels, s->n_tunnels, tunnel_json);
 	ADD_ARRAY(&b, root, "streams", s->streams, s->n_streams, stream_json);
+	ADD_ARRAY(&b, root, "pending", s->pending, s->n_pending, pending_json);
 	if (b.failed) {
 		json_object_put(root);
 		return NULL;
@@ -180,8 +196,10 @@ void snapshot_free(struct snapshot *s)
 	free(s->peers);
 	free(s->tunnels);
 	free(s->streams);
+	free(s->pending);
 	s->peers = NULL;
 	s->tunnels = NULL;
 	s->streams = NULL;
-	s->n_peers = s->n_tunnels = s->n_streams = 0;
+	s->pending = NULL;
+	s->n_peers = s->n_tunnels = s->n_streams = s->n_pending = 0;
 }

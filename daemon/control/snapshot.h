@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/pending.h"
 #include "toxtun/config.h"
 
 #define SNAP_KEY (2 * TT_PUBKEY_SIZE + 1)
@@ -29,6 +30,7 @@ struct snap_peer {
 	char public_key[SNAP_KEY];
 	char name[TT_NAME_MAX];
 	bool online;
+	bool approved;           /* has ever been online: accepted our friend request */
 	const char *path;        /* "udp", "tcp", "none" */
 	const char *session;     /* "up", "hello", "connecting", "down" */
 	double rtt_ms, rtt_var_ms, loss;
@@ -65,6 +67,13 @@ struct snap_stream {
 	const char *state;       /* "waiting", "dialing", "open", "half-closed" */
 };
 
+/* A friend request waiting for approval (core/pending.h). */
+struct snap_pending {
+	char public_key[SNAP_KEY];
+	char message[PENDING_MESSAGE_MAX + 1];
+	double age_s;            /* since it last asked */
+};
+
 struct snapshot {
 	struct snap_node node;
 	struct snap_peer *peers;
@@ -73,9 +82,12 @@ struct snapshot {
 	size_t n_tunnels;
 	struct snap_stream *streams;
 	size_t n_streams;
+	struct snap_pending *pending;
+	size_t n_pending;
 };
 
-/* {"ok":true,"node":…,"peers":[…],"tunnels":[…],"streams":[…]}; NULL if out of memory. */
+/* {"ok":true,"node":…,"peers":[…],"tunnels":[…],"streams":[…],"pending":[…]};
+ * NULL if out of memory. */
 json_object *snapshot_to_json(const struct snapshot *s);
 void snapshot_free(struct snapshot *s);
 

@@ -258,22 +258,9 @@ static void on_friend_connection(void *ctx, uint32_t fnum, TOX_CONNECTION status
 	daemon_kick(d);
 }
 
-static bool on_friend_request(void *ctx, const uint8_t pk[TT_PUBKEY_SIZE])
+static bool on_friend_request(void *ctx, const uint8_t pk[TT_PUBKEY_SIZE], const uint8_t *msg, size_t len)
 {
-	struct daemon *d = ctx;
-	char hex[2 * TT_PUBKEY_SIZE + 1];
-
-	tt_hex_format(pk, TT_PUBKEY_SIZE, hex);
-	if (!(d->roles & ROLE_SERVER)) {
-		log_warn("friend request from %s refused: this node is not a server", hex);
-		return false;
-	}
-	if (!tt_allow_check(d->cfg, pk)) {
-		log_warn("friend request from %s refused: not in allow list", hex);
-		return false;
-	}
-	log_info("friend request from %s accepted", hex);
-	return true;
+	return daemon_friend_request(ctx, pk, msg, len);
 }
 
 /* Which friends may talk ENet with us: a server serves every friend (they
@@ -599,6 +586,7 @@ int daemon_run(struct tt_config *cfg, unsigned roles, const struct daemon_hooks 
 	}
 	d.loop = ev_default_loop(EVFLAG_AUTO);
 	d.started = ev_now(d.loop);
+	pending_init(&d.pending, d.started);
 	d.senv = (struct session_env){ .loop = d.loop, .self_pk = d.self_pk, .boot_id = d.boot_id,
 	                               .limits = &d.limits, .ops = &session_ops, .ctx = &d };
 	d.fwd = (struct fwd){ .loop = d.loop, .roles = roles, .tunnels = &d.tunnels,

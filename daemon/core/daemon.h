@@ -14,6 +14,7 @@ struct toxnode;
 struct link;
 struct session;
 struct tunnels;
+struct pending;
 struct daemon;
 
 /* What the layer above (the control socket, control/) attaches to a daemon
@@ -24,6 +25,11 @@ struct daemon_hooks {
 	bool (*attach)(void *ctx, struct daemon *d, char *err, size_t errlen);
 	/* The daemon stops: let go of it, before its parts go. */
 	void (*detach)(void *ctx, struct daemon *d);
+	/* A friend request was kept for approval ([server] approve = ask), with
+	 * its message made safe to show (core/pending.h). Not for a refresh of
+	 * one already waiting. */
+	void (*friend_request)(void *ctx, struct daemon *d, const uint8_t pubkey[TT_PUBKEY_SIZE],
+	                       const char *message);
 };
 
 /* Build everything from cfg (which the daemon then owns) and run until a
@@ -39,6 +45,12 @@ void daemon_apply_allow(struct daemon *d);
 /* Re-read the ini and apply it; the reply object for the control socket. */
 json_object *daemon_reload(struct daemon *d, const char *source);
 bool daemon_close_stream(struct daemon *d, uint32_t id, const uint8_t *peer, char *err, size_t errlen);
+/* Friend requests waiting for approval (core/approve.c). Allow: add "allow =
+ * KEY" to the ini file (unless an allow line names the key already), reload
+ * as daemon_reload does, accept the friend. Deny: forget the request, which
+ * may be made again. False with err set. */
+bool daemon_allow(struct daemon *d, const uint8_t pubkey[TT_PUBKEY_SIZE], char *err, size_t errlen);
+bool daemon_deny(struct daemon *d, const uint8_t pubkey[TT_PUBKEY_SIZE], char *err, size_t errlen);
 /* Stop the loop as SIGTERM does. */
 void daemon_stop(struct daemon *d);
 const char *daemon_role_str(const struct daemon *d);
@@ -54,5 +66,6 @@ unsigned daemon_relay_resets(const struct daemon *d);
 struct tunnels *daemon_tunnels(const struct daemon *d);
 size_t daemon_n_sessions(const struct daemon *d);
 struct session *daemon_session_at(const struct daemon *d, size_t i);
+const struct pending *daemon_pending(const struct daemon *d);
 
 #endif

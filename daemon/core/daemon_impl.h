@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/daemon.h"
+#include "core/pending.h"
 #include "forward/fwd.h"
 #include "forward/tunnels.h"
 #include "mux/session.h"
@@ -33,6 +34,7 @@ struct daemon {
 	struct listener **listeners;
 	size_t n_listeners, cap_listeners;
 	struct tunnels tunnels;            /* per-tunnel accounting (forward/tunnels.h) */
+	struct pending pending;            /* friend requests waiting for approval */
 	const struct daemon_hooks *hooks;
 	void *hooks_ctx;
 	bool stopping;
@@ -51,5 +53,12 @@ struct daemon {
 /* The configuration in force changed: the sessions' limits and the
  * forwards' view follow it. */
 void daemon_config_changed(struct daemon *d);
+
+/* A friend request (core/approve.c): true to accept it. */
+bool daemon_friend_request(struct daemon *d, const uint8_t pk[TT_PUBKEY_SIZE], const uint8_t *msg,
+                           size_t len);
+/* After the allow list or approve changed: pending requests that an allow
+ * line now names are answered, and none wait under approve = auto. */
+void daemon_pending_recheck(struct daemon *d);
 
 #endif

@@ -43,7 +43,7 @@ bool daemon_start_tunnel(struct daemon *d, const struct tt_client_tunnel *t, cha
 		return false;
 	}
 	ts->error[0] = '\0';
-	if (toxnode_add_server(d->node, t->server_id, e, sizeof(e)) == UINT32_MAX) {
+	if (toxnode_add_server(d->node, t->server_id, d->cfg->client_name, e, sizeof(e)) == UINT32_MAX) {
 		snprintf(err, errlen, "tunnel %s: %s", t->name, e);
 		goto fail;
 	}
@@ -95,7 +95,9 @@ void daemon_apply_allow(struct daemon *d)
 	uint32_t *friends;
 	size_t n;
 
-	if (cfg->n_allow == 0)
+	daemon_pending_recheck(d);
+	/* Under approve = ask the allow list is the whole truth, even empty. */
+	if (cfg->n_allow == 0 && cfg->approve == TT_APPROVE_AUTO)
 		return;
 	n = toxnode_friends(d->node, NULL, 0);
 	friends = calloc(n ? n : 1, sizeof(*friends));
@@ -172,6 +174,14 @@ static bool tox_settings_differ(const struct tt_config *a, const struct tt_confi
 	                          : b->control_socket != NULL);
 }
 
+/* The node's Tox name, by toxnode_new's rule. A client's friend requests
+ * already sent keep the name they were sent with: toxcore resends them as
+ * they were. */
+static const char *tox_name(const struct tt_config *cfg)
+{
+	return cfg->has_server ? cfg->name : cfg->has_client ? cfg->client_name : "";
+}
+
 static json_object *error_reply(const char *msg)
 {
 	json_object *o = json_object_new_object();
@@ -227,9 +237,9 @@ json_object *daemon_reload(struct daemon *d, const char *source)
 			}
 		}
 	}
+	if (strcmp(tox_name(old), tox_name(cfg)) != 0)
+		toxnode_set_name(d->node, tox_name(cfg));
 	if (d->roles & ROLE_SERVER) {
-		if (strcmp(old->name, cfg->name) != 0)
-			toxnode_set_name(d->node, cfg->name);
 		daemon_apply_allow(d);
 		reverse_recheck(&d->fwd);
 	}

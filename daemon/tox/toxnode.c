@@ -18,6 +18,9 @@
 /* While the DHT is down, bootstrap again this often: a node can lose its DHT
  * connection after minutes on a quiet network (see docs/design.md, "Friends"). */
 #define REBOOTSTRAP_MS 10000
+/* Requests to forget after an iterate (toxnode_forget_request): as many as
+ * toxcore remembers; more would be forgotten by toxcore anyway. */
+#define FORGET_MAX 32
 
 struct toxnode {
 	Tox *tox;
@@ -31,6 +34,8 @@ struct toxnode {
 	TOX_CONNECTION dht;
 	uint64_t last_bootstrap_ms;
 	size_t rx_packets; /* friend packets delivered, for toxnode_iterate */
+	uint8_t forget[FORGET_MAX][TT_PUBKEY_SIZE];
+	size_t n_forget;
 	bool dirty;
 	bool offline;
 };
@@ -77,7 +82,7 @@ static void on_friend_request(Tox *tox, const uint8_t *pk, const uint8_t *msg, s
 {
 	struct toxnode *node = user;
 
-	if (node->ev && node->ev->friend_request && node->ev->friend_request(node->ctx, pk))
+	if (node->ev && node->ev->friend_request && node->ev->friend_request(node->ctx, pk, msg, len))
 		toxnode_add_friend_key(node, pk);
 }
 
@@ -217,6 +222,8 @@ struct toxnode *toxnode_new(const struct tt_config *cfg, bool offline, char *err
 	}
 	if (cfg->has_server)
 		tox_self_set_name(node->tox, (const uint8_t *)cfg->name, strlen(cfg->name), NULL);
+	else if (cfg->has_client)
+		tox_self_set_name(node->tox, (const uint8_t *)cfg->client_name, strlen(cfg->client_name), NULL);
 	tox_callback_self_connection_status(node->tox, on_self_connection);
 	tox_callback_friend_connection_status(node->tox, on_friend_connection);
 	tox_callback_friend_request(node->tox, on_friend_request);
@@ -257,11 +264,40 @@ void toxnode_set_events(struct toxnode *node, const struct toxnode_events *ev, v
 
 Tox *toxnode_tox(struct toxnode *node) { return node->tox; }
 
+/* toxcore drops a key from the requests it remembers when that key's
+ * friend is deleted: a friend added and deleted at once, before any iterate
+ * could contact it, does just that. Not from inside tox_iterate, whose
+ * request callback is what usually asks for it. */
+static void forget_requests(struct toxnode *node)
+{
+	for (size_t i = 0; i < node->n_forget; i++) {
+		uint32_t fnum;
+
+		if (toxnode_friend_by_key(node, node->forget[i]) != UINT32_MAX)
+			continue;
+		fnum = tox_friend_add_norequest(node->tox, node->forget[i], NULL);
+		if (fnum != UINT32_MAX)
+			tox_friend_delete(node->tox, fnum, NULL);
+	}
+	node->n_forget = 0;
+}
+
+void toxnode_forget_request(struct toxnode *node, const uint8_t pubkey[TT_PUBKEY_SIZE])
+{
+	for (size_t i = 0; i < node->n_forget; i++)
+		if (!memcmp(node->forget[i], pubkey, TT_PUBKEY_SIZE))
+			return;
+	if (node->n_forget < FORGET_MAX)
+		memcpy(node->forget[node->n_forget++], pubkey, TT_PUBKEY_SIZE);
+}
+
 size_t toxnode_iterate(struct toxnode *node)
 {
 	size_t before = node->rx_packets;
 
 	tox_iterate(node->tox, node);
+	if (node->n_forget)
+		forget_requests(node);
 	if (!node->offline && node->dht == TOX_CONNECTION_NONE &&
 	    now_ms() - node->last_bootstrap_ms >= REBOOTSTRAP_MS)
 		bootstrap(node);
@@ -337,15 +373,18 @@ bool toxnode_save(struct toxnode *node, char *err, size_t errlen)
 
 bool toxnode_is_dirty(const struct toxnode *node) { return node->dirty; }
 
-uint32_t toxnode_add_server(struct toxnode *node, const uint8_t id[TT_TOX_ID_SIZE], char *err, size_t errlen)
+uint32_t toxnode_add_server(struct toxnode *node, const uint8_t id[TT_TOX_ID_SIZE], const char *message,
+                            char *err, size_t errlen)
 {
 	Tox_Err_Friend_Add e;
 	uint32_t fnum = toxnode_friend_by_key(node, id);
-	static const char msg[] = "toxtun tunnel client";
 
 	if (fnum != UINT32_MAX)
 		return fnum;
-	fnum = tox_friend_add(node->tox, id, (const uint8_t *)msg, sizeof(msg) - 1, &e);
+	/* toxcore refuses an empty message */
+	if (!message || !*message)
+		message = "toxtun";
+	fnum = tox_friend_add(node->tox, id, (const uint8_t *)message, strlen(message), &e);
 	if (e == TOX_ERR_FRIEND_ADD_OWN_KEY) {
 		snprintf(err, errlen, "the server's Tox ID is this node's own");
 		return UINT32_MAX;
@@ -389,6 +428,17 @@ void toxnode_delete_friend(struct toxnode *node, uint32_t fnum)
 TOX_CONNECTION toxnode_friend_status(struct toxnode *node, uint32_t fnum)
 {
 	return tox_friend_get_connection_status(node->tox, fnum, NULL);
+}
+
+bool toxnode_friend_approved(struct toxnode *node, uint32_t fnum)
+{
+	Tox_Err_Friend_Get_Last_Online e;
+	uint64_t seen;
+
+	if (toxnode_friend_status(node, fnum) != TOX_CONNECTION_NONE)
+		return true;
+	seen = tox_friend_get_last_online(node->tox, fnum, &e);
+	return e == TOX_ERR_FRIEND_GET_LAST_ONLINE_OK && seen != 0 && seen != UINT64_MAX;
 }
 
 size_t toxnode_friends(struct toxnode *node, uint32_t *out, size_t max)

@@ -21,8 +21,10 @@ struct toxnode;
 struct toxnode_events {
 	/* The friend's connection changed: TOX_CONNECTION_NONE, _TCP or _UDP. */
 	void (*friend_connection)(void *ctx, uint32_t fnum, TOX_CONNECTION status);
-	/* Someone sent a friend request. Return true to accept it. */
-	bool (*friend_request)(void *ctx, const uint8_t pubkey[TT_PUBKEY_SIZE]);
+	/* Someone sent a friend request with this message (untrusted bytes, not
+	 * NUL-terminated). Return true to accept it. */
+	bool (*friend_request)(void *ctx, const uint8_t pubkey[TT_PUBKEY_SIZE], const uint8_t *msg,
+	                       size_t len);
 	/* A lossy packet with our id; data excludes the id byte. */
 	void (*lossy)(void *ctx, uint32_t fnum, const uint8_t *data, size_t len);
 	/* A lossless packet with our id; data excludes the id byte. */
@@ -30,7 +32,8 @@ struct toxnode_events {
 };
 
 /* Create the node from cfg: load the profile (or create and save a new
- * identity), set the name, bootstrap. With offline set, nothing touches the
+ * identity), set the name (the server's, or without [server] the
+ * client's), bootstrap. With offline set, nothing touches the
  * network (for `tunnel id`). Fails with err set, e.g. on a corrupt profile. */
 struct toxnode *toxnode_new(const struct tt_config *cfg, bool offline, char *err, size_t errlen);
 void toxnode_free(struct toxnode *node);
@@ -50,15 +53,28 @@ bool toxnode_save(struct toxnode *node, char *err, size_t errlen);
 /* The friend list changed since the last save (saved from the event loop). */
 bool toxnode_is_dirty(const struct toxnode *node);
 
-/* Add a server by its full Tox ID (sends a friend request once). Returns the
+/* Add a server by its full Tox ID: toxcore sends it a friend request with
+ * message (our name: what the server's owner sees when asked to approve us),
+ * and sends it again now and then until the server accepts. Returns the
  * friend number or UINT32_MAX with err set. */
-uint32_t toxnode_add_server(struct toxnode *node, const uint8_t id[TT_TOX_ID_SIZE], char *err, size_t errlen);
+uint32_t toxnode_add_server(struct toxnode *node, const uint8_t id[TT_TOX_ID_SIZE], const char *message,
+                            char *err, size_t errlen);
 /* Accept a friend without a request (allowed key or accepted request). */
 uint32_t toxnode_add_friend_key(struct toxnode *node, const uint8_t pubkey[TT_PUBKEY_SIZE]);
 bool toxnode_friend_key(struct toxnode *node, uint32_t fnum, uint8_t pubkey[TT_PUBKEY_SIZE]);
 uint32_t toxnode_friend_by_key(struct toxnode *node, const uint8_t pubkey[TT_PUBKEY_SIZE]);
 void toxnode_delete_friend(struct toxnode *node, uint32_t fnum);
 TOX_CONNECTION toxnode_friend_status(struct toxnode *node, uint32_t fnum);
+/* Has the friend ever been online: for a server we asked to be friends
+ * with, has it accepted us? toxcore keeps the time it last saw a friend in
+ * the profile, so this survives restarts. */
+bool toxnode_friend_approved(struct toxnode *node, uint32_t fnum);
+/* A friend request from pubkey was not accepted, but may be asked again.
+ * toxcore hands us each key's request once and ignores the sender's resends
+ * until 32 other keys have asked; this makes it forget the key, so that the
+ * next resend arrives. Done after the current tox_iterate; nothing happens
+ * to a key that is a friend. */
+void toxnode_forget_request(struct toxnode *node, const uint8_t pubkey[TT_PUBKEY_SIZE]);
 /* Friend numbers, for walking the list. */
 size_t toxnode_friends(struct toxnode *node, uint32_t *out, size_t max);
 

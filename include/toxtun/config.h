@@ -51,6 +51,14 @@ struct tt_client_tunnel {
 	int line;                      /* line number in the file, 0 if not from a file */
 };
 
+/* [server] approve: what becomes of a friend request from a key that no
+ * allow line names. */
+enum tt_approve {
+	TT_APPROVE_AUTO, /* as without the key: accepted when there is no allow
+	                    line, refused otherwise */
+	TT_APPROVE_ASK,  /* kept pending until someone allows or denies it */
+};
+
 /* [server] permit = HOST:PORT. host is an IP literal, a CIDR (10.0.0.0/8,
  * fd00::/8), a host name, or "*"; port 0 means "*" (any port). */
 struct tt_permit {
@@ -80,8 +88,10 @@ struct tt_config {
 	char name[TT_NAME_MAX];        /* default "toxtun" */
 	struct tt_permit *permits;     /* none: loopback destinations only */
 	size_t n_permits;
-	uint8_t (*allow)[TT_PUBKEY_SIZE]; /* none: anyone holding the Tox ID */
+	uint8_t (*allow)[TT_PUBKEY_SIZE]; /* none: anyone holding the Tox ID (approve
+	                                     = auto) or nobody (approve = ask) */
 	size_t n_allow;
+	enum tt_approve approve;       /* default auto */
 	struct tt_permit *permit_listen; /* where clients' reverse lines may listen; none:
 	                                    nowhere. "[ip:]port": no ip = loopback only,
 	                                    "*" = any address / any port */
@@ -93,6 +103,9 @@ struct tt_config {
 	size_t n_tunnels;
 	char *socks_user;              /* socks_user / socks_pass: RFC 1929 authentication on */
 	char *socks_pass;              /* every socks5 line; NULL when not set */
+	char client_name[TT_NAME_MAX]; /* what a server sees in our friend request (and
+	                                  our Tox name without [server]); default: the
+	                                  host name */
 
 	/* [control] */
 	char *control_socket;          /* NULL: the default path (see the daemon) */
@@ -177,8 +190,8 @@ const char *tt_tunnel_prefix(enum tt_tunnel_kind kind);
  * or not the rest parses; a forward when it has none. *prefix_len, when not
  * NULL, is the length of the prefix with its ':' (0 for a forward). */
 enum tt_tunnel_kind tt_tunnel_kind_of(const char *value, size_t *prefix_len);
-/* Is this key of [client] a setting (socks_user, socks_pass) rather than
- * the name of a tunnel? */
+/* Is this key of [client] a setting (name, socks_user, socks_pass) rather
+ * than the name of a tunnel? */
 bool tt_client_key_is_setting(const char *key);
 bool tt_parse_permit(const char *value, struct tt_permit *out, char *err, size_t errlen);
 bool tt_parse_permit_listen(const char *value, struct tt_permit *out, char *err, size_t errlen);
@@ -201,7 +214,8 @@ bool tt_permit_check(const struct tt_config *cfg, const char *requested_name,
 /* May a client's reverse line listen on host ("*", an IP literal) and port? */
 bool tt_permit_listen_check(const struct tt_config *cfg, const char *host, uint16_t port);
 
-/* Is this public key allowed to use the server? True when there is no allow line. */
+/* Is this public key allowed to use the server? When there is no allow
+ * line: true with approve = auto, false with approve = ask. */
 bool tt_allow_check(const struct tt_config *cfg, const uint8_t pubkey[TT_PUBKEY_SIZE]);
 
 #endif

@@ -25,8 +25,15 @@
 #define TT_KEY_PERMIT "permit"
 #define TT_KEY_PERMIT_LISTEN "permit_listen"
 #define TT_KEY_ALLOW "allow"
+#define TT_KEY_APPROVE "approve"
 
-/* [client]: these two are settings; every other key is a tunnel's name. */
+/* The values of approve: what happens to a friend request from a key that
+ * no allow line names. */
+#define TT_APPROVE_AUTO_WORD "auto"
+#define TT_APPROVE_ASK_WORD "ask"
+
+/* [client]: these three are settings (name is TT_KEY_NAME, as in
+ * [server]); every other key is a tunnel's name. */
 #define TT_KEY_SOCKS_USER "socks_user"
 #define TT_KEY_SOCKS_PASS "socks_pass"
 

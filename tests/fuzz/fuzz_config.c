@@ -4,12 +4,33 @@
  * single-value parsers the tray's editor calls directly (a [client] line that
  * parses is formatted and parsed back), and, when the file loads, to
  * tt_permit_check, so those get inputs that are not pre-filtered by the
- * loader. */
+ * loader. A file that loads must still load after tt_ini_add_pair added an
+ * allow line to it, with that key allowed. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "toxtun/config.h"
+#include "toxtun/ini_edit.h"
+
+#define ALLOW_KEY "F404ABAA1C99A9D37D61AB54898F56793E1DEF8BD46B1038B9D822E8460FAB67"
+
+static void fuzz_add_allow(const uint8_t *data, size_t size, size_t n_allow)
+{
+	struct tt_config *cfg = NULL;
+	uint8_t key[TT_PUBKEY_SIZE];
+	char *out = NULL;
+	size_t len = 0;
+
+	if (!tt_ini_add_pair((const char *)data, size, "server", "allow", ALLOW_KEY, &out, &len))
+		abort();
+	if (len <= size || !tt_config_load_buffer("/fuzz/dir/fuzz.ini", out, len, &cfg, NULL) ||
+	    cfg->n_allow != n_allow + 1 || !tt_parse_pubkey(ALLOW_KEY, key, NULL, 0) ||
+	    !tt_allow_check(cfg, key))
+		abort();
+	tt_config_free(cfg);
+	free(out);
+}
 
 static void fuzz_validators(const char *s)
 {
@@ -58,6 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		tt_permit_check(cfg, "host.example", "10.1.2.3", 22);
 		tt_permit_check(cfg, NULL, "::ffff:192.168.0.1", 1);
 		tt_permit_check(cfg, "x", "fd00::1", 65535);
+		fuzz_add_allow(data, size, cfg->n_allow);
 		tt_config_free(cfg);
 	} else {
 		tt_error_format(&err, "/fuzz/dir/fuzz.ini", text, sizeof(text));

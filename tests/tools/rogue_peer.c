@@ -493,7 +493,7 @@ static int run_frames(struct tt_config *cfg, const uint8_t id[TT_TOX_ID_SIZE], u
 	}
 	r.fnum = toxnode_friend_by_key(r.node, id);
 	if (r.fnum == UINT32_MAX)
-		r.fnum = toxnode_add_server(r.node, id, err, sizeof(err));
+		r.fnum = toxnode_add_server(r.node, id, "rogue", err, sizeof(err));
 	if (r.fnum == UINT32_MAX) {
 		fprintf(stderr, "rogue: %s\n", err);
 		return 1;

@@ -897,6 +897,71 @@ static void test_socks_lines(void)
 	CHECK(refused("[client]\na = socks5:1080:" ID1 "\nb = 1080:h:1:" ID1 "\n", 3, "already used"));
 }
 
+/* [server] approve and [client] name. */
+static void test_approve_and_client_name(void)
+{
+	struct tt_config *cfg;
+	uint8_t k1[TT_PUBKEY_SIZE], k2[TT_PUBKEY_SIZE];
+	char host[256];
+
+	tt_parse_pubkey(KEY1, k1, NULL, 0);
+	tt_parse_pubkey(KEY2, k2, NULL, 0);
+	cfg = load("[server]\n");
+	if (CHECK(cfg != NULL)) {
+		CHECK(cfg->approve == TT_APPROVE_AUTO);
+		tt_config_free(cfg);
+	}
+	cfg = load("[server]\napprove = auto\n");
+	if (CHECK(cfg != NULL)) {
+		CHECK(cfg->approve == TT_APPROVE_AUTO && tt_allow_check(cfg, k1));
+		tt_config_free(cfg);
+	}
+	/* ask without allow lines: nobody passes without approval. */
+	cfg = load("[server]\napprove = ASK\n");
+	if (CHECK(cfg != NULL)) {
+		CHECK(cfg->approve == TT_APPROVE_ASK && !tt_allow_check(cfg, k1));
+		tt_config_free(cfg);
+	}
+	cfg = load("[server]\napprove = ask\nallow = " KEY1 "\n");
+	if (CHECK(cfg != NULL)) {
+		CHECK(tt_allow_check(cfg, k1) && !tt_allow_check(cfg, k2));
+		tt_config_free(cfg);
+	}
+	CHECK(refused("[server]\napprove = maybe\n", 2,
+	              "bad value 'maybe' for approve: expected ask or auto"));
+	CHECK(refused("[server]\napprove = ask\napprove = auto\n", 3, "duplicate key 'approve'"));
+	/* A key of [server] only: in [client] it names a tunnel. */
+	CHECK(refused("[client]\napprove = ask\n", 2, "bad tunnel 'ask'"));
+
+	/* The client's name: given, or the host name. */
+	cfg = load("[client]\nname = Alice's laptop \xC3\xA9\nweb = 81:h:80:" ID1 "\n");
+	if (CHECK(cfg != NULL)) {
+		CHECK(!strcmp(cfg->client_name, "Alice's laptop \xC3\xA9") && cfg->n_tunnels == 1);
+		CHECK(!strcmp(cfg->name, "toxtun")); /* the server's name is another key */
+		tt_config_free(cfg);
+	}
+	cfg = load("[client]\nweb = 81:h:80:" ID1 "\n");
+	if (CHECK(cfg != NULL) && CHECK(gethostname(host, sizeof(host)) == 0)) {
+		host[sizeof(host) - 1] = '\0';
+		host[TT_NAME_MAX - 1] = '\0';
+		CHECK(!strcmp(cfg->client_name, host[0] ? host : "toxtun"));
+	}
+	tt_config_free(cfg);
+	CHECK(refused("[client]\nname = a\x01b\n", 2, "contains control characters"));
+	CHECK(refused("[client]\nname = a\nname = b\n", 3, "duplicate key 'name'"));
+	/* A tunnel once called "name" is not read as the computer's name. */
+	CHECK(refused("[client]\nname = 81:h:80:" ID1 "\n", 2,
+	              "'name' in [client] is this computer's name, not a tunnel"));
+	CHECK(tt_client_key_is_setting("name") && tt_client_key_is_setting("Socks_User"));
+	CHECK(!tt_client_key_is_setting("web"));
+	{
+		struct tt_client_tunnel t;
+
+		CHECK(says(tt_parse_client_line("name", "81:h:80:" ID1, &t, err, sizeof(err)),
+		           "bad tunnel name 'name': a setting of [client] has that name"));
+	}
+}
+
 static void test_reverse_and_udp_lines(void)
 {
 	struct tt_client_tunnel t;
@@ -980,6 +1045,7 @@ int main(void)
 	group("listen addresses shared correctly", test_listen_sharing);
 	group("socks5 lines and credentials", test_socks_lines);
 	group("reverse and udp lines, permit_listen", test_reverse_and_udp_lines);
+	group("approve and the client's name", test_approve_and_client_name);
 	group("error messages", test_errors);
 	group("files on disk", test_files);
 	group("errors as a line and a message", test_error_struct);

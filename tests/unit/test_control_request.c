@@ -521,7 +521,41 @@ static void test_close_stream_errors(void)
 
 		snprintf(line, sizeof(line), "{\"cmd\":\"close_stream\",\"id\":3,\"peer\":%s}", bad_peers[i]);
 		REFUSED(line, "\"peer\" must be a 64-digit public key");
+		/* allow and deny take their key by the same rule. */
+		snprintf(line, sizeof(line), "{\"cmd\":\"allow\",\"public_key\":%s}", bad_peers[i]);
+		REFUSED(line, "\"public_key\" must be a 64-digit public key");
+		snprintf(line, sizeof(line), "{\"cmd\":\"deny\",\"public_key\":%s}", bad_peers[i]);
+		REFUSED(line, "\"public_key\" must be a 64-digit public key");
 	}
+}
+
+/* ---- allow and deny ---- */
+
+static void test_allow_deny(void)
+{
+	static const uint8_t key[TT_PUBKEY_SIZE] = {
+		0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa,
+		0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab,
+		0xcd, 0xef, 0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10,
+	};
+	struct parsed p;
+
+	if (CHECK(parse("{\"cmd\":\"allow\",\"public_key\":\"" KEY_HEX "\"}", &p))) {
+		CHECK_EQ_I(p.req.cmd, CMD_ALLOW);
+		CHECK_MEM(p.req.public_key, key, sizeof(key));
+	}
+	control_request_clear(&p.req);
+	if (CHECK(parse("{\"public_key\":\"" KEY_HEX "\",\"cmd\":\"deny\",\"tag\":5}", &p))) {
+		CHECK_EQ_I(p.req.cmd, CMD_DENY);
+		CHECK_MEM(p.req.public_key, key, sizeof(key));
+		CHECK(p.req.has_tag);
+	}
+	control_request_clear(&p.req);
+	REFUSED("{\"cmd\":\"allow\"}", "missing \"public_key\"");
+	REFUSED("{\"cmd\":\"deny\",\"peer\":\"" KEY_HEX "\"}", "missing \"public_key\"");
+	/* A Tox ID is the command line's business, not the protocol's. */
+	REFUSED("{\"cmd\":\"allow\",\"public_key\":\"" KEY_HEX "0102030405AB\"}",
+	        "\"public_key\" must be a 64-digit public key");
 }
 
 /* ---- NUL bytes and the length limit ---- */
@@ -684,6 +718,7 @@ int main(void)
 	RUN(test_cmd);
 	RUN(test_subscribe_errors);
 	RUN(test_close_stream_errors);
+	RUN(test_allow_deny);
 	RUN(test_nul_and_length);
 	RUN(test_small_error_buffer);
 	RUN(test_random_damage);

@@ -20,10 +20,10 @@
 #define NASTY "q\"uo\"te \\back\\slash\\ nl\n cr\r tab\t \x01\x08\x0c\x1f del\x7f /sl/ \xc3\xa9t\xc3\xa9"
 
 /* The field names of PROTOCOL.md's snapshot, in its order. */
-static const char *const top_keys[] = { "ok", "node", "peers", "tunnels", "streams" };
+static const char *const top_keys[] = { "ok", "node", "peers", "tunnels", "streams", "pending" };
 static const char *const node_keys[] = { "tox_id", "public_key", "name", "role", "dht", "relay_resets", "uptime_s", "version", "pid" };
 static const char *const peer_keys[] = {
-	"public_key", "name", "online", "path", "session", "rtt_ms", "rtt_var_ms", "loss", "window_bytes",
+	"public_key", "name", "online", "approved", "path", "session", "rtt_ms", "rtt_var_ms", "loss", "window_bytes",
 	"tx_bytes", "rx_bytes", "tx_packets", "rx_packets", "compression_ratio", "streams", "cc", "min_rtt_ms", "delivery_bytes_s",
 	"pacing_bytes_s", "relay_limit_bytes_s", "sendq",
 };
@@ -34,6 +34,7 @@ static const char *const tunnel_keys[] = {
 static const char *const stream_keys[] = {
 	"id", "peer", "tunnel", "client", "destination", "age_s", "bytes_up", "bytes_down", "state",
 };
+static const char *const pending_keys[] = { "public_key", "message", "age_s" };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -42,6 +43,7 @@ static const char *const stream_keys[] = {
 static struct snap_peer peers[2];
 static struct snap_tunnel tunnels[3];
 static struct snap_stream streams[2];
+static struct snap_pending pending[2];
 
 static void build(struct snapshot *s)
 {
@@ -62,6 +64,7 @@ static void build(struct snapshot *s)
 	snprintf(peers[0].public_key, sizeof(peers[0].public_key), "%s", KEY_B);
 	snprintf(peers[0].name, sizeof(peers[0].name), "%s", "friend's Tox name");
 	peers[0].online = true;
+	peers[0].approved = true;
 	peers[0].path = "udp";
 	peers[0].session = "up";
 	peers[0].rtt_ms = 1.25;
@@ -158,6 +161,16 @@ static void build(struct snapshot *s)
 	s->n_tunnels = N(tunnels);
 	s->streams = streams;
 	s->n_streams = N(streams);
+
+	memset(pending, 0, sizeof(pending));
+	snprintf(pending[0].public_key, sizeof(pending[0].public_key), "%s", KEY_A);
+	snprintf(pending[0].message, sizeof(pending[0].message), "alice-laptop");
+	pending[0].age_s = 1.54;
+	snprintf(pending[1].public_key, sizeof(pending[1].public_key), "%s", KEY_B);
+	snprintf(pending[1].message, sizeof(pending[1].message), "%s", NASTY);
+	pending[1].age_s = 3600;
+	s->pending = pending;
+	s->n_pending = N(pending);
 }
 
 /* ---- helpers ---- */
@@ -321,6 +334,7 @@ static void check_peer(json_object *built, json_object *o, const struct snap_pee
 	check_str(o, "public_key", p->public_key);
 	check_str(o, "name", p->name);
 	check_bool(o, "online", p->online);
+	check_bool(o, "approved", p->approved);
 	check_str(o, "path", p->path);
 	check_str(o, "session", p->session);
 	check_num(built, o, "rtt_ms", p->rtt_ms, 1);
@@ -385,6 +399,14 @@ static void check_stream(json_object *built, json_object *o, const struct snap_s
 	check_str(o, "state", st->state);
 }
 
+static void check_pending(json_object *built, json_object *o, const struct snap_pending *p)
+{
+	check_keys(o, pending_keys, N(pending_keys));
+	check_str(o, "public_key", p->public_key);
+	check_str(o, "message", p->message);
+	check_num(built, o, "age_s", p->age_s, 1);
+}
+
 /* Each element of the array key (in both trees), checked against items. */
 #define CHECK_ARRAY(rt, key, items, n, fn)                                                         \
 	do {                                                                                       \
@@ -419,6 +441,7 @@ static void test_full_snapshot(void)
 	CHECK_ARRAY(&rt, "peers", peers, N(peers), check_peer);
 	CHECK_ARRAY(&rt, "tunnels", tunnels, N(tunnels), check_tunnel);
 	CHECK_ARRAY(&rt, "streams", streams, N(streams), check_stream);
+	CHECK_ARRAY(&rt, "pending", pending, N(pending), check_pending);
 	round_trip_free(&rt);
 	/* snapshot_to_json only reads: the input is unchanged and can be
 	 * turned into JSON again with the same result. */
@@ -523,15 +546,17 @@ static void test_empty_snapshot(void)
 			CHECK_EQ_U(json_object_array_length(a), 0);
 		if ((a = member(rt.parsed, "streams", json_type_array)))
 			CHECK_EQ_U(json_object_array_length(a), 0);
-		printed(&rt, "\"peers\":[],\"tunnels\":[],\"streams\":[]}");
+		if ((a = member(rt.parsed, "pending", json_type_array)))
+			CHECK_EQ_U(json_object_array_length(a), 0);
+		printed(&rt, "\"peers\":[],\"tunnels\":[],\"streams\":[],\"pending\":[]}");
 	}
 	round_trip_free(&rt);
 
 	/* Zero counts with non-NULL arrays are the same. */
 	build(&s);
-	s.n_peers = s.n_tunnels = s.n_streams = 0;
+	s.n_peers = s.n_tunnels = s.n_streams = s.n_pending = 0;
 	if (round_trip(&s, &rt))
-		printed(&rt, "\"peers\":[],\"tunnels\":[],\"streams\":[]}");
+		printed(&rt, "\"peers\":[],\"tunnels\":[],\"streams\":[],\"pending\":[]}");
 	round_trip_free(&rt);
 }
 
