@@ -266,7 +266,7 @@ char *tray_setup_server_text(const char *tox, TrayShareOffer offer, const char *
 	if (*host && strlen(host) < TT_NAME_MAX && tray_validate_plain(host, &e))
 		g_string_append_printf(s, TT_KEY_NAME " = %s\n", host);
 	g_clear_pointer(&e, g_free);
-	g_string_append(s, TT_KEY_APPROVE " = ask\n");
+	g_string_append(s, TT_KEY_APPROVE " = " TT_APPROVE_ASK_WORD "\n");
 	switch (offer) {
 	case TRAY_SHARE_SSH:
 		g_string_append(s, "; this computer's SSH\n" TT_KEY_PERMIT " = 127.0.0.1:22\n");

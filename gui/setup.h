@@ -17,11 +17,6 @@
 
 #include "toxtun/config_keys.h"
 
-/* The server's approval setting ([server] approve = ask|auto). */
-#ifndef TT_KEY_APPROVE
-#define TT_KEY_APPROVE "approve"
-#endif
-
 #define TRAY_SETUP_SERVER_NAME "server"   /* server.ini */
 #define TRAY_SETUP_DEFAULTS_NAME "defaults" /* defaults.ini: never a connection */
 #define TRAY_SETUP_NAME_MAX 32

@@ -198,6 +198,21 @@ static void assert_loads(const char *text)
 	g_free(path);
 }
 
+/* A server's text as the daemon reads it: asking before it accepts, with
+ * these many permit lines. */
+static void assert_server(const char *text, size_t n_permits)
+{
+	struct tt_config *cfg = NULL;
+	struct tt_error e;
+
+	assert_loads(text);
+	g_assert_true(tt_config_load_buffer("/x/server.ini", text, strlen(text), &cfg, &e));
+	g_assert_true(cfg->has_server);
+	g_assert_cmpint(cfg->approve, ==, TT_APPROVE_ASK);
+	g_assert_cmpuint(cfg->n_permits, ==, n_permits);
+	tt_config_free(cfg);
+}
+
 static char *server_text(TrayShareOffer offer, const char *service, const char *const *allows)
 {
 	char *err = NULL, *text = tray_setup_server_text(defaults_tox, offer, service, allows, &err);
@@ -219,27 +234,32 @@ static void test_server_files(void)
 	g_assert_nonnull(strstr(text, name_line));
 	g_assert_nonnull(strstr(text, "\napprove = ask\n"));
 	g_assert_true(g_str_has_suffix(text, "\npermit = 127.0.0.1:22\n"));
+	assert_server(text, 1);
 	g_free(text);
 
 	text = server_text(TRAY_SHARE_WEB, NULL, NULL);
 	g_assert_true(g_str_has_suffix(text, "\npermit = *:80\npermit = *:443\n"));
 	g_assert_nonnull(strstr(text, "\napprove = ask\n"));
+	assert_server(text, 2);
 	g_free(text);
 
 	text = server_text(TRAY_SHARE_ONE, " 192.168.1.5:8080 ", allows);
 	g_assert_true(g_str_has_suffix(text, "\npermit = 192.168.1.5:8080\nallow = " "AB000000000000000000000000"
 	                                     "00000000000000000000000000000000000000\n"));
+	assert_server(text, 1);
 	g_free(text);
 
 	/* Custom: no permit line (the editor opens on the file). */
 	text = server_text(TRAY_SHARE_CUSTOM, NULL, NULL);
 	g_assert_null(strstr(text, "\npermit ="));
 	g_assert_nonnull(strstr(text, "\napprove = ask\n"));
+	assert_server(text, 0);
 	g_free(text);
 
 	/* Without defaults.ini: no [tox] section (the built-in nodes). */
 	text = tray_setup_server_text("", TRAY_SHARE_SSH, NULL, NULL, NULL);
 	g_assert_null(strstr(text, "[tox]"));
+	assert_server(text, 1);
 	g_free(text);
 
 	/* One host:port is judged by the daemon's permit parser. */
