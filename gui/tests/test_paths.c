@@ -1,7 +1,9 @@
-/* Where things are: which ini files a systemd user unit may run. Run with
- * G_TEST_OPTION_ISOLATE_DIRS: XDG_CONFIG_HOME is the test's own. */
+/* Where things are: which ini files a systemd user unit may run, and paths
+ * as the window shows them. Run with G_TEST_OPTION_ISOLATE_DIRS: HOME and
+ * XDG_CONFIG_HOME are the test's own. */
 #include <glib.h>
 
+#include "format.h"
 #include "paths.h"
 
 static void test_unit_instance(void)
@@ -22,9 +24,29 @@ static void test_unit_instance(void)
 	g_free(odd);
 }
 
+static void test_format_path(void)
+{
+	char *in_home = g_build_filename(g_get_home_dir(), ".config", "toxtun", "office.ini", NULL);
+	char *shown = tray_format_path(in_home), *other;
+
+	g_assert_cmpstr(shown, ==, "~/.config/toxtun/office.ini");
+	g_free(shown);
+	/* Only the home directory itself, not a name that starts like it. */
+	other = g_strconcat(g_get_home_dir(), "x/a.ini", NULL);
+	shown = tray_format_path(other);
+	g_assert_cmpstr(shown, ==, other);
+	g_free(shown);
+	shown = tray_format_path("/etc/toxtun/office.ini");
+	g_assert_cmpstr(shown, ==, "/etc/toxtun/office.ini");
+	g_free(shown);
+	g_free(other);
+	g_free(in_home);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 	g_test_add_func("/paths/unit-instance", test_unit_instance);
+	g_test_add_func("/paths/format-path", test_format_path);
 	return g_test_run();
 }
