@@ -29,6 +29,7 @@ struct TrayServicePriv {
 	goffset log_mark;      /* where this run's lines start in the log */
 	GCancellable *cancel;  /* for helper processes (systemctl, tunnel id) */
 	GHashTable *announced; /* keys of the requests tray_service_pending_changes reported */
+	const char *progress;  /* a client's last progress words, for the log */
 };
 
 static void update_state(TrayService *d);
@@ -74,6 +75,19 @@ static void on_disconnected(TrayCtlClient *c, const char *reason, gpointer user)
 	notify(d);
 }
 
+/* A client's way to its server, as the window words it, goes to the log
+ * (journal or terminal) when it changes. */
+static void log_progress(TrayService *d)
+{
+	const char *words = strcmp(d->snap->node.role, "server") != 0 && d->snap->tunnels->len
+	                            ? tray_progress_words(tray_snapshot_progress(d->snap))
+	                            : NULL;
+
+	if (words && words != d->priv->progress)
+		g_message("%s: %s", d->label, words);
+	d->priv->progress = words;
+}
+
 static void on_snapshot(TrayCtlClient *c, JsonNode *node, gpointer user)
 {
 	TrayService *d = user;
@@ -90,6 +104,7 @@ static void on_snapshot(TrayCtlClient *c, JsonNode *node, gpointer user)
 	if (*s->node.tox_id)
 		set_str(&d->tox_id, s->node.tox_id);
 	tray_history_add(d->history, s, (double)g_get_monotonic_time() / G_USEC_PER_SEC);
+	log_progress(d);
 	update_state(d);
 	notify(d);
 }
@@ -635,7 +650,7 @@ void tray_service_answer(TrayService *d, const char *public_key, gboolean allow,
 	tray_ctlclient_request(d->priv->ctl, allow ? "allow" : "deny", args, on_answer, a);
 }
 
-void tray_service_pending_changes(TrayService *d, GPtrArray *appeared, GPtrArray *gone)
+void tray_service_pending_changes(TrayService *d, gboolean forget, GPtrArray *appeared, GPtrArray *gone)
 {
-	tray_pending_diff(d->priv->announced, d->connected ? d->snap : NULL, appeared, gone);
+	tray_pending_diff(d->priv->announced, d->connected && !forget ? d->snap : NULL, appeared, gone);
 }

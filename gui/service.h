@@ -58,7 +58,8 @@ void tray_service_answer(TrayService *d, const char *public_key, gboolean allow,
 
 /* The requests that appeared and went away since the last call
  * (tray_pending_diff): appeared gets TrayPendingInfo * of d->snap (not
- * owned), gone the keys (owned). All are gone while no daemon answers. */
-void tray_service_pending_changes(TrayService *d, GPtrArray *appeared, GPtrArray *gone);
+ * owned), gone the keys (owned). All are gone while no daemon answers, and
+ * when forget is TRUE (d leaves the tray). */
+void tray_service_pending_changes(TrayService *d, gboolean forget, GPtrArray *appeared, GPtrArray *gone);
 
 #endif
