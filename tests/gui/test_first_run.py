@@ -22,7 +22,8 @@ Driven with real input (xdotool clicks and keys), as a person would:
 - bytes through the client's local port come back from the echo server
   intact;
 - a second connection, a browser proxy (SOCKS5) on another port, is approved
-  the same way and carries a SOCKS5 connection to the echo server;
+  through the notification's Allow action (as the desktop takes it when its
+  button is pressed) and carries a SOCKS5 connection to the echo server;
 - "Start at login" writes and removes the autostart entry; "Remove from this
   list" forgets a running connection without stopping it or deleting it.
 Screenshots of every step are kept in BUILD/gui-test-artifacts/
@@ -97,6 +98,16 @@ class User:
         return subprocess.run([toxnet.tunnel_binary()] + list(args), env=dict(os.environ, **self.env),
                               capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
 
+    def public_key(self, ini):
+        """The public key of the daemon running ini, once it answers (asked
+        of the daemon: a `tunnel id` racing its first start could make a
+        second identity)."""
+        def ask():
+            status = self.tunnel("status", "--json", ini)
+            match = re.search(r'"public_key"\s*:\s*"([0-9A-Fa-f]{64})"', status.stdout)
+            return match.group(1).upper() if status.returncode == 0 and match else None
+        return wait_until(ask, guitest.UI_TIMEOUT, "the daemon of %s to answer" % ini, 0.3)
+
     def start_tray(self):
         self.tray = self.sc.add(guitest.Tray(self.desktop, self.dir, [], env_extra=self.env))
         self.sc.show_log("%s's toxtun-tray" % self.name, self.tray.log)
@@ -147,6 +158,10 @@ class User:
                 self.tunnel("stop", os.path.join(self.toxtun, entry))
 
 
+def gvariant_string(text):
+    return "'%s'" % text.replace("\\", "\\\\").replace("'", "\\'")
+
+
 def big_choices(boxes):
     """The welcome page: two large buttons side by side."""
     big = [b for b in boxes if b[2] > 250 and b[3] > 100]
@@ -189,7 +204,7 @@ def socks5_roundtrip(port, host, dest_port, payload):
 
 
 def body(sc):
-    guitest.need("dbus-daemon", "dbus-monitor")
+    guitest.need("dbus-daemon", "dbus-monitor", "gdbus")
     boot = sc.bootstrap()
     echo = sc.add(toxnet.EchoServer())
     desktop = sc.add(guitest.Desktop(sc.dir, *SCREEN))
@@ -288,11 +303,11 @@ def body(sc):
     line = "\noffice = %d:127.0.0.1:%d:%s\n" % (local, echo.port, server_id)
     sc.check("... with the tunnel to the echo service, the pasted ID in it", line in text, "\n" + text)
     sc.check("... and the [tox] section of defaults.ini", client.tox in text, "\n" + text)
-    client_key = client.tunnel("id", office).stdout.strip()[:64]
     client_log = client.daemon_log("office", "client")
     sc.show_log("the client daemon", client_log)
     sc.step("the tray starts the client daemon", wait_until, lambda: os.path.exists(client_log.path),
             guitest.UI_TIMEOUT, "the client daemon's log")
+    client_key = sc.step("... which answers on its control socket", client.public_key, office)
     client.wait_log(r"office\.ini \(client\): waiting: the other side has not approved this computer yet",
                     MEET, "the window says it waits for approval")
     sc.step("... in the colour of a person's turn", desktop.wait_colour, client.win, WORDS_PERSON)
@@ -346,10 +361,17 @@ def body(sc):
     web = client.path("web")
     text = sc.step("web.ini is written", wait_until, lambda: read(web), guitest.UI_TIMEOUT, "web.ini")
     sc.check("... with a socks5 line", "\nweb = socks5:%d:%s\n" % (proxy, server_id) in text, "\n" + text)
-    web_key = client.tunnel("id", web).stdout.strip()[:64]
-    allow = server.wait_buttons("the second computer asks the server", lambda b: allow_buttons(b))
-    desktop.click_box(allow_buttons(allow)[0])
-    sc.step("... allowed with a click", wait_until, lambda: ("\nallow = %s\n" % web_key) in (read(ini) or ""),
+    web_key = sc.step("... and its daemon runs", client.public_key, web)
+    server.wait_buttons("the second computer asks the server", lambda b: allow_buttons(b))
+    server.wait_log(r"%s asks to connect" % web_key, 10, "... and it is announced")
+    # Allow in the notification: what the desktop does when its button is
+    # pressed, the application's action with the notification's target.
+    target = "[<(%s, %s)>]" % (gvariant_string(ini), gvariant_string(web_key))
+    call = subprocess.run(["gdbus", "call", "--address", server.bus.address, "--dest", "org.toxtun.Tray",
+                           "--object-path", "/org/toxtun/Tray", "--method", "org.gtk.Actions.Activate",
+                           "allow", target, "{}"], capture_output=True, text=True, timeout=30)
+    sc.check("the notification's Allow action is taken", call.returncode == 0, call.stderr)
+    sc.step("... and allows it", wait_until, lambda: ("\nallow = %s\n" % web_key) in (read(ini) or ""),
             guitest.UI_TIMEOUT, "the second allow line")
     client.wait_log(r"web\.ini \(client\): connected", MEET, "the proxy connection is up")
     sc.step("... and its window says so", desktop.wait_colour, client.win, WORDS_UP)
