@@ -31,6 +31,7 @@ struct TrayWindow {
 	TrayService *shown;
 	TrayWindowHooks hooks;
 	GPtrArray *leaving;      /* TrayService * to forget once stopped */
+	guint leaving_idle;      /* forgets them outside their own callbacks */
 
 	GtkWidget *stack;        /* the main page and the first-run pages */
 	GtkWidget *welcome, *share, *connect;
@@ -312,14 +313,30 @@ static void show_daemon(TrayWindow *w, TrayService *d)
 	fill(w);
 }
 
+/* Removed from the list with "Stop it": gone once stopped. Not from the
+ * service's own callback, which would free it under its feet. */
+static gboolean forget_stopped(gpointer data)
+{
+	TrayWindow *w = data;
+
+	w->leaving_idle = 0;
+	for (guint i = 0; i < w->leaving->len;) {
+		TrayService *d = g_ptr_array_index(w->leaving, i);
+
+		if (tray_service_active(d)) {
+			i++;
+			continue;
+		}
+		g_ptr_array_remove_index(w->leaving, i);
+		w->hooks.forget(d, w->hooks.user);
+	}
+	return G_SOURCE_REMOVE;
+}
+
 void tray_window_daemon_changed(TrayWindow *w, TrayService *d)
 {
-	/* Removed from the list with "Stop it": gone once it stopped. */
-	if (g_ptr_array_find(w->leaving, d, NULL) && !tray_service_active(d)) {
-		g_ptr_array_remove(w->leaving, d);
-		w->hooks.forget(d, w->hooks.user);
-		return;
-	}
+	if (g_ptr_array_find(w->leaving, d, NULL) && !tray_service_active(d) && !w->leaving_idle)
+		w->leaving_idle = g_idle_add(forget_stopped, w);
 	if (d == w->shown && gtk_widget_get_visible(w->win))
 		fill(w);
 }
@@ -703,6 +720,8 @@ void tray_window_free(TrayWindow *w)
 	gtk_widget_destroy(w->win);
 	tray_editor_free(w->editor);
 	tray_overview_free(w->overview);
+	if (w->leaving_idle)
+		g_source_remove(w->leaving_idle);
 	g_ptr_array_unref(w->leaving);
 	g_object_unref(w->peers);
 	g_ptr_array_unref(w->tunnel_rows);
