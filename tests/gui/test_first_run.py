@@ -25,7 +25,9 @@ Driven with real input (xdotool clicks and keys), as a person would:
   through the notification's Allow action (as the desktop takes it when its
   button is pressed) and carries a SOCKS5 connection to the echo server;
 - "Start at login" writes and removes the autostart entry; "Remove from this
-  list" forgets a running connection without stopping it or deleting it.
+  list" forgets a running connection without stopping it or deleting it
+  (Keep it running), or stops it first (Stop it); with none left, the two
+  choices are back.
 Screenshots of every step are kept in BUILD/gui-test-artifacts/
 (first-run-*.png); assets/first-run/ holds a copy for the README.
 """
@@ -399,6 +401,22 @@ def body(sc):
     sc.check("... the file stays", os.path.exists(web))
     sc.check("... and so does its daemon", os.path.exists("/proc/%d" % pid), web_log.tail())
     sc.check("the first connection is still listed", "office.ini" in (read(conf) or ""), read(conf))
+
+    # ... and with "Stop it", its daemon stops before it goes.
+    office_pid = int(re.search(r'"pid"\s*:\s*(\d+)', client.tunnel("status", "--json", office).stdout).group(1))
+    client.focus()
+    desktop.key("alt+r")
+    question = sc.step("removing the other one asks too", wait_until,
+                       lambda: desktop.windows_of(client.tray.proc.pid, r"^Remove from this list$"),
+                       guitest.UI_TIMEOUT, "the question")[0]
+    desktop.focus(question)
+    desktop.key("alt+s")                              # _Stop it
+    sc.step("Stop it: its daemon stops", wait_until, lambda: not os.path.exists("/proc/%d" % office_pid),
+            toxnet.STOP_TIMEOUT, "the office daemon to exit")
+    sc.step("... and then it leaves the list", wait_until, lambda: "office.ini" not in (read(conf) or "x"),
+            guitest.UI_TIMEOUT, "tray.conf without office.ini")
+    sc.check("... its file stays", os.path.exists(office))
+    client.wait_buttons("with nothing left in the list, the window offers the two choices again", big_choices)
 
     for label, log in (("server tray", server.tray.log), ("client tray", client.tray.log),
                        ("server daemon", server_log), ("client daemon", client_log)):
