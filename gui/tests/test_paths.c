@@ -1,10 +1,9 @@
 /* Where things are: which ini files a systemd user unit may run, and paths
- * as the window shows them. Run with G_TEST_OPTION_ISOLATE_DIRS: HOME and
- * XDG_CONFIG_HOME are the test's own. */
-#include <glib.h>
-
+ * as the window shows them. HOME and XDG_CONFIG_HOME are the test's own
+ * (test_private_home). */
 #include "format.h"
 #include "paths.h"
+#include "testutil.h"
 
 static void test_unit_instance(void)
 {
@@ -45,8 +44,14 @@ static void test_format_path(void)
 
 int main(int argc, char **argv)
 {
-	g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+	char *home = test_private_home();
+	int rc;
+
+	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/paths/unit-instance", test_unit_instance);
 	g_test_add_func("/paths/format-path", test_format_path);
-	return g_test_run();
+	rc = g_test_run();
+	test_remove_tree(home);
+	g_free(home);
+	return rc;
 }

@@ -2,8 +2,8 @@
  * files each choice writes, the [tox] section copied from defaults.ini, the
  * autostart entry, the browser started through a proxy.
  *
- * Run with G_TEST_OPTION_ISOLATE_DIRS: every test has its own
- * XDG_CONFIG_HOME (and HOME), so nothing of the user's is read or written. */
+ * HOME and XDG_CONFIG_HOME are the test's own (test_private_home): nothing
+ * of the user's is read or written. */
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -411,9 +411,10 @@ static void test_browser(void)
 
 int main(int argc, char **argv)
 {
+	char *home = test_private_home();
 	int rc;
 
-	g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+	g_test_init(&argc, &argv, NULL);
 	id1 = test_tox_id(1);
 	g_test_add_func("/setup/id", test_id);
 	g_test_add_func("/setup/name", test_name);
@@ -426,5 +427,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/setup/browser", test_browser);
 	rc = g_test_run();
 	g_free(id1);
+	test_remove_tree(home);
+	g_free(home);
 	return rc;
 }
