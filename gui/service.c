@@ -30,9 +30,12 @@ struct TrayServicePriv {
 	GCancellable *cancel;  /* for helper processes (systemctl, tunnel id) */
 	GHashTable *announced; /* keys of the requests tray_service_pending_changes reported */
 	const char *progress;  /* a client's last progress words, for the log */
+	gboolean probing;      /* systemctl is asked whether the unit is there */
+	gboolean start_probed; /* Start came meanwhile: start once it answers */
 };
 
 static void update_state(TrayService *d);
+static void start_now(TrayService *d);
 
 static void notify(TrayService *d)
 {
@@ -221,12 +224,17 @@ static void on_unit_probe(TrayService *d, gboolean ok, const char *out, gpointer
 {
 	char *unit = user;
 
+	d->priv->probing = FALSE;
 	if (ok && out && g_str_has_prefix(out, "loaded")) {
 		g_message("%s: using the systemd user unit %s", d->label, unit);
 		set_str(&d->unit, unit);
 		notify(d);
 	}
 	g_free(unit);
+	if (d->priv->start_probed) {
+		d->priv->start_probed = FALSE;
+		start_now(d);
+	}
 }
 
 /* Only a file the unit runs may be started through it: see
@@ -240,6 +248,7 @@ static void probe_unit(TrayService *d)
 		char *unit = g_strdup_printf("toxtun-%s@%s.service", d->role, instance);
 		const char *argv[] = { systemctl, "--user", "show", "-p", "LoadState", "--value", unit, NULL };
 
+		d->priv->probing = TRUE;
 		run_async(d, argv, on_unit_probe, unit);
 	}
 	g_free(instance);
@@ -509,14 +518,9 @@ static void systemctl(TrayService *d, const char *verb)
 	g_free(bin);
 }
 
-void tray_service_start(TrayService *d)
+static void start_now(TrayService *d)
 {
-	if (tray_service_active(d))
-		return;
-	g_clear_pointer(&d->priv->run_error, g_free);
-	/* The file may have been edited elsewhere since: its socket path and
-	 * whether it loads at all. */
-	tray_service_config_changed(d);
+	d->starting = FALSE;
 	if (d->unit) {
 		d->starting = TRUE;
 		systemctl(d, "start");
@@ -526,6 +530,26 @@ void tray_service_start(TrayService *d)
 	tray_ctlclient_poke(d->priv->ctl);
 	update_state(d);
 	notify(d);
+}
+
+void tray_service_start(TrayService *d)
+{
+	if (tray_service_active(d))
+		return;
+	g_clear_pointer(&d->priv->run_error, g_free);
+	/* The file may have been edited elsewhere since: its socket path and
+	 * whether it loads at all. */
+	tray_service_config_changed(d);
+	/* A file just added (the first run) is started at once: through its
+	 * unit when there is one, so wait for systemctl to say. */
+	if (d->priv->probing) {
+		d->priv->start_probed = TRUE;
+		d->starting = TRUE;
+		update_state(d);
+		notify(d);
+		return;
+	}
+	start_now(d);
 }
 
 static void on_shutdown(TrayCtlClient *c, JsonNode *reply, const char *error, gpointer user)
@@ -539,6 +563,7 @@ static void on_shutdown(TrayCtlClient *c, JsonNode *reply, const char *error, gp
 void tray_service_stop(TrayService *d)
 {
 	d->priv->stopping = TRUE;
+	d->priv->start_probed = FALSE;
 	if (d->unit) {
 		systemctl(d, "stop");
 	} else if (d->connected) {
