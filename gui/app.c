@@ -7,6 +7,7 @@
 #include "icons.h"
 #include "paths.h"
 #include "indicator.h"
+#include "notify.h"
 #include "window.h"
 #include "toxtun/version.h"
 
@@ -120,16 +121,22 @@ static void on_daemon_changed(TrayService *d, gpointer user)
 		return;
 	update_tray();
 	update_menu_labels();
+	tray_notify_requests(G_APPLICATION(app.gtk), d, FALSE);
 	if (app.window)
 		tray_window_daemon_changed(app.window, d);
 }
 
 /* ---- the menu ---- */
 
+static TrayService *hook_add(const char *role, const char *path, gpointer user);
+static void hook_forget(TrayService *d, gpointer user);
+
 static TrayWindow *window(void)
 {
+	static const TrayWindowHooks hooks = { hook_add, hook_forget, NULL };
+
 	if (!app.window)
-		app.window = tray_window_new(app.gtk, app.daemons);
+		app.window = tray_window_new(app.gtk, app.daemons, &hooks);
 	return app.window;
 }
 
@@ -200,8 +207,7 @@ static void rebuild_menu(void)
 	menu_item(app.menu, "Open window", G_CALLBACK(on_open), NULL);
 	separator(app.menu);
 	if (app.daemons->len == 0)
-		gtk_widget_set_sensitive(menu_item(app.menu, "No configuration (use --config FILE.ini)", NULL, NULL),
-		                         FALSE);
+		menu_item(app.menu, "Set up a connection…", G_CALLBACK(on_open), NULL);
 	for (guint i = 0; i < app.daemons->len; i++) {
 		TrayService *d = g_ptr_array_index(app.daemons, i);
 
@@ -231,13 +237,18 @@ static void rebuild_menu(void)
 
 /* ---- configurations ---- */
 
-static gboolean add_daemon(const char *spec, const char *cwd, GString *problems)
+/* The service for spec ("[ROLE:]FILE"), added to the list unless it is
+ * there; NULL with a line in problems when the file does not exist. *added
+ * (when given) says whether it is new. */
+static TrayService *add_daemon(const char *spec, const char *cwd, GString *problems, gboolean *added)
 {
 	static const char *const roles[] = { "server", "client", "run" };
 	const char *role = NULL, *file = spec;
 	char *path;
 	TrayService *d;
 
+	if (added)
+		*added = FALSE;
 	for (guint i = 0; i < G_N_ELEMENTS(roles); i++) {
 		size_t n = strlen(roles[i]);
 
@@ -250,22 +261,116 @@ static gboolean add_daemon(const char *spec, const char *cwd, GString *problems)
 	if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
 		g_string_append_printf(problems, "%s: no such file\n", path);
 		g_free(path);
-		return FALSE;
+		return NULL;
 	}
-	if (!role)
-		role = tray_infer_role(path);
 	for (guint i = 0; i < app.daemons->len; i++) {
 		TrayService *o = g_ptr_array_index(app.daemons, i);
 
-		if (strcmp(o->ini, path) == 0 && strcmp(o->role, role) == 0) {
+		/* A file opened again without a role is the one listed. */
+		if (strcmp(o->ini, path) == 0 && (!role || strcmp(o->role, role) == 0)) {
 			g_free(path);
-			return FALSE;
+			return o;
 		}
 	}
+	if (!role)
+		role = tray_infer_role(path);
 	d = tray_service_new(path, role, on_daemon_changed, NULL);
 	g_ptr_array_add(app.daemons, d);
 	g_free(path);
-	return TRUE;
+	if (added)
+		*added = TRUE;
+	return d;
+}
+
+/* The list changed: remember it, and show it. */
+static void list_changed(void)
+{
+	save_list();
+	rebuild_menu();
+	if (app.window)
+		tray_window_daemons_changed(app.window);
+	update_tray();
+}
+
+static TrayService *hook_add(const char *role, const char *path, gpointer user)
+{
+	char *spec = role ? g_strdup_printf("%s:%s", role, path) : g_strdup(path);
+	GString *problems = g_string_new(NULL);
+	gboolean added;
+	TrayService *d = add_daemon(spec, "/", problems, &added);
+
+	if (problems->len)
+		g_message("%s", problems->str);
+	if (added)
+		list_changed();
+	g_string_free(problems, TRUE);
+	g_free(spec);
+	return d;
+}
+
+static void hook_forget(TrayService *d, gpointer user)
+{
+	g_message("%s: removed from the list (%s stays)", d->label, d->ini);
+	tray_notify_requests(G_APPLICATION(app.gtk), d, TRUE);
+	if (app.window)
+		tray_window_forget(app.window, d);
+	g_ptr_array_remove(app.daemons, d);
+	list_changed();
+}
+
+/* ---- notification actions ---- */
+
+static TrayService *service_of(GVariant *param, const char **key)
+{
+	const char *ini = NULL;
+
+	if (g_variant_is_of_type(param, G_VARIANT_TYPE("(ss)")))
+		g_variant_get(param, "(&s&s)", &ini, key);
+	else
+		ini = g_variant_get_string(param, NULL);
+	for (guint i = 0; ini && i < app.daemons->len; i++) {
+		TrayService *d = g_ptr_array_index(app.daemons, i);
+
+		if (strcmp(d->ini, ini) == 0)
+			return d;
+	}
+	return NULL;
+}
+
+static void on_answer_action(GSimpleAction *action, GVariant *param, gpointer data)
+{
+	const char *key = NULL;
+	TrayService *d = service_of(param, &key);
+
+	if (d && key)
+		tray_window_answer(window(), d, key, GPOINTER_TO_INT(data));
+}
+
+static void on_show_requests(GSimpleAction *action, GVariant *param, gpointer data)
+{
+	TrayService *d = service_of(param, NULL);
+
+	if (d)
+		tray_window_show_daemon(window(), d);
+	else
+		tray_window_present(window());
+}
+
+static void add_actions(void)
+{
+	GSimpleAction *allow = g_simple_action_new("allow", G_VARIANT_TYPE("(ss)"));
+	GSimpleAction *deny = g_simple_action_new("deny", G_VARIANT_TYPE("(ss)"));
+	GSimpleAction *show = g_simple_action_new("show-requests", G_VARIANT_TYPE_STRING);
+
+	g_signal_connect(allow, "activate", G_CALLBACK(on_answer_action), GINT_TO_POINTER(TRUE));
+	g_signal_connect(deny, "activate", G_CALLBACK(on_answer_action), GINT_TO_POINTER(FALSE));
+	g_signal_connect(show, "activate", G_CALLBACK(on_show_requests), NULL);
+	g_action_map_add_action(G_ACTION_MAP(app.gtk), G_ACTION(allow));
+	g_action_map_add_action(G_ACTION_MAP(app.gtk), G_ACTION(deny));
+	g_action_map_add_action(G_ACTION_MAP(app.gtk), G_ACTION(show));
+	g_object_unref(allow);
+	g_object_unref(deny);
+	g_object_unref(show);
 }
 
 static void load_saved_list(void)
@@ -278,7 +383,7 @@ static void load_saved_list(void)
 	if (g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, NULL) &&
 	    (items = g_key_file_get_string_list(kf, "tray", "configs", NULL, NULL))) {
 		for (char **i = items; *i; i++)
-			add_daemon(*i, "/", problems);
+			add_daemon(*i, "/", problems, NULL);
 		g_strfreev(items);
 	}
 	if (problems->len)
@@ -305,6 +410,7 @@ static void on_startup(GApplication *gapp, gpointer data)
 	app.menu_copy_items = g_ptr_array_new();
 	rebuild_menu();
 	app.tray = tray_indicator_new(GTK_MENU(app.menu));
+	add_actions();
 	/* A tray app lives without windows. */
 	g_application_hold(gapp);
 	app.started = TRUE;
@@ -334,8 +440,12 @@ static int on_command_line(GApplication *gapp, GApplicationCommandLine *cl, gpoi
 
 	g_variant_dict_lookup(opts, "show", "b", &show);
 	if (g_variant_dict_lookup(opts, "config", "^a&ay", &configs)) {
-		for (const char **c = configs; *c; c++)
-			added |= add_daemon(*c, cwd, problems);
+		for (const char **c = configs; *c; c++) {
+			gboolean new_one = FALSE;
+
+			add_daemon(*c, cwd, problems, &new_one);
+			added |= new_one;
+		}
 		g_free(configs);
 	} else if (first) {
 		load_saved_list();
@@ -349,16 +459,12 @@ static int on_command_line(GApplication *gapp, GApplicationCommandLine *cl, gpoi
 	} else {
 		g_string_free(problems, TRUE);
 	}
-	if (added) {
-		save_list();
-		rebuild_menu();
-		if (app.window)
-			tray_window_daemons_changed(app.window);
-		update_tray();
-	}
+	if (added)
+		list_changed();
 	/* Asked again without --show: show the window, that is what a second
-	 * start from a launcher means. */
-	if (show || (!first && !added))
+	 * start from a launcher means. With nothing to show, the window is
+	 * where the first connection is made. */
+	if (show || (!first && !added) || app.daemons->len == 0)
 		tray_window_present(window());
 	return 0;
 }

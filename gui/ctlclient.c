@@ -386,6 +386,8 @@ static void handle_line(TrayCtlClient *c, const char *line, gsize len)
 
 		if (strcmp(ev, "snapshot") == 0 && c->cb.snapshot)
 			c->cb.snapshot(c, root, c->user);
+		else if (strcmp(ev, "snapshot") != 0 && c->cb.event)
+			c->cb.event(c, ev, root, c->user);
 	} else {
 		JsonNode *tn = json_object_get_member(o, "tag");
 		gint64 tag = tn && JSON_NODE_HOLDS_VALUE(tn) ? json_node_get_int(tn) : 0;

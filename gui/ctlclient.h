@@ -28,6 +28,9 @@ typedef struct {
 	void (*disconnected)(TrayCtlClient *c, const char *reason, gpointer user);
 	/* A snapshot event (the whole JSON object). */
 	void (*snapshot)(TrayCtlClient *c, JsonNode *snapshot, gpointer user);
+	/* Any other pushed event (e.g. "friend_request"), the whole object;
+	 * may be NULL. */
+	void (*event)(TrayCtlClient *c, const char *event, JsonNode *message, gpointer user);
 } TrayCtlClientCallbacks;
 
 /* reply is the whole reply object, or NULL with error set (the daemon's

@@ -46,3 +46,13 @@ char *tray_format_key(const char *key)
 		return g_strdup(key);
 	return g_strdup_printf("%.8s…%s", key, key + n - 4);
 }
+
+char *tray_format_path(const char *path)
+{
+	const char *home = g_get_home_dir();
+	size_t n = home ? strlen(home) : 0;
+
+	if (n > 1 && strncmp(path, home, n) == 0 && path[n] == '/')
+		return g_strdup_printf("~%s", path + n);
+	return g_strdup(path);
+}

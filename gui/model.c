@@ -120,6 +120,15 @@ static void peer_free(gpointer p)
 	g_free(x);
 }
 
+static void pending_free(gpointer p)
+{
+	TrayPendingInfo *x = p;
+
+	g_free(x->public_key);
+	g_free(x->message);
+	g_free(x);
+}
+
 static void tunnel_free(gpointer p)
 {
 	TrayTunnelInfo *x = p;
@@ -141,6 +150,8 @@ static gpointer read_peer(struct reader *r, JsonObject *o)
 	p->public_key = get_str(r, o, "public_key");
 	p->name = get_str(r, o, "name");
 	p->online = get_bool(r, o, "online");
+	/* Daemons from before approval existed accept every request. */
+	p->approved = json_object_has_member(o, "approved") ? get_bool(r, o, "approved") : TRUE;
 	p->path = get_str(r, o, "path");
 	p->session = get_str(r, o, "session");
 	p->rtt_ms = get_num(r, o, "rtt_ms");
@@ -175,6 +186,17 @@ static gpointer read_tunnel(struct reader *r, JsonObject *o)
 	t->rate_up = get_num(r, o, "rate_up");
 	t->rate_down = get_num(r, o, "rate_down");
 	return t;
+}
+
+static gpointer read_pending(struct reader *r, JsonObject *o)
+{
+	TrayPendingInfo *p = g_new0(TrayPendingInfo, 1);
+
+	r->where = "pending[]";
+	p->public_key = get_str(r, o, "public_key");
+	p->message = get_str(r, o, "message");
+	p->age_s = get_num(r, o, "age_s");
+	return p;
 }
 
 /* Each object element of an array member, read by fn into out. */
@@ -218,6 +240,7 @@ TraySnapshot *tray_snapshot_from_json(JsonNode *root, GError **error)
 	s = g_new0(TraySnapshot, 1);
 	s->peers = g_ptr_array_new_with_free_func(peer_free);
 	s->tunnels = g_ptr_array_new_with_free_func(tunnel_free);
+	s->pending = g_ptr_array_new_with_free_func(pending_free);
 	n = member(&r, o, "node", JSON_NODE_OBJECT);
 	node = n ? json_node_get_object(n) : json_object_new();
 	r.where = "node";
@@ -233,6 +256,7 @@ TraySnapshot *tray_snapshot_from_json(JsonNode *root, GError **error)
 		json_object_unref(node);
 	read_array(&r, o, "peers", s->peers, read_peer);
 	read_array(&r, o, "tunnels", s->tunnels, read_tunnel);
+	read_array(&r, o, "pending", s->pending, read_pending);
 	n = member(&r, o, "streams", JSON_NODE_ARRAY);
 	s->n_streams = n ? json_array_get_length(json_node_get_array(n)) : 0;
 	if (r.error) {
@@ -266,6 +290,7 @@ void tray_snapshot_free(TraySnapshot *s)
 	g_free(s->node.version);
 	g_ptr_array_unref(s->peers);
 	g_ptr_array_unref(s->tunnels);
+	g_ptr_array_unref(s->pending);
 	g_free(s);
 }
 
@@ -278,6 +303,91 @@ const TrayPeerInfo *tray_snapshot_peer(const TraySnapshot *s, const char *public
 			return p;
 	}
 	return NULL;
+}
+
+void tray_snapshot_add_pending(TraySnapshot *s, const char *public_key, const char *message)
+{
+	TrayPendingInfo *p;
+
+	for (guint i = 0; i < s->pending->len; i++) {
+		const TrayPendingInfo *o = g_ptr_array_index(s->pending, i);
+
+		if (g_ascii_strcasecmp(o->public_key, public_key) == 0)
+			return;
+	}
+	p = g_new0(TrayPendingInfo, 1);
+	p->public_key = g_strdup(public_key);
+	p->message = g_strdup(message ? message : "");
+	g_ptr_array_add(s->pending, p);
+}
+
+void tray_pending_diff(GHashTable *known, const TraySnapshot *s, GPtrArray *appeared, GPtrArray *gone)
+{
+	GHashTable *now = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	GHashTableIter it;
+	gpointer key;
+
+	for (guint i = 0; s && i < s->pending->len; i++) {
+		TrayPendingInfo *p = g_ptr_array_index(s->pending, i);
+		char *k = g_ascii_strup(p->public_key, -1);
+
+		if (!g_hash_table_contains(known, k)) {
+			g_hash_table_add(known, g_strdup(k));
+			g_ptr_array_add(appeared, p);
+		}
+		g_hash_table_add(now, k);
+	}
+	g_hash_table_iter_init(&it, known);
+	while (g_hash_table_iter_next(&it, &key, NULL)) {
+		if (!g_hash_table_contains(now, key)) {
+			g_ptr_array_add(gone, g_strdup(key));
+			g_hash_table_iter_remove(&it);
+		}
+	}
+	g_hash_table_unref(now);
+}
+
+static TrayProgress peer_progress(const TraySnapshot *s, const TrayPeerInfo *p)
+{
+	if (p && p->online)
+		return strcmp(p->path, "tcp") == 0 ? TRAY_PROGRESS_RELAY : TRAY_PROGRESS_DIRECT;
+	/* Unapproved means little while we are off the network: the request
+	 * may not even have left. */
+	if (p && !p->approved && *s->node.dht && strcmp(s->node.dht, "none") != 0)
+		return TRAY_PROGRESS_APPROVAL;
+	return TRAY_PROGRESS_LOOKING;
+}
+
+TrayProgress tray_snapshot_progress(const TraySnapshot *s)
+{
+	/* From the furthest behind to the best. */
+	static const TrayProgress order[] = { TRAY_PROGRESS_LOOKING, TRAY_PROGRESS_APPROVAL, TRAY_PROGRESS_RELAY,
+		                              TRAY_PROGRESS_DIRECT };
+	guint worst = G_N_ELEMENTS(order) - 1;
+
+	if (s->tunnels->len == 0)
+		return TRAY_PROGRESS_LOOKING;
+	for (guint i = 0; i < s->tunnels->len; i++) {
+		const TrayTunnelInfo *t = g_ptr_array_index(s->tunnels, i);
+		TrayProgress p = peer_progress(s, tray_snapshot_peer(s, t->peer));
+
+		for (guint j = 0; j < worst; j++) {
+			if (order[j] == p)
+				worst = j;
+		}
+	}
+	return order[worst];
+}
+
+const char *tray_progress_words(TrayProgress p)
+{
+	switch (p) {
+	case TRAY_PROGRESS_APPROVAL: return "waiting: the other side has not approved this computer yet";
+	case TRAY_PROGRESS_DIRECT: return "connected (direct UDP)";
+	case TRAY_PROGRESS_RELAY: return "connected through a relay";
+	case TRAY_PROGRESS_LOOKING: break;
+	}
+	return "looking for the computer…";
 }
 
 static TrayState peer_state(const TrayPeerInfo *p)

@@ -37,6 +37,8 @@ typedef struct {
 typedef struct {
 	char *public_key, *name, *path, *session;
 	gboolean online;
+	gboolean approved; /* a client's server has accepted our friend request
+	                      (true when the daemon does not say) */
 	double rtt_ms, rtt_var_ms, loss, compression_ratio;
 	gint64 window_bytes, tx_bytes, rx_bytes, tx_packets, rx_packets, streams;
 } TrayPeerInfo;
@@ -47,10 +49,18 @@ typedef struct {
 	double rate_up, rate_down;
 } TrayTunnelInfo;
 
+/* A friend request waiting for approval on a server (approve = ask). */
+typedef struct {
+	char *public_key; /* 64 hex digits */
+	char *message;    /* what the client sent: its name */
+	double age_s;
+} TrayPendingInfo;
+
 typedef struct {
 	TrayNodeInfo node;
 	GPtrArray *peers;   /* of TrayPeerInfo * */
 	GPtrArray *tunnels; /* of TrayTunnelInfo * */
+	GPtrArray *pending; /* of TrayPendingInfo *; empty on a client */
 	guint n_streams;
 } TraySnapshot;
 
@@ -72,6 +82,28 @@ TrayState tray_snapshot_state(const TraySnapshot *s);
 void tray_snapshot_rates(const TraySnapshot *s, double *up, double *down);
 
 const TrayPeerInfo *tray_snapshot_peer(const TraySnapshot *s, const char *public_key);
+
+/* A request announced by a friend_request event before the next snapshot
+ * lists it: added to pending unless it is there. */
+void tray_snapshot_add_pending(TraySnapshot *s, const char *public_key, const char *message);
+
+/* Which requests are new and which went away (allowed, denied, the daemon
+ * gone: s NULL) since the keys in known (upper case; updated). appeared
+ * gets the new TrayPendingInfo * of s (not owned), gone the keys that left
+ * (owned: give it a free function). */
+void tray_pending_diff(GHashTable *known, const TraySnapshot *s, GPtrArray *appeared, GPtrArray *gone);
+
+/* How far a client has come, in words (tray_progress_words). */
+typedef enum {
+	TRAY_PROGRESS_LOOKING,   /* its server is offline */
+	TRAY_PROGRESS_APPROVAL,  /* on the Tox network, the server has not accepted us yet */
+	TRAY_PROGRESS_DIRECT,    /* online over direct UDP */
+	TRAY_PROGRESS_RELAY,     /* online through a TCP relay */
+} TrayProgress;
+
+/* Of the servers a client's tunnels use, the one furthest behind. */
+TrayProgress tray_snapshot_progress(const TraySnapshot *s);
+const char *tray_progress_words(TrayProgress p);
 
 /* ---- rate history ---- */
 

@@ -63,6 +63,35 @@ char *tray_daemon_log_path(const char *ini, const char *role)
 	return out;
 }
 
+char *tray_unit_instance(const char *ini)
+{
+	size_t len;
+	const char *stem = tt_ini_stem(ini, &len);
+	char *dir = g_build_filename(g_get_user_config_dir(), "toxtun", NULL);
+	char *name = g_strndup(stem, len), *expected = g_strdup_printf("%s/%s.ini", dir, name);
+	char *given = g_canonicalize_filename(ini, NULL), *want = g_canonicalize_filename(expected, NULL);
+	gboolean ok = len > 0 && strcmp(given, want) == 0;
+
+	/* systemd would escape anything else in the instance, and %i would
+	 * then name another file. */
+	for (size_t i = 0; ok && i < len; i++)
+		ok = g_ascii_isalnum(name[i]) || name[i] == '-' || name[i] == '_';
+	g_free(dir);
+	g_free(expected);
+	g_free(given);
+	g_free(want);
+	if (!ok)
+		g_clear_pointer(&name, g_free);
+	return name;
+}
+
+char *tray_exe_path(void)
+{
+	char *exe = g_file_read_link("/proc/self/exe", NULL);
+
+	return exe ? exe : g_find_program_in_path("toxtun-tray");
+}
+
 char *tray_exe_dir(void)
 {
 	char *exe = g_file_read_link("/proc/self/exe", NULL);

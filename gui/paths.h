@@ -20,6 +20,13 @@ const char *tray_infer_role(const char *ini);
  * $XDG_STATE_HOME/toxtun/NAME.ROLE.log (~/.local/state/...). */
 char *tray_daemon_log_path(const char *ini, const char *role);
 
+/* The instance name NAME of the systemd user unit toxtun-ROLE@NAME.service
+ * that runs ini, or NULL when no unit runs it: the units run
+ * $XDG_CONFIG_HOME/toxtun/NAME.ini (%E/toxtun/%i.ini) and nothing else,
+ * whatever `systemctl --user` says (an installed template is "loaded" for any
+ * NAME). NAME must also need no escaping in a unit name. */
+char *tray_unit_instance(const char *ini);
+
 /* The `tunnel` executable: $TOXTUN_BIN, else the one next to this program,
  * else "tunnel" from PATH. */
 char *tray_tunnel_binary(void);
@@ -28,7 +35,8 @@ char *tray_tunnel_binary(void);
  * tree's when run from it, else the installed one. */
 char *tray_icon_root(void);
 
-/* The directory of this program's executable. */
+/* The directory of this program's executable, and the executable. */
 char *tray_exe_dir(void);
+char *tray_exe_path(void);
 
 #endif

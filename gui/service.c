@@ -10,8 +10,8 @@
 #include "ctlclient.h"
 #include "service.h"
 #include "paths.h"
+#include "usage.h"
 #include "toxtun/config.h"
-#include "toxtun/control_path.h"
 
 #define SNAPSHOT_INTERVAL_MS 1000
 
@@ -28,9 +28,14 @@ struct TrayServicePriv {
 	char *log;
 	goffset log_mark;      /* where this run's lines start in the log */
 	GCancellable *cancel;  /* for helper processes (systemctl, tunnel id) */
+	GHashTable *announced; /* keys of the requests tray_service_pending_changes reported */
+	const char *progress;  /* a client's last progress words, for the log */
+	gboolean probing;      /* systemctl is asked whether the unit is there */
+	gboolean start_probed; /* Start came meanwhile: start once it answers */
 };
 
 static void update_state(TrayService *d);
+static void start_now(TrayService *d);
 
 static void notify(TrayService *d)
 {
@@ -73,6 +78,19 @@ static void on_disconnected(TrayCtlClient *c, const char *reason, gpointer user)
 	notify(d);
 }
 
+/* A client's way to its server, as the window words it, goes to the log
+ * (journal or terminal) when it changes. */
+static void log_progress(TrayService *d)
+{
+	const char *words = strcmp(d->snap->node.role, "server") != 0 && d->snap->tunnels->len
+	                            ? tray_progress_words(tray_snapshot_progress(d->snap))
+	                            : NULL;
+
+	if (words && words != d->priv->progress)
+		g_message("%s: %s", d->label, words);
+	d->priv->progress = words;
+}
+
 static void on_snapshot(TrayCtlClient *c, JsonNode *node, gpointer user)
 {
 	TrayService *d = user;
@@ -89,13 +107,28 @@ static void on_snapshot(TrayCtlClient *c, JsonNode *node, gpointer user)
 	if (*s->node.tox_id)
 		set_str(&d->tox_id, s->node.tox_id);
 	tray_history_add(d->history, s, (double)g_get_monotonic_time() / G_USEC_PER_SEC);
+	log_progress(d);
 	update_state(d);
+	notify(d);
+}
+
+/* A request shows at once, before the next snapshot lists it. */
+static void on_event(TrayCtlClient *c, const char *event, JsonNode *node, gpointer user)
+{
+	TrayService *d = user;
+	JsonObject *o = json_node_get_object(node);
+	const char *key = json_object_get_string_member_with_default(o, "public_key", "");
+
+	if (strcmp(event, "friend_request") != 0 || !d->snap || !*key)
+		return;
+	g_message("%s: friend request from %s", d->label, key);
+	tray_snapshot_add_pending(d->snap, key, json_object_get_string_member_with_default(o, "message", ""));
 	notify(d);
 }
 
 static void make_control(TrayService *d)
 {
-	static const TrayCtlClientCallbacks cb = { on_connected, on_disconnected, on_snapshot };
+	static const TrayCtlClientCallbacks cb = { on_connected, on_disconnected, on_snapshot, on_event };
 	char **paths = tray_socket_candidates(d->ini, d->role, d->priv->control_socket);
 
 	tray_ctlclient_free(d->priv->ctl);
@@ -191,28 +224,34 @@ static void on_unit_probe(TrayService *d, gboolean ok, const char *out, gpointer
 {
 	char *unit = user;
 
+	d->priv->probing = FALSE;
 	if (ok && out && g_str_has_prefix(out, "loaded")) {
 		g_message("%s: using the systemd user unit %s", d->label, unit);
 		set_str(&d->unit, unit);
 		notify(d);
 	}
 	g_free(unit);
+	if (d->priv->start_probed) {
+		d->priv->start_probed = FALSE;
+		start_now(d);
+	}
 }
 
+/* Only a file the unit runs may be started through it: see
+ * tray_unit_instance. */
 static void probe_unit(TrayService *d)
 {
-	size_t len;
-	const char *stem = tt_ini_stem(d->ini, &len);
-	char *unit = g_strdup_printf("toxtun-%s@%.*s.service", d->role, (int)len, stem);
+	char *instance = tray_unit_instance(d->ini);
 	char *systemctl = g_find_program_in_path("systemctl");
 
-	if (systemctl && !g_getenv("TOXTUN_TRAY_NO_SYSTEMD")) {
+	if (instance && systemctl && !g_getenv("TOXTUN_TRAY_NO_SYSTEMD")) {
+		char *unit = g_strdup_printf("toxtun-%s@%s.service", d->role, instance);
 		const char *argv[] = { systemctl, "--user", "show", "-p", "LoadState", "--value", unit, NULL };
 
+		d->priv->probing = TRUE;
 		run_async(d, argv, on_unit_probe, unit);
-		unit = NULL;
 	}
-	g_free(unit);
+	g_free(instance);
 	g_free(systemctl);
 }
 
@@ -257,6 +296,8 @@ void tray_service_config_changed(TrayService *d)
 	if (tt_config_load(d->ini, &cfg, &error)) {
 		set_str(&d->priv->control_socket, cfg->control_socket);
 		set_str(&d->priv->profile, cfg->profile);
+		g_ptr_array_unref(d->uses);
+		d->uses = tray_usage_list(cfg);
 		tt_config_free(cfg);
 	} else {
 		/* Shown as `tunnel` would print it. */
@@ -290,6 +331,8 @@ TrayService *tray_service_new(const char *ini, const char *role, TrayServiceChan
 	d->priv->changed = changed;
 	d->priv->user = user;
 	d->priv->cancel = g_cancellable_new();
+	d->priv->announced = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	d->uses = tray_usage_list(NULL);
 	d->priv->log = tray_daemon_log_path(d->ini, d->role);
 	tray_service_config_changed(d);
 	probe_unit(d);
@@ -310,7 +353,9 @@ void tray_service_free(TrayService *d)
 	g_free(d->priv->config_error);
 	g_free(d->priv->run_error);
 	g_free(d->priv->log);
+	g_hash_table_unref(d->priv->announced);
 	g_free(d->priv);
+	g_ptr_array_unref(d->uses);
 	tray_snapshot_free(d->snap);
 	tray_history_free(d->history);
 	g_free(d->ini);
@@ -473,14 +518,9 @@ static void systemctl(TrayService *d, const char *verb)
 	g_free(bin);
 }
 
-void tray_service_start(TrayService *d)
+static void start_now(TrayService *d)
 {
-	if (tray_service_active(d))
-		return;
-	g_clear_pointer(&d->priv->run_error, g_free);
-	/* The file may have been edited elsewhere since: its socket path and
-	 * whether it loads at all. */
-	tray_service_config_changed(d);
+	d->starting = FALSE;
 	if (d->unit) {
 		d->starting = TRUE;
 		systemctl(d, "start");
@@ -490,6 +530,26 @@ void tray_service_start(TrayService *d)
 	tray_ctlclient_poke(d->priv->ctl);
 	update_state(d);
 	notify(d);
+}
+
+void tray_service_start(TrayService *d)
+{
+	if (tray_service_active(d))
+		return;
+	g_clear_pointer(&d->priv->run_error, g_free);
+	/* The file may have been edited elsewhere since: its socket path and
+	 * whether it loads at all. */
+	tray_service_config_changed(d);
+	/* A file just added (the first run) is started at once: through its
+	 * unit when there is one, so wait for systemctl to say. */
+	if (d->priv->probing) {
+		d->priv->start_probed = TRUE;
+		d->starting = TRUE;
+		update_state(d);
+		notify(d);
+		return;
+	}
+	start_now(d);
 }
 
 static void on_shutdown(TrayCtlClient *c, JsonNode *reply, const char *error, gpointer user)
@@ -503,6 +563,7 @@ static void on_shutdown(TrayCtlClient *c, JsonNode *reply, const char *error, gp
 void tray_service_stop(TrayService *d)
 {
 	d->priv->stopping = TRUE;
+	d->priv->start_probed = FALSE;
 	if (d->unit) {
 		systemctl(d, "stop");
 	} else if (d->connected) {
@@ -580,4 +641,41 @@ void tray_service_reload(TrayService *d, TrayServiceDone done, gpointer user)
 	r->done = done;
 	r->user = user;
 	tray_ctlclient_request(d->priv->ctl, "reload", NULL, on_reload, r);
+}
+
+/* ---- friend requests ---- */
+
+typedef struct {
+	TrayService *d;
+	gboolean allow;
+	TrayServiceDone done;
+	gpointer user;
+} Answer;
+
+static void on_answer(TrayCtlClient *c, JsonNode *reply, const char *error, gpointer user)
+{
+	Answer *a = user;
+
+	if (reply && a->allow) {
+		/* The daemon wrote the allow line into the file. */
+		tray_service_config_changed(a->d);
+	}
+	a->done(a->d, reply != NULL, reply ? (a->allow ? "allowed" : "denied") : error, a->user);
+	g_free(a);
+}
+
+void tray_service_answer(TrayService *d, const char *public_key, gboolean allow, TrayServiceDone done,
+                         gpointer user)
+{
+	JsonObject *args = json_object_new();
+	Answer *a = g_new(Answer, 1);
+
+	*a = (Answer){ d, allow, done, user };
+	json_object_set_string_member(args, "public_key", public_key);
+	tray_ctlclient_request(d->priv->ctl, allow ? "allow" : "deny", args, on_answer, a);
+}
+
+void tray_service_pending_changes(TrayService *d, gboolean forget, GPtrArray *appeared, GPtrArray *gone)
+{
+	tray_pending_diff(d->priv->announced, d->connected && !forget ? d->snap : NULL, appeared, gone);
 }

@@ -27,6 +27,7 @@ struct TrayService {
 	TrayHistory *history;
 	char *tox_id;         /* from the daemon, or `tunnel id` while it is stopped */
 	char *unit;           /* the systemd user unit, when installed */
+	GPtrArray *uses;      /* TrayUse * (usage.h): what its [client] lines are for */
 	gboolean connected;   /* the control socket answers */
 	gboolean starting;    /* we started it and wait for its socket */
 
@@ -48,5 +49,17 @@ void tray_service_reload(TrayService *d, TrayServiceDone done, gpointer user);
 
 /* Re-read the ini (after an edit): control socket path, config errors. */
 void tray_service_config_changed(TrayService *d);
+
+/* Answer a friend request (a server with approve = ask): allow (the daemon
+ * adds the key to its file as an allow line and accepts the friend) or
+ * deny. done gets the daemon's answer. */
+void tray_service_answer(TrayService *d, const char *public_key, gboolean allow, TrayServiceDone done,
+                         gpointer user);
+
+/* The requests that appeared and went away since the last call
+ * (tray_pending_diff): appeared gets TrayPendingInfo * of d->snap (not
+ * owned), gone the keys (owned). All are gone while no daemon answers, and
+ * when forget is TRUE (d leaves the tray). */
+void tray_service_pending_changes(TrayService *d, gboolean forget, GPtrArray *appeared, GPtrArray *gone);
 
 #endif

@@ -2,11 +2,16 @@
 #include <string.h>
 
 #include "editor.h"
+#include "firstrun.h"
 #include "format.h"
 #include "graph.h"
 #include "icons.h"
+#include "overview.h"
 #include "qr.h"
+#include "widgets.h"
 #include "window.h"
+
+enum { TAB_OVERVIEW, TAB_STATUS, TAB_IDENTITY, TAB_CONFIG };
 
 enum { NODE_NAME, NODE_ROLE, NODE_KEY, NODE_DHT, NODE_UPTIME, NODE_VERSION, NODE_PID, NODE_FILE, N_NODE };
 static const char *const node_titles[N_NODE] = { "Name", "Role", "Public key", "DHT", "Uptime",
@@ -24,6 +29,13 @@ struct TrayWindow {
 	GtkWidget *win;
 	GPtrArray *daemons;
 	TrayService *shown;
+	TrayWindowHooks hooks;
+	GPtrArray *leaving;      /* TrayService * to forget once stopped */
+	guint leaving_idle;      /* forgets them outside their own callbacks */
+
+	GtkWidget *stack;        /* the main page and the first-run pages */
+	GtkWidget *welcome, *share, *connect;
+	TrayOverview *overview;
 
 	GtkWidget *chooser;      /* which daemon, when there are several */
 	GtkWidget *state_icon, *state_label, *startstop, *error_label;
@@ -273,8 +285,7 @@ static void fill(TrayWindow *w)
 	gtk_image_set_from_icon_name(GTK_IMAGE(w->state_icon), tray_icon_name(d ? d->state : TRAY_STATE_STOPPED),
 	                             GTK_ICON_SIZE_DND);
 	gtk_image_set_pixel_size(GTK_IMAGE(w->state_icon), 32);
-	m = d ? g_markup_printf_escaped("<b>%s</b>  %s", d->label, tray_state_label(d->state))
-	      : g_strdup("No configuration: start toxtun-tray with --config FILE.ini");
+	m = d ? g_markup_printf_escaped("<b>%s</b>  %s", d->label, tray_state_label(d->state)) : g_strdup("");
 	gtk_label_set_markup(GTK_LABEL(w->state_label), m);
 	g_free(m);
 	gtk_widget_set_visible(w->error_label, d && d->error);
@@ -288,6 +299,7 @@ static void fill(TrayWindow *w)
 	fill_peers(w, d ? d->snap : NULL);
 	fill_tunnels(w, d ? d->snap : NULL);
 	fill_identity(w, d);
+	tray_overview_show(w->overview, d);
 	w->filling = FALSE;
 }
 
@@ -301,10 +313,165 @@ static void show_daemon(TrayWindow *w, TrayService *d)
 	fill(w);
 }
 
+/* Removed from the list with "Stop it": gone once stopped. Not from the
+ * service's own callback, which would free it under its feet. */
+static gboolean forget_stopped(gpointer data)
+{
+	TrayWindow *w = data;
+
+	w->leaving_idle = 0;
+	for (guint i = 0; i < w->leaving->len;) {
+		TrayService *d = g_ptr_array_index(w->leaving, i);
+
+		if (tray_service_active(d)) {
+			i++;
+			continue;
+		}
+		g_ptr_array_remove_index(w->leaving, i);
+		w->hooks.forget(d, w->hooks.user);
+	}
+	return G_SOURCE_REMOVE;
+}
+
 void tray_window_daemon_changed(TrayWindow *w, TrayService *d)
 {
+	if (g_ptr_array_find(w->leaving, d, NULL) && !tray_service_active(d) && !w->leaving_idle)
+		w->leaving_idle = g_idle_add(forget_stopped, w);
 	if (d == w->shown && gtk_widget_get_visible(w->win))
 		fill(w);
+}
+
+/* ---- pages ---- */
+
+static void go(TrayWindow *w, const char *page)
+{
+	GtkWidget *child;
+
+	if (strcmp(page, TRAY_PAGE_MAIN) == 0 && w->daemons->len == 0)
+		page = TRAY_PAGE_WELCOME;
+	child = gtk_stack_get_child_by_name(GTK_STACK(w->stack), page);
+	if (child == w->welcome)
+		tray_welcome_refresh(w->welcome, w->daemons->len > 0);
+	else if (child != gtk_stack_get_child_by_name(GTK_STACK(w->stack), TRAY_PAGE_MAIN))
+		tray_firstrun_page_reset(child);
+	gtk_stack_set_visible_child(GTK_STACK(w->stack), child);
+}
+
+static const char *current_page(TrayWindow *w)
+{
+	return gtk_stack_get_visible_child_name(GTK_STACK(w->stack));
+}
+
+void tray_window_show_daemon(TrayWindow *w, TrayService *d)
+{
+	guint i;
+
+	if (g_ptr_array_find(w->daemons, d, &i)) {
+		w->filling = TRUE;
+		gtk_combo_box_set_active(GTK_COMBO_BOX(w->chooser), (int)i);
+		w->filling = FALSE;
+		show_daemon(w, d);
+	}
+	go(w, TRAY_PAGE_MAIN);
+	gtk_notebook_set_current_page(GTK_NOTEBOOK(w->notebook), TAB_OVERVIEW);
+	tray_window_present(w);
+}
+
+void tray_window_answer(TrayWindow *w, TrayService *d, const char *public_key, gboolean allow)
+{
+	tray_window_show_daemon(w, d);
+	tray_overview_answer(w->overview, d, public_key, allow);
+}
+
+void tray_window_forget(TrayWindow *w, TrayService *d)
+{
+	g_ptr_array_remove(w->leaving, d);
+	tray_editor_forget(w->editor, d);
+	if (w->shown == d) {
+		w->shown = NULL;
+		tray_overview_show(w->overview, NULL);
+	}
+}
+
+/* ---- first-run hooks ---- */
+
+static TrayService *fr_add(const char *role, const char *path, gpointer user)
+{
+	TrayWindow *w = user;
+
+	return w->hooks.add(role, path, w->hooks.user);
+}
+
+static TrayService *fr_find(const char *path, gpointer user)
+{
+	TrayWindow *w = user;
+
+	for (guint i = 0; i < w->daemons->len; i++) {
+		TrayService *d = g_ptr_array_index(w->daemons, i);
+
+		if (strcmp(d->ini, path) == 0)
+			return d;
+	}
+	return NULL;
+}
+
+static void fr_go(const char *page, gpointer user)
+{
+	go(user, page);
+}
+
+static void fr_done(TrayService *d, gboolean edit, gpointer user)
+{
+	TrayWindow *w = user;
+
+	tray_window_show_daemon(w, d);
+	if (edit) {
+		tray_editor_load(w->editor, d);
+		gtk_notebook_set_current_page(GTK_NOTEBOOK(w->notebook), TAB_CONFIG);
+	}
+}
+
+static void on_add(GtkButton *b, gpointer data)
+{
+	go(data, TRAY_PAGE_WELCOME);
+}
+
+/* Out of the list: the file stays, and the daemon runs on unless the
+ * person asks to stop it. */
+static void on_remove(GtkButton *b, gpointer data)
+{
+	TrayWindow *w = data;
+	TrayService *d = w->shown;
+	GtkWidget *dialog;
+	char *shown;
+	int answer;
+
+	if (!d)
+		return;
+	if (!tray_service_active(d)) {
+		w->hooks.forget(d, w->hooks.user);
+		return;
+	}
+	shown = tray_format_path(d->ini);
+	dialog = gtk_message_dialog_new(GTK_WINDOW(w->win), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+	                                GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "%s is running. Stop it too?", d->label);
+	gtk_message_dialog_format_secondary_text(GTK_MESSAGE_DIALOG(dialog),
+	                                         "Either way the file stays where it is, %s, and Open an "
+	                                         "existing file… brings it back to this list.",
+	                                         shown);
+	g_free(shown);
+	gtk_dialog_add_buttons(GTK_DIALOG(dialog), "_Cancel", GTK_RESPONSE_CANCEL, "_Keep it running",
+	                       GTK_RESPONSE_NO, "_Stop it", GTK_RESPONSE_YES, NULL);
+	gtk_dialog_set_default_response(GTK_DIALOG(dialog), GTK_RESPONSE_CANCEL);
+	gtk_window_set_title(GTK_WINDOW(dialog), "Remove from this list");
+	answer = gtk_dialog_run(GTK_DIALOG(dialog));
+	gtk_widget_destroy(dialog);
+	if (answer == GTK_RESPONSE_NO) {
+		w->hooks.forget(d, w->hooks.user);
+	} else if (answer == GTK_RESPONSE_YES) {
+		g_ptr_array_add(w->leaving, d);
+		tray_service_stop(d);
+	}
 }
 
 void tray_window_daemons_changed(TrayWindow *w)
@@ -325,6 +492,8 @@ void tray_window_daemons_changed(TrayWindow *w)
 	gtk_widget_set_visible(w->chooser, w->daemons->len > 1);
 	w->filling = FALSE;
 	show_daemon(w, w->daemons->len ? g_ptr_array_index(w->daemons, active) : NULL);
+	if (w->daemons->len == 0 && g_strcmp0(current_page(w), TRAY_PAGE_MAIN) == 0)
+		go(w, TRAY_PAGE_WELCOME);
 }
 
 static void on_chooser(GtkComboBox *c, gpointer data)
@@ -466,19 +635,26 @@ static GtkWidget *tab(const char *mnemonic)
 	return gtk_label_new_with_mnemonic(mnemonic);
 }
 
-TrayWindow *tray_window_new(GtkApplication *app, GPtrArray *daemons)
+TrayWindow *tray_window_new(GtkApplication *app, GPtrArray *daemons, const TrayWindowHooks *hooks)
 {
 	TrayWindow *w = g_new0(TrayWindow, 1);
 	GtkWidget *vbox = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
 	GtkWidget *head = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 10);
 	GtkWidget *head_text = gtk_box_new(GTK_ORIENTATION_VERTICAL, 2);
+	GtkWidget *add = gtk_button_new_with_label("Add…"), *remove;
+	GtkAccelGroup *accel = gtk_accel_group_new();
+	TrayFirstRunHooks fr = { fr_add, fr_find, fr_go, fr_done, w };
 
 	w->daemons = daemons;
+	w->hooks = *hooks;
+	w->leaving = g_ptr_array_new();
 	w->tunnel_rows = g_ptr_array_new_with_free_func(tunnel_row_free);
 	w->win = gtk_application_window_new(app);
 	gtk_window_set_title(GTK_WINDOW(w->win), "toxtun");
 	gtk_window_set_icon_name(GTK_WINDOW(w->win), TRAY_APP_ICON);
 	gtk_window_set_default_size(GTK_WINDOW(w->win), 860, 640);
+	gtk_window_add_accel_group(GTK_WINDOW(w->win), accel);
+	g_object_unref(accel);
 	g_signal_connect(w->win, "delete-event", G_CALLBACK(on_delete), w);
 
 	gtk_container_set_border_width(GTK_CONTAINER(head), 10);
@@ -498,21 +674,42 @@ TrayWindow *tray_window_new(GtkApplication *app, GPtrArray *daemons)
 	g_signal_connect(w->chooser, "changed", G_CALLBACK(on_chooser), w);
 	w->startstop = gtk_button_new_with_mnemonic("S_tart");
 	g_signal_connect(w->startstop, "clicked", G_CALLBACK(on_startstop), w);
+	/* Every letter of "Add" is a mnemonic of the editor already. */
+	gtk_widget_set_tooltip_text(add, "Share this computer or connect to another one (Ctrl+N)");
+	gtk_widget_add_accelerator(add, "clicked", accel, GDK_KEY_n, GDK_CONTROL_MASK, GTK_ACCEL_VISIBLE);
+	g_signal_connect(add, "clicked", G_CALLBACK(on_add), w);
+	remove = gtk_button_new_with_mnemonic("_Remove from this list");
+	gtk_widget_set_tooltip_text(remove, "The file stays; a running daemon is stopped only if you say so");
+	g_signal_connect(remove, "clicked", G_CALLBACK(on_remove), w);
 	gtk_box_pack_start(GTK_BOX(head), w->state_icon, FALSE, FALSE, 0);
 	gtk_box_pack_start(GTK_BOX(head), head_text, TRUE, TRUE, 0);
+	gtk_box_pack_end(GTK_BOX(head), remove, FALSE, FALSE, 0);
+	gtk_box_pack_end(GTK_BOX(head), add, FALSE, FALSE, 0);
 	gtk_box_pack_end(GTK_BOX(head), w->startstop, FALSE, FALSE, 0);
 	gtk_box_pack_end(GTK_BOX(head), w->chooser, FALSE, FALSE, 0);
 	gtk_box_pack_start(GTK_BOX(vbox), head, FALSE, FALSE, 0);
 
 	w->notebook = gtk_notebook_new();
 	w->editor = tray_editor_new();
+	w->overview = tray_overview_new();
+	gtk_notebook_append_page(GTK_NOTEBOOK(w->notebook), tray_overview_widget(w->overview), tab("Overvie_w"));
 	gtk_notebook_append_page(GTK_NOTEBOOK(w->notebook), status_page(w), tab("Stat_us"));
 	gtk_notebook_append_page(GTK_NOTEBOOK(w->notebook), identity_page(w), tab("_Identity"));
 	gtk_notebook_append_page(GTK_NOTEBOOK(w->notebook), tray_editor_widget(w->editor), tab("_Configuration"));
 	gtk_box_pack_start(GTK_BOX(vbox), w->notebook, TRUE, TRUE, 0);
-	gtk_container_add(GTK_CONTAINER(w->win), vbox);
-	gtk_widget_show_all(vbox);
+
+	w->stack = gtk_stack_new();
+	w->welcome = tray_welcome_page(&fr);
+	w->share = tray_share_page(&fr);
+	w->connect = tray_connect_page(&fr);
+	gtk_stack_add_named(GTK_STACK(w->stack), vbox, TRAY_PAGE_MAIN);
+	gtk_stack_add_named(GTK_STACK(w->stack), w->welcome, TRAY_PAGE_WELCOME);
+	gtk_stack_add_named(GTK_STACK(w->stack), w->share, TRAY_PAGE_SHARE);
+	gtk_stack_add_named(GTK_STACK(w->stack), w->connect, TRAY_PAGE_CONNECT);
+	gtk_container_add(GTK_CONTAINER(w->win), w->stack);
+	gtk_widget_show_all(w->stack);
 	tray_window_daemons_changed(w);
+	go(w, TRAY_PAGE_MAIN);
 	return w;
 }
 
@@ -522,6 +719,10 @@ void tray_window_free(TrayWindow *w)
 		return;
 	gtk_widget_destroy(w->win);
 	tray_editor_free(w->editor);
+	tray_overview_free(w->overview);
+	if (w->leaving_idle)
+		g_source_remove(w->leaving_idle);
+	g_ptr_array_unref(w->leaving);
 	g_object_unref(w->peers);
 	g_ptr_array_unref(w->tunnel_rows);
 	g_free(w->tunnel_names);
@@ -530,6 +731,8 @@ void tray_window_free(TrayWindow *w)
 
 void tray_window_present(TrayWindow *w)
 {
+	if (w->daemons->len == 0 && g_strcmp0(current_page(w), TRAY_PAGE_MAIN) == 0)
+		go(w, TRAY_PAGE_WELCOME);
 	fill(w);
 	gtk_window_present(GTK_WINDOW(w->win));
 }

@@ -19,8 +19,9 @@ apt-get update </dev/null
 # gnuplot-nox: the benchmark's plots (bench/run).
 # GTK 3, libayatana-appindicator3, json-glib, libqrencode: toxtun-tray;
 # librsvg2-bin renders its icons; Xvfb, trayer, xdotool, x11-utils
-# (xwininfo), imagemagick (import), dbus (dbus-run-session) and a font: the
-# headless GUI tests.
+# (xwininfo), imagemagick (import), dbus (dbus-run-session, and a session
+# bus per desktop user with dbus-daemon and dbus-monitor), libglib2.0-bin
+# (gdbus: a notification's action) and a font: the headless GUI tests.
 # dpkg-dev (dpkg-shlibdeps) and file: the Debian package's dependencies,
 # worked out by CPack; lintian checks the package and man-db (man -w) finds
 # its man page once installed (tests/package/test-package.sh).
@@ -33,5 +34,5 @@ apt-get install -y --no-install-recommends </dev/null \
 	openssh-client openssh-server \
 	libgtk-3-dev libayatana-appindicator3-dev libjson-glib-dev libqrencode-dev \
 	librsvg2-bin librsvg2-common xvfb xauth trayer xdotool x11-utils imagemagick \
-	dbus dbus-x11 fonts-dejavu-core \
+	dbus dbus-x11 libglib2.0-bin fonts-dejavu-core \
 	dpkg-dev file lintian man-db

@@ -9,6 +9,7 @@
 #include "ctlclient.h"
 
 #define DEADLINE_S 15
+#define KEY "AB12000000000000000000000000000000000000000000000000000000000000"
 
 /* ---- the fake daemon ---- */
 
@@ -60,6 +61,9 @@ static void on_fake_line(GObject *src, GAsyncResult *res, gpointer data)
 		g_free(reply);
 		/* A pushed event between replies, as the daemon may send. */
 		fake_send(f, "{\"ok\":true,\"event\":\"snapshot\",\"node\":{\"name\":\"fake\"},\"peers\":[],\"tunnels\":[]}");
+		/* And another kind of event: a server's friend request. */
+		fake_send(f, "{\"ok\":true,\"event\":\"friend_request\",\"public_key\":\"" KEY "\","
+		             "\"message\":\"laptop\"}");
 	} else if (strcmp(cmd, "reload") == 0) {
 		reply = g_strdup_printf("{\"ok\":true,\"tag\":%" G_GINT64_FORMAT ",\"added\":[\"web\"],\"removed\":[],"
 		                        "\"changed\":[],\"errors\":[]}",
@@ -128,8 +132,8 @@ static void fake_drop(Fake *f, gboolean stop)
 /* ---- the client side ---- */
 
 typedef struct {
-	guint connected, disconnected, snapshots, replies;
-	char *path, *role, *last_error, *last_name;
+	guint connected, disconnected, snapshots, replies, events;
+	char *path, *role, *last_error, *last_name, *last_event;
 } Seen;
 
 static void cb_connected(TrayCtlClient *c, const char *path, const char *role, const char *version, gpointer user)
@@ -158,6 +162,17 @@ static void cb_snapshot(TrayCtlClient *c, JsonNode *node, gpointer user)
 	s->last_name = g_strdup(json_object_get_string_member(n, "name"));
 }
 
+static void cb_event(TrayCtlClient *c, const char *event, JsonNode *node, gpointer user)
+{
+	Seen *s = user;
+	JsonObject *o = json_node_get_object(node);
+
+	s->events++;
+	g_free(s->last_event);
+	s->last_event = g_strdup_printf("%s %s %s", event, json_object_get_string_member(o, "public_key"),
+	                                json_object_get_string_member(o, "message"));
+}
+
 static void cb_reply(TrayCtlClient *c, JsonNode *reply, const char *error, gpointer user)
 {
 	Seen *s = user;
@@ -184,7 +199,7 @@ static gboolean tick(gpointer data)
 
 static void test_control(void)
 {
-	static const TrayCtlClientCallbacks cb = { cb_connected, cb_disconnected, cb_snapshot };
+	static const TrayCtlClientCallbacks cb = { cb_connected, cb_disconnected, cb_snapshot, cb_event };
 	char *dir = g_dir_make_tmp("toxtun-control-XXXXXX", NULL);
 	char *missing = g_build_filename(dir, "nobody.sock", NULL);
 	Fake f = { .path = g_build_filename(dir, "client.client.sock", NULL) };
@@ -206,6 +221,9 @@ static void test_control(void)
 	g_assert_true(wait_for(&s.snapshots, 1));
 	g_assert_cmpstr(s.last_name, ==, "fake");
 	g_assert_cmpuint(f.subscribes, ==, 1);
+	/* Other events have their own callback, whole. */
+	g_assert_true(wait_for(&s.events, 1));
+	g_assert_cmpstr(s.last_event, ==, "friend_request " KEY " laptop");
 
 	/* Tagged requests: a reply, an error. */
 	tray_ctlclient_request(c, "reload", NULL, cb_reply, &s);
@@ -261,6 +279,7 @@ static void test_control(void)
 	g_free(s.role);
 	g_free(s.last_error);
 	g_free(s.last_name);
+	g_free(s.last_event);
 }
 
 static void quiet(const char *domain, GLogLevelFlags level, const char *msg, gpointer data)

@@ -204,6 +204,126 @@ static void test_rates_and_history(void)
 	g_free(t2);
 }
 
+/* A snapshot of a daemon that knows about approval. */
+static TraySnapshot *approval_snapshot(const char *role, const char *dht, const char *peers, const char *tunnels,
+                                       const char *pending)
+{
+	char *text = g_strdup_printf("{\"ok\":true,\"event\":\"snapshot\",\"node\":{\"role\":\"%s\",\"dht\":\"%s\"},"
+	                             "\"peers\":[%s],\"tunnels\":[%s]%s%s}",
+	                             role, dht, peers, tunnels, pending ? ",\"pending\":" : "", pending ? pending : "");
+	TraySnapshot *s = parse(text);
+
+	g_free(text);
+	return s;
+}
+
+static char *peer_approved(const char *key, gboolean online, const char *path, gboolean approved)
+{
+	return g_strdup_printf("{\"public_key\":\"%s\",\"online\":%s,\"path\":\"%s\",\"approved\":%s}", key,
+	                       online ? "true" : "false", path, approved ? "true" : "false");
+}
+
+static void test_pending(void)
+{
+	TraySnapshot *s = approval_snapshot(
+	        "server", "udp", "", "",
+	        "[{\"public_key\":\"" KEY_B "\",\"message\":\"laptop\",\"age_s\":1.5},"
+	        "{\"public_key\":\"cccc000000000000000000000000000000000000000000000000000000000000\"}]");
+	const TrayPendingInfo *p;
+	GHashTable *known = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	GPtrArray *appeared = g_ptr_array_new(), *gone = g_ptr_array_new_with_free_func(g_free);
+	GError *error = NULL;
+
+	g_assert_cmpuint(s->pending->len, ==, 2);
+	p = g_ptr_array_index(s->pending, 0);
+	g_assert_cmpstr(p->public_key, ==, KEY_B);
+	g_assert_cmpstr(p->message, ==, "laptop");
+	g_assert_cmpfloat(p->age_s, ==, 1.5);
+	p = g_ptr_array_index(s->pending, 1);
+	g_assert_cmpstr(p->message, ==, ""); /* absent: empty */
+
+	/* Both are new; then nothing is; a key in another case is the same. */
+	tray_pending_diff(known, s, appeared, gone);
+	g_assert_cmpuint(appeared->len, ==, 2);
+	g_assert_cmpuint(gone->len, ==, 0);
+	g_ptr_array_set_size(appeared, 0);
+	tray_pending_diff(known, s, appeared, gone);
+	g_assert_cmpuint(appeared->len, ==, 0);
+	/* One answered: it is gone. An event adds one before the next
+	 * snapshot, once. */
+	g_ptr_array_remove_index(s->pending, 0);
+	tray_snapshot_add_pending(s, KEY_A, "desk");
+	tray_snapshot_add_pending(s, "aaaa000000000000000000000000000000000000000000000000000000000000", "desk");
+	g_assert_cmpuint(s->pending->len, ==, 2);
+	tray_pending_diff(known, s, appeared, gone);
+	g_assert_cmpuint(appeared->len, ==, 1);
+	g_assert_cmpstr(((TrayPendingInfo *)g_ptr_array_index(appeared, 0))->message, ==, "desk");
+	g_assert_cmpuint(gone->len, ==, 1);
+	g_assert_cmpstr(g_ptr_array_index(gone, 0), ==, KEY_B);
+	/* The daemon went away: all are gone. */
+	g_ptr_array_set_size(gone, 0);
+	tray_pending_diff(known, NULL, appeared, gone);
+	g_assert_cmpuint(gone->len, ==, 2);
+	g_assert_cmpuint(g_hash_table_size(known), ==, 0);
+	tray_snapshot_free(s);
+
+	/* Absent (a daemon from before approval): no requests. */
+	s = approval_snapshot("server", "udp", "", "", NULL);
+	g_assert_cmpuint(s->pending->len, ==, 0);
+	tray_snapshot_free(s);
+	g_assert_null(tray_snapshot_parse("{\"ok\":true,\"pending\":[{\"message\":3}]}", -1, &error));
+	g_clear_error(&error);
+
+	g_hash_table_unref(known);
+	g_ptr_array_unref(appeared);
+	g_ptr_array_unref(gone);
+}
+
+static TrayProgress progress_of(const char *dht, const char *peers)
+{
+	char *t = tunnel("ssh", KEY_B, "waiting", 0, 0);
+	TraySnapshot *s = approval_snapshot("client", dht, peers, t, NULL);
+	TrayProgress p = tray_snapshot_progress(s);
+
+	tray_snapshot_free(s);
+	g_free(t);
+	return p;
+}
+
+static void test_progress(void)
+{
+	char *waiting = peer_approved(KEY_B, FALSE, "none", FALSE);
+	char *offline = peer_approved(KEY_B, FALSE, "none", TRUE);
+	char *udp = peer_approved(KEY_B, TRUE, "udp", TRUE), *tcp = peer_approved(KEY_B, TRUE, "tcp", TRUE);
+	char *old = peer(KEY_B, FALSE, "none");
+	TraySnapshot *s;
+
+	g_assert_cmpint(progress_of("udp", ""), ==, TRAY_PROGRESS_LOOKING);
+	g_assert_cmpint(progress_of("udp", offline), ==, TRAY_PROGRESS_LOOKING);
+	/* Not approved counts only once we are on the network. */
+	g_assert_cmpint(progress_of("none", waiting), ==, TRAY_PROGRESS_LOOKING);
+	g_assert_cmpint(progress_of("udp", waiting), ==, TRAY_PROGRESS_APPROVAL);
+	g_assert_cmpint(progress_of("tcp", waiting), ==, TRAY_PROGRESS_APPROVAL);
+	g_assert_cmpint(progress_of("udp", udp), ==, TRAY_PROGRESS_DIRECT);
+	g_assert_cmpint(progress_of("udp", tcp), ==, TRAY_PROGRESS_RELAY);
+	/* A daemon without the field: approved. */
+	g_assert_cmpint(progress_of("udp", old), ==, TRAY_PROGRESS_LOOKING);
+	s = approval_snapshot("client", "udp", old, "", NULL);
+	g_assert_true(((TrayPeerInfo *)g_ptr_array_index(s->peers, 0))->approved);
+	tray_snapshot_free(s);
+
+	g_assert_cmpstr(tray_progress_words(TRAY_PROGRESS_LOOKING), ==, "looking for the computer…");
+	g_assert_cmpstr(tray_progress_words(TRAY_PROGRESS_APPROVAL), ==,
+	                "waiting: the other side has not approved this computer yet");
+	g_assert_cmpstr(tray_progress_words(TRAY_PROGRESS_DIRECT), ==, "connected (direct UDP)");
+	g_assert_cmpstr(tray_progress_words(TRAY_PROGRESS_RELAY), ==, "connected through a relay");
+	g_free(waiting);
+	g_free(offline);
+	g_free(udp);
+	g_free(tcp);
+	g_free(old);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -211,5 +331,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/model/bad", test_bad);
 	g_test_add_func("/model/state", test_state);
 	g_test_add_func("/model/rates-and-history", test_rates_and_history);
+	g_test_add_func("/model/pending", test_pending);
+	g_test_add_func("/model/progress", test_progress);
 	return g_test_run();
 }

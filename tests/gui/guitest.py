@@ -67,8 +67,11 @@ class Desktop:
 
     WIDTH, HEIGHT = 1280, 800
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, width=None, height=None):
         self.dir = workdir
+        # Room for two windows side by side when a test needs it.
+        self.WIDTH = width or self.WIDTH
+        self.HEIGHT = height or self.HEIGHT
         self.display = None
         self.xvfb = None
         self.trayer = None
@@ -146,6 +149,20 @@ class Desktop:
             argv += ["--name", name_regex]
         result = self.run(*argv, check=False)
         return [int(w) for w in result.stdout.split()]
+
+    def windows_of(self, pid, name_regex=r".", onlyvisible=True):
+        """Ids of the windows a process made (by _NET_WM_PID), whose name
+        matches; [] if none. Tells apart two instances' windows of one name."""
+        argv = ["xdotool", "search", "--all"] + (["--onlyvisible"] if onlyvisible else []) + [
+            "--pid", str(pid), "--name", name_regex]
+        return [int(w) for w in self.run(*argv, check=False).stdout.split()]
+
+    def move(self, wid, x, y):
+        """Place a window (there is no window manager: they all open at the
+        top left)."""
+        self.run("xdotool", "windowmove", "--sync", str(wid), str(x), str(y), check=False)
+        wait_until(lambda: self.geometry(wid)[:2] == (x, y), UI_TIMEOUT,
+                   "window %s to move to %d,%d" % (wid, x, y), interval=0.1)
 
     def window_name(self, wid):
         result = self.run("xdotool", "getwindowname", str(wid), check=False)
@@ -240,6 +257,47 @@ class Desktop:
                     break
         return hits
 
+    def colour_boxes(self, wid, colour, tolerance=14, min_width=30, min_height=16, step=2):
+        """The areas of a window filled with about this colour (buttons of
+        one style, say), as (x, y, w, h) in screen coordinates, top to bottom
+        then left to right; thin lines and small marks are left out. Found
+        as connected areas of matching pixels, looked at every step pixels."""
+        x0, y0, w, h = self.geometry(wid)
+        px = self.pixels(x0, y0, w, h)
+        cols, rows = (w + step - 1) // step, (h + step - 1) // step
+        hit = bytearray(cols * rows)
+        for r in range(rows):
+            base = r * step * w
+            for c in range(cols):
+                p = px[base + c * step]
+                if all(abs(a - b) <= tolerance for a, b in zip(p, colour)):
+                    hit[r * cols + c] = 1
+        boxes = []
+        for start in range(cols * rows):
+            if not hit[start]:
+                continue
+            hit[start] = 0
+            stack, cells = [start], []
+            while stack:
+                i = stack.pop()
+                cells.append(i)
+                r, c = divmod(i, cols)
+                for n in ((i - cols) if r else -1, (i + cols) if r + 1 < rows else -1,
+                          (i - 1) if c else -1, (i + 1) if c + 1 < cols else -1):
+                    if n >= 0 and hit[n]:
+                        hit[n] = 0
+                        stack.append(n)
+            rs = [i // cols for i in cells]
+            cs = [i % cols for i in cells]
+            bw, bh = (max(cs) - min(cs) + 1) * step, (max(rs) - min(rs) + 1) * step
+            if bw >= min_width and bh >= min_height:
+                boxes.append((x0 + min(cs) * step, y0 + min(rs) * step, bw, bh))
+        return sorted(boxes, key=lambda b: (b[1], b[0]))
+
+    def click_box(self, box):
+        x, y, w, h = box
+        self.click(x + w // 2, y + h // 2)
+
     def wait_colour(self, wid, colour, timeout=UI_TIMEOUT):
         wait_until(lambda: self.window_has_colour(wid, colour), timeout,
                    "colour %s in window %s" % (colour, wid), interval=0.2)
@@ -277,6 +335,9 @@ GRAPH_UP_COLOUR = (28, 115, 232)
 ERROR_TEXT_COLOUR = (0xc0, 0x1c, 0x28)
 # The selected row of a list (Adwaita, GTK's default theme).
 SELECTED_ROW_COLOUR = (0x35, 0x84, 0xe4)
+# A button of the "suggested-action" style: the window's main choices and
+# the Allow buttons (Adwaita's blue, shaded from (52, 131, 228) to (37, 122, 226)).
+SUGGESTED_COLOUR = (0x2c, 0x7f, 0xe3)
 
 
 def dominant_state(pixels, tolerance=40):
@@ -292,6 +353,44 @@ def dominant_state(pixels, tolerance=40):
                 break
     state = max(counts, key=counts.get)
     return state if counts[state] >= 20 else None
+
+
+class SessionBus:
+    """A D-Bus session bus of its own (dbus-daemon --session): one per
+    desktop user, so that two tray instances on one display are two users
+    (GtkApplication's single instance is per bus), and dbus-monitor can
+    watch what one of them sends."""
+
+    def __init__(self, workdir):
+        need("dbus-daemon")
+        self.path = os.path.join(workdir, "bus")
+        self.address = "unix:path=" + self.path
+        self.log = toxnet.LogFile(os.path.join(workdir, "dbus.log"))
+        self.proc = toxnet.spawn(["dbus-daemon", "--session", "--nofork", "--nopidfile",
+                                  "--address=" + self.address], self.log.path)
+        wait_until(lambda: os.path.exists(self.path) or self.proc.poll() is not None, UI_TIMEOUT,
+                   "dbus-daemon to listen")
+        if self.proc.poll() is not None:
+            raise HarnessError("dbus-daemon exited\n" + toxnet.indent(self.log.tail()))
+
+    def monitor(self, match, log_path):
+        """dbus-monitor on this bus for messages matching match; its output
+        goes to log_path (a LogFile to wait on). Closed with the bus."""
+        need("dbus-monitor")
+        self.monitor_proc = toxnet.spawn(["dbus-monitor", "--address", self.address, match], log_path)
+        return toxnet.LogFile(log_path)
+
+    def close(self):
+        for proc in (getattr(self, "monitor_proc", None), self.proc):
+            if proc is not None and proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(5)
+            if proc is not None:
+                toxnet.forget(proc)
 
 
 class Tray:
