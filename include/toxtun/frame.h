@@ -24,8 +24,12 @@
 
 #define TT_FRAME_HEADER 8
 #define TT_FRAME_MAX_PAYLOAD 65535
-#define TT_PROTOCOL_VERSION 1
+/* Version 2 added PING and PONG. A version 1 node drops the session on a
+ * frame type it does not know, so they go only to a peer whose HELLO says 2
+ * or more. */
+#define TT_PROTOCOL_VERSION 2
 #define TT_PROTOCOL_MIN_VERSION 1
+#define TT_PROTOCOL_PROBES 2 /* the first version that answers PING */
 #define TT_HELLO_MAGIC "TXTN"
 #define TT_HELLO_LEN 24
 
