@@ -37,7 +37,12 @@ typedef struct {
 typedef struct {
 	char *public_key, *name, *path, *session;
 	gboolean online;
-	double rtt_ms, rtt_var_ms, loss, compression_ratio;
+	/* The daemon's probes (PROTOCOL.md, "Round trip and loss"): a figure
+	 * that is null or absent is unknown, never 0. */
+	gboolean rtt_known, loss_known, loss_in_known;
+	double rtt_ms, min_rtt_ms, loss, loss_in, loss_window_s;
+	double rtt_age_s;   /* of the newest sample; < 0 when not given */
+	double compression_ratio;
 	gint64 window_bytes, tx_bytes, rx_bytes, tx_packets, rx_packets, streams;
 } TrayPeerInfo;
 
