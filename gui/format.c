@@ -56,3 +56,40 @@ char *tray_format_path(const char *path)
 		return g_strdup_printf("~%s", path + n);
 	return g_strdup(path);
 }
+
+static gboolean stale(double age_s)
+{
+	return age_s > TRAY_FRESH_S;
+}
+
+char *tray_format_rtt(gboolean known, double rtt_ms, double age_s, gboolean up)
+{
+	char *ms, *age, *out;
+
+	if (!known)
+		return g_strdup("—");
+	if (stale(age_s) && !up)
+		return g_strdup("idle");
+	ms = g_strdup_printf(rtt_ms < 1 ? "%.2f ms" : rtt_ms < 100 ? "%.1f ms" : "%.0f ms", rtt_ms);
+	if (!stale(age_s))
+		return ms;
+	age = tray_format_duration(age_s);
+	out = g_strdup_printf("%s, %s ago", ms, age);
+	g_free(ms);
+	g_free(age);
+	return out;
+}
+
+char *tray_format_loss(gboolean out_known, double out, gboolean in_known, double in, double age_s)
+{
+	char *o, *i, *r;
+
+	if (stale(age_s) || (!out_known && !in_known))
+		return g_strdup("—");
+	o = out_known ? g_strdup_printf("%.1f %%", 100 * out) : g_strdup("—");
+	i = in_known ? g_strdup_printf("%.1f %%", 100 * in) : g_strdup("—");
+	r = g_strdup_printf("↑ %s  ↓ %s", o, i);
+	g_free(o);
+	g_free(i);
+	return r;
+}

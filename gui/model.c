@@ -92,6 +92,13 @@ static double get_num(struct reader *r, JsonObject *o, const char *key)
 	return 0;
 }
 
+/* A measurement: *known is false when it is absent or null. */
+static double get_measured(struct reader *r, JsonObject *o, const char *key, gboolean *known)
+{
+	*known = member(r, o, key, JSON_NODE_VALUE) != NULL;
+	return get_num(r, o, key);
+}
+
 static gint64 get_int(struct reader *r, JsonObject *o, const char *key)
 {
 	return (gint64)get_num(r, o, key);
@@ -154,9 +161,12 @@ static gpointer read_peer(struct reader *r, JsonObject *o)
 	p->approved = json_object_has_member(o, "approved") ? get_bool(r, o, "approved") : TRUE;
 	p->path = get_str(r, o, "path");
 	p->session = get_str(r, o, "session");
-	p->rtt_ms = get_num(r, o, "rtt_ms");
-	p->rtt_var_ms = get_num(r, o, "rtt_var_ms");
-	p->loss = get_num(r, o, "loss");
+	p->rtt_ms = get_measured(r, o, "rtt_ms", &p->rtt_known);
+	p->min_rtt_ms = get_num(r, o, "min_rtt_ms");
+	p->rtt_age_s = json_object_has_member(o, "rtt_age_s") ? get_num(r, o, "rtt_age_s") : -1;
+	p->loss = get_measured(r, o, "loss", &p->loss_known);
+	p->loss_in = get_measured(r, o, "loss_in", &p->loss_in_known);
+	p->loss_window_s = get_num(r, o, "loss_window_s");
 	p->compression_ratio = get_num(r, o, "compression_ratio");
 	p->window_bytes = get_int(r, o, "window_bytes");
 	p->tx_bytes = get_int(r, o, "tx_bytes");

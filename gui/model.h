@@ -39,7 +39,12 @@ typedef struct {
 	gboolean online;
 	gboolean approved; /* a client's server has accepted our friend request
 	                      (true when the daemon does not say) */
-	double rtt_ms, rtt_var_ms, loss, compression_ratio;
+	/* The daemon's probes (PROTOCOL.md, "Round trip and loss"): a figure
+	 * that is null or absent is unknown, never 0. */
+	gboolean rtt_known, loss_known, loss_in_known;
+	double rtt_ms, min_rtt_ms, loss, loss_in, loss_window_s;
+	double rtt_age_s;   /* of the newest sample; < 0 when not given */
+	double compression_ratio;
 	gint64 window_bytes, tx_bytes, rx_bytes, tx_packets, rx_packets, streams;
 } TrayPeerInfo;
 

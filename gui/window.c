@@ -207,8 +207,9 @@ static void fill_peers(TrayWindow *w, const TraySnapshot *s)
 	for (guint i = 0; s && i < s->peers->len; i++) {
 		const TrayPeerInfo *p = g_ptr_array_index(s->peers, i);
 		char *key = tray_format_key(p->public_key);
-		char *rtt = p->online ? g_strdup_printf("%.1f ms", p->rtt_ms) : g_strdup("");
-		char *loss = g_strdup_printf("%.1f %%", 100 * p->loss);
+		gboolean up = strcmp(p->session, "up") == 0;
+		char *rtt = tray_format_rtt(p->rtt_known, p->rtt_ms, p->rtt_age_s, up);
+		char *loss = tray_format_loss(p->loss_known, p->loss, p->loss_in_known, p->loss_in, p->rtt_age_s);
 		char *streams = g_strdup_printf("%" G_GINT64_FORMAT, p->streams);
 		char *sent = tray_format_bytes((double)p->tx_bytes), *recv = tray_format_bytes((double)p->rx_bytes);
 		const char *path = strcmp(p->path, "tcp") == 0 ? "TCP relay" : strcmp(p->path, "udp") == 0 ? "UDP" : p->path;

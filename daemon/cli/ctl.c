@@ -3,10 +3,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/conn.h"
 #include "cli/ctl.h"
 
+/* A peer's round trip and loss older than this are not shown as current
+ * (a subscribed or asked daemon probes every 2 s, and every 300 ms while
+ * data flows). */
+#define FRESH_S 10.0
+/* A status request has the daemon probe its peers at once: `tunnel status`
+ * waits up to this long, asking again every 100 ms, for the answers of the
+ * peers that have none younger than FRESH_S, so that the first status after
+ * an idle while shows figures, not their absence. */
+#define FRESH_WAIT_MS 1000
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
 static const char *str(json_object *o, const char *key)
@@ -75,6 +85,81 @@ static void print_pending(json_object *arr, const struct tt_config *cfg)
 	printf("answer with: tunnel allow %s KEY, or tunnel deny %s KEY\n", file, file);
 }
 
+/* A measured figure, or false when it is null or absent. */
+static bool known(json_object *o, const char *key, double *v)
+{
+	json_object *x;
+
+	if (!json_object_object_get_ex(o, key, &x) || json_object_is_type(x, json_type_null))
+		return false;
+	*v = json_object_get_double(x);
+	return true;
+}
+
+/* Is the peer's newest probe sample FRESH_S old or younger? */
+static bool fresh(json_object *p)
+{
+	double age;
+
+	return known(p, "rtt_age_s", &age) && age <= FRESH_S;
+}
+
+static void format_ms(double ms, char *out, size_t n)
+{
+	snprintf(out, n, ms < 1 ? "%.2f ms" : ms < 100 ? "%.1f ms" : "%.0f ms", ms);
+}
+
+/* "0.16 ms"; "-" before anything was measured; an old sample with its age
+ * ("12.3 ms, 2m05s ago"): the peer has not answered since. */
+static void format_rtt(json_object *p, char *out, size_t n)
+{
+	char ms[32], age[32];
+	double rtt, a;
+
+	if (!known(p, "rtt_ms", &rtt)) {
+		snprintf(out, n, "-");
+		return;
+	}
+	format_ms(rtt, ms, sizeof(ms));
+	if (fresh(p) || !known(p, "rtt_age_s", &a)) {
+		snprintf(out, n, "%s", ms);
+		return;
+	}
+	human_duration(a, age, sizeof(age));
+	snprintf(out, n, "%s, %s ago", ms, age);
+}
+
+/* "0.1%/2.0%": our datagrams to the peer lost, then the peer's to us, over
+ * the window the snapshot states; "-" for a share not measured, or not
+ * lately (the round trip's column gives the age). */
+static void format_loss(json_object *p, char *out, size_t n)
+{
+	char o[16] = "-", i[16] = "-";
+	double v;
+
+	if (fresh(p) && known(p, "loss", &v))
+		snprintf(o, sizeof(o), "%.1f%%", 100 * v);
+	if (fresh(p) && known(p, "loss_in", &v))
+		snprintf(i, sizeof(i), "%.1f%%", 100 * v);
+	snprintf(out, n, "%s/%s", o, i);
+}
+
+/* Peers whose session is up but whose figures are missing or old. */
+static bool stale_peers(json_object *snap)
+{
+	json_object *arr;
+
+	if (!json_object_object_get_ex(snap, "peers", &arr))
+		return false;
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		json_object *p = json_object_array_get_idx(arr, i);
+
+		if (strcmp(str(p, "session"), "up") == 0 && !fresh(p))
+			return true;
+	}
+	return false;
+}
+
 static void print_status(json_object *snap, const struct tt_config *cfg)
 {
 	json_object *node, *arr;
@@ -89,22 +174,23 @@ static void print_status(json_object *snap, const struct tt_config *cfg)
 			printf("         %.0f stalled TCP relay connection(s) reset\n", num(node, "relay_resets"));
 	}
 	if (json_object_object_get_ex(snap, "peers", &arr) && json_object_array_length(arr)) {
-		printf("\n%-18s %-7s %-4s %-10s %9s %6s %10s %7s %10s %10s\n", "PEER", "ONLINE", "PATH",
-		       "SESSION", "RTT", "LOSS", "WINDOW", "STREAMS", "SENT", "RECEIVED");
+		printf("\n%-18s %-7s %-4s %-10s %9s %13s %10s %7s %10s %10s\n", "PEER", "ONLINE", "PATH",
+		       "SESSION", "RTT", "LOSS OUT/IN", "WINDOW", "STREAMS", "SENT", "RECEIVED");
 		for (size_t i = 0; i < json_object_array_length(arr); i++) {
 			json_object *p = json_object_array_get_idx(arr, i);
 			json_object *online;
-			char rtt[32];
+			char rtt[96], loss[40];
 
 			json_object_object_get_ex(p, "online", &online);
 			short_key(str(p, "public_key"), key, sizeof(key));
-			snprintf(rtt, sizeof(rtt), "%.1f ms", num(p, "rtt_ms"));
+			format_rtt(p, rtt, sizeof(rtt));
+			format_loss(p, loss, sizeof(loss));
 			human_bytes(num(p, "window_bytes"), a, sizeof(a));
 			human_bytes(num(p, "tx_bytes"), b, sizeof(b));
 			human_bytes(num(p, "rx_bytes"), c, sizeof(c));
-			printf("%-18s %-7s %-4s %-10s %9s %5.1f%% %10s %7.0f %10s %10s\n", key,
+			printf("%-18s %-7s %-4s %-10s %9s %13s %10s %7.0f %10s %10s\n", key,
 			       json_object_get_boolean(online) ? "yes" : "no", str(p, "path"), str(p, "session"),
-			       rtt, 100 * num(p, "loss"), a, num(p, "streams"), b, c);
+			       rtt, loss, a, num(p, "streams"), b, c);
 		}
 		for (size_t i = 0; i < json_object_array_length(arr); i++) {
 			json_object *p = json_object_array_get_idx(arr, i), *approved;
@@ -189,9 +275,22 @@ int cli_control(const char *cmd, const struct tt_config *cfg, const char *socket
 	json_object_object_add(request, "cmd",
 	                       json_object_new_string(strcmp(cmd, "stop") == 0 ? "shutdown" : cmd));
 	reply = ctl_request(&c, request);
-	json_object_put(request);
-	if (!reply)
+	if (!reply) {
+		json_object_put(request);
 		return fail(&c, "the daemon closed the connection");
+	}
+	for (int waited = 0; strcmp(cmd, "status") == 0 && waited < FRESH_WAIT_MS && stale_peers(reply);
+	     waited += 100) {
+		struct timespec pause = { .tv_sec = 0, .tv_nsec = 100 * 1000 * 1000 };
+		json_object *again;
+
+		nanosleep(&pause, NULL);
+		if (!(again = ctl_request(&c, request)))
+			break;
+		json_object_put(reply);
+		reply = again;
+	}
+	json_object_put(request);
 	json_object_object_get_ex(reply, "ok", &ok);
 	if (!json_object_get_boolean(ok)) {
 		ctl_error("%s failed: %s", cmd, str(reply, "error"));

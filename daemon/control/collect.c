@@ -53,9 +53,15 @@ static void collect_peer(struct daemon *d, struct session *s, struct snap_peer *
 	p->online = info.friend_status != TOX_CONNECTION_NONE;
 	p->path = toxnode_connection_str(info.friend_status);
 	p->session = session_state_str(&info);
-	p->rtt_ms = info.rtt_ms;
-	p->rtt_var_ms = info.rtt_var_ms;
-	p->loss = info.loss;
+	p->rtt_known = info.path.rtt_known;
+	p->rtt_ms = info.path.rtt_ms;
+	p->min_rtt_ms = info.path.min_rtt_ms;
+	p->rtt_age_s = info.path.age_s;
+	p->loss_known = info.path.loss_known;
+	p->loss = info.path.loss;
+	p->loss_in_known = info.path.loss_in_known;
+	p->loss_in = info.path.loss_in;
+	p->loss_window_s = info.path.loss_window_s;
 	p->window_bytes = info.window;
 	link_get_stats(daemon_link(d), session_fnum(s), &ls);
 	p->tx_bytes = ls.tx_bytes;
@@ -66,7 +72,7 @@ static void collect_peer(struct daemon *d, struct session *s, struct snap_peer *
 	p->pacing_bytes_s = (uint64_t)info.pacing_bytes_s;
 	p->relay_limit_bytes_s = (uint64_t)ls.relay_bytes_s;
 	p->delivery_bytes_s = (uint64_t)info.delivery_bytes_s;
-	p->min_rtt_ms = info.min_rtt_ms;
+	p->cc_min_rtt_ms = info.cc_min_rtt_ms;
 	p->sendq = ls.sendq;
 	wire = info.stats.tx_wire + info.stats.rx_wire;
 	p->compression_ratio = wire ? (double)(info.stats.tx_bytes + info.stats.rx_bytes) / (double)wire : 1.0;

@@ -45,6 +45,17 @@ static void add_num(struct builder *b, json_object *o, const char *k, double v, 
 	add(b, o, k, json_object_new_double_s(v, text));
 }
 
+/* A figure that may not be known yet: JSON null then, never a default that
+ * reads like a measurement (nor 0 for one that is not a number). */
+static void add_known(struct builder *b, json_object *o, const char *k, bool known, double v,
+                      int decimals)
+{
+	if (known && isfinite(v))
+		add_num(b, o, k, v, decimals);
+	else if (json_object_object_add(o, k, NULL) != 0)
+		b->failed = true;
+}
+
 static json_object *node_json(struct builder *b, const struct snap_node *n)
 {
 	json_object *o = json_object_new_object();
@@ -79,9 +90,15 @@ static json_object *peer_json(struct builder *b, const struct snap_peer *p)
 	add(b, o, "approved", json_object_new_boolean(p->approved));
 	add_str(b, o, "path", p->path);
 	add_str(b, o, "session", p->session);
-	add_num(b, o, "rtt_ms", p->rtt_ms, 1);
-	add_num(b, o, "rtt_var_ms", p->rtt_var_ms, 1);
-	add_num(b, o, "loss", p->loss, 4);
+	/* Microseconds: a round trip on a LAN is a fraction of a millisecond. */
+	add_known(b, o, "rtt_ms", p->rtt_known, p->rtt_ms, 3);
+	if (p->rtt_known)
+		add_num(b, o, "rtt_age_s", p->rtt_age_s, 1);
+	add_known(b, o, "min_rtt_ms", p->rtt_known, p->min_rtt_ms, 3);
+	add_known(b, o, "loss", p->loss_known, p->loss, 4);
+	add_known(b, o, "loss_in", p->loss_in_known, p->loss_in, 4);
+	if (p->loss_known || p->loss_in_known)
+		add_num(b, o, "loss_window_s", p->loss_window_s, 1);
 	add_u64(b, o, "window_bytes", p->window_bytes);
 	add_u64(b, o, "tx_bytes", p->tx_bytes);
 	add_u64(b, o, "rx_bytes", p->rx_bytes);
@@ -90,7 +107,7 @@ static json_object *peer_json(struct builder *b, const struct snap_peer *p)
 	add_num(b, o, "compression_ratio", p->compression_ratio, 2);
 	add_u64(b, o, "streams", p->streams);
 	add_str(b, o, "cc", p->cc_state);
-	add_num(b, o, "min_rtt_ms", p->min_rtt_ms, 1);
+	add_num(b, o, "cc_min_rtt_ms", p->cc_min_rtt_ms, 1);
 	add_u64(b, o, "delivery_bytes_s", p->delivery_bytes_s);
 	add_u64(b, o, "pacing_bytes_s", p->pacing_bytes_s);
 	add_u64(b, o, "relay_limit_bytes_s", p->relay_limit_bytes_s);

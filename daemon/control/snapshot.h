@@ -33,14 +33,18 @@ struct snap_peer {
 	bool approved;           /* has ever been online: accepted our friend request */
 	const char *path;        /* "udp", "tcp", "none" */
 	const char *session;     /* "up", "hello", "connecting", "down" */
-	double rtt_ms, rtt_var_ms, loss;
+	/* By probe (daemon/mux/probe.h). Unknown: rtt_ms, min_rtt_ms, loss,
+	 * loss_in null; rtt_age_s, loss_window_s absent. */
+	bool rtt_known, loss_known, loss_in_known;
+	double rtt_ms, min_rtt_ms, rtt_age_s;
+	double loss, loss_in, loss_window_s;
 	uint32_t window_bytes;
 	uint64_t tx_bytes, rx_bytes, tx_packets, rx_packets;
 	double compression_ratio;
 	uint32_t streams;
 	const char *cc_state;
 	uint64_t pacing_bytes_s, delivery_bytes_s, relay_limit_bytes_s;
-	double min_rtt_ms;
+	double cc_min_rtt_ms;
 	uint64_t sendq;
 };
 

@@ -148,6 +148,13 @@ static void on_restarted(void *ctx, struct session *s)
 	reverse_drop_peer(&d->fwd, session_pubkey(s), "the peer restarted");
 }
 
+static bool on_watched(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	return ev_now(d->loop) < d->watch_until;
+}
+
 static const struct session_ops session_ops = {
 	.kick = on_kick,
 	.open = on_open,
@@ -155,7 +162,18 @@ static const struct session_ops session_ops = {
 	.listen_reply = on_listen_reply,
 	.up = on_session_up,
 	.restarted = on_restarted,
+	.watched = on_watched,
 };
+
+void daemon_watch_stats(struct daemon *d, double seconds)
+{
+	double until = ev_now(d->loop) + seconds;
+
+	if (until > d->watch_until)
+		d->watch_until = until;
+	for (size_t i = 0; i < d->n_sessions; i++)
+		session_probe(d->sessions[i]);
+}
 
 static struct session *fwd_session_of(void *ctx, const uint8_t pk[TT_PUBKEY_SIZE], bool create)
 {

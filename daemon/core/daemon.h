@@ -55,6 +55,11 @@ bool daemon_deny(struct daemon *d, const uint8_t pubkey[TT_PUBKEY_SIZE], char *e
 void daemon_stop(struct daemon *d);
 const char *daemon_role_str(const struct daemon *d);
 
+/* Somebody reads the peers' statistics: every session probes round trip
+ * and loss (mux/probe.h) for the next `seconds`, and at once where a probe
+ * is due. Otherwise sessions send nothing for them. */
+void daemon_watch_stats(struct daemon *d, double seconds);
+
 /* What the control socket reads. */
 struct ev_loop *daemon_loop(const struct daemon *d);
 const struct tt_config *daemon_config(const struct daemon *d);

@@ -48,6 +48,7 @@ struct daemon {
 	ev_prepare before_sleep;
 	ev_signal sig_int, sig_term, sig_hup;
 	double started;
+	double watch_until;                /* sessions probe until then (daemon_watch_stats) */
 };
 
 /* The configuration in force changed: the sessions' limits and the

@@ -8,10 +8,16 @@ static uint32_t get32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
+static uint64_t get64(const uint8_t *p) { return (uint64_t)get32(p) << 32 | get32(p + 4); }
 static void put16(uint8_t *p, uint16_t v) { p[0] = v >> 8; p[1] = v & 0xff; }
 static void put32(uint8_t *p, uint32_t v)
 {
 	p[0] = v >> 24; p[1] = (v >> 16) & 0xff; p[2] = (v >> 8) & 0xff; p[3] = v & 0xff;
+}
+static void put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)(v >> 32));
+	put32(p + 4, (uint32_t)v);
 }
 
 const char *tt_reason_str(uint8_t reason)
@@ -78,6 +84,11 @@ static const char *check_payload(const struct tt_frame *f)
 		if (!session)
 			return "LISTEN on a stream";
 		break;
+	case TT_FRAME_PING:
+	case TT_FRAME_PONG:
+		if (!session)
+			return "PING on a stream";
+		break;
 	default:
 		if (session)
 			return "stream frame on stream 0";
@@ -119,6 +130,10 @@ static const char *check_payload(const struct tt_frame *f)
 		return NULL;
 	case TT_FRAME_FIN:
 		return f->len == 0 ? NULL : "bad length";
+	case TT_FRAME_PING:
+		return f->len == TT_PING_LEN ? NULL : "bad PING";
+	case TT_FRAME_PONG:
+		return f->len == TT_PONG_LEN ? NULL : "bad PONG";
 	case TT_FRAME_HELLO:
 		return NULL;
 	default:
@@ -178,6 +193,15 @@ void tt_frame_get_rst(const struct tt_frame *f, struct tt_rst *out)
 }
 
 uint32_t tt_frame_get_u32(const struct tt_frame *f) { return get32(f->payload); }
+
+uint64_t tt_frame_get_ping(const struct tt_frame *f) { return get64(f->payload); }
+
+void tt_frame_get_pong(const struct tt_frame *f, struct tt_pong *out)
+{
+	out->stamp = get64(f->payload);
+	out->tx = get64(f->payload + 8);
+	out->rx = get64(f->payload + 16);
+}
 
 size_t tt_frame_put_header(uint8_t *out, uint8_t type, uint8_t flags, uint32_t stream, uint16_t len)
 {
@@ -241,4 +265,21 @@ size_t tt_frame_put_rst(uint8_t *out, uint8_t type, uint32_t stream, uint8_t rea
 size_t tt_frame_put_empty(uint8_t *out, uint8_t type, uint32_t stream)
 {
 	return tt_frame_put_header(out, type, 0, stream, 0);
+}
+
+size_t tt_frame_put_ping(uint8_t *out, uint64_t stamp)
+{
+	tt_frame_put_header(out, TT_FRAME_PING, 0, 0, TT_PING_LEN);
+	put64(out + TT_FRAME_HEADER, stamp);
+	return TT_FRAME_HEADER + TT_PING_LEN;
+}
+
+size_t tt_frame_put_pong(uint8_t *out, const struct tt_pong *p)
+{
+	uint8_t *q = out + tt_frame_put_header(out, TT_FRAME_PONG, 0, 0, TT_PONG_LEN);
+
+	put64(q, p->stamp);
+	put64(q + 8, p->tx);
+	put64(q + 16, p->rx);
+	return TT_FRAME_HEADER + TT_PONG_LEN;
 }

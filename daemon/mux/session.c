@@ -6,11 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "link/cc.h"
 #include "link/link.h"
 #include "mux/chan.h"
 #include "mux/pace.h"
+#include "mux/probe.h"
 #include "mux/session.h"
 #include "mux/stream.h"
 #include "mux/streamtab.h"
@@ -66,10 +68,22 @@ struct session {
 	uint32_t window;
 	struct pace pace;           /* what enters ENet */
 	ev_timer pace_timer;        /* while pace.paced */
+	struct probe probe;         /* round trip and loss (mux/probe.h) */
+	uint64_t wire_at_probe;     /* stats.tx_wire + rx_wire when the last PING left */
 	struct session_stats stats;
 };
 
 static double now(const struct session *s) { return ev_now(s->env->loop); }
+
+/* The probes' clock: the loop's time is that of the last wake-up, and a
+ * round trip on 127.0.0.1 is a tenth of a millisecond. */
+static uint64_t clock_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
 
 static uint64_t backlog(const struct session *s)
 {
@@ -151,15 +165,11 @@ void session_get_info(const struct session *s, struct session_info *out)
 	out->window = s->window;
 	out->pacing_bytes_s = cc_pacing_rate(&s->cc);
 	out->delivery_bytes_s = s->cc.btlbw;
-	out->min_rtt_ms = s->cc.min_rtt * 1000;
+	out->cc_min_rtt_ms = s->cc.min_rtt * 1000;
 	out->cc_state = cc_state_name(s->cc.state);
 	out->streams = s->tab.n;
 	out->stats = s->stats;
-	if (s->peer && s->state >= SESSION_HELLO) {
-		out->rtt_ms = s->peer->roundTripTime;
-		out->rtt_var_ms = s->peer->roundTripTimeVariance;
-		out->loss = (double)s->peer->packetLoss / ENET_PEER_PACKET_LOSS_SCALE;
-	}
+	probe_figures(&s->probe, clock_us(), &out->path);
 }
 
 bool session_ready(const struct session *s)
@@ -313,13 +323,17 @@ void session_commit(struct session *s, uint8_t channel, size_t n)
 		s->blocked = true;
 }
 
+static void flush_channel(struct session *s, uint8_t ch)
+{
+	struct emit_to to = { s, ch };
+
+	chan_flush(&s->tx[ch], emit_packet, &to);
+}
+
 void session_flush(struct session *s)
 {
-	for (int ch = 0; ch < SESSION_CHANNELS; ch++) {
-		struct emit_to to = { s, (uint8_t)ch };
-
-		chan_flush(&s->tx[ch], emit_packet, &to);
-	}
+	for (int ch = 0; ch < SESSION_CHANNELS; ch++)
+		flush_channel(s, (uint8_t)ch);
 }
 
 bool session_can_send(const struct session *s)
@@ -450,6 +464,11 @@ void session_on_friend_status(struct session *s, TOX_CONNECTION c)
 		cc_init(&s->cc, now(s));
 		if (s->peer)
 			enetp_peer_reset_rtt(s->peer);
+		/* The samples of the old path say nothing of this one, nor does a
+		 * loss window spanning the change: on an emulated 100 ms path the
+		 * friends met through the bootstrap node's relay first (43.6 ms,
+		 * not emulated), and the median across the change read 72.9 ms. */
+		probe_init(&s->probe);
 	}
 	s->friend_status = c;
 	if (want_connection(s))
@@ -528,6 +547,11 @@ bool session_on_connect(struct session *s, ENetPeer *peer)
 	s->state = SESSION_HELLO;
 	s->window = ENETP_MIN_WINDOW;
 	cc_init(&s->cc, now(s));
+	/* A PING of the last connection is answered on it or not at all.
+	 * Its samples stay, shown with their age until new ones come; the
+	 * datagram counts go on across connections (a peer that restarted
+	 * counts from 0 again, which probe_answered notices). */
+	s->probe.outstanding = false;
 	send_hello(s);
 	return true;
 }
@@ -607,6 +631,62 @@ static void on_syn(struct session *s, const struct tt_frame *f)
 	}
 }
 
+/* Answered at once and from inside ENet's service (the only caller of
+ * session_on_receive): the PONG enters ENet now and leaves with the flush
+ * that ends the service. Left to the flush before the loop sleeps, which
+ * runs before that service, it would wait for the next wake-up, up to 50 ms
+ * on an idle node. rx is the peer's datagrams counted so far: the PING's
+ * and those before it, and any the link holds for ENet behind it (up to 64,
+ * DELIVER_BATCH in link.c). */
+static void on_ping(struct session *s, const struct tt_frame *f)
+{
+	uint8_t out[TT_FRAME_HEADER + TT_PONG_LEN];
+	struct tt_pong pong = { .stamp = tt_frame_get_ping(f) };
+	struct link_stats ls;
+
+	link_get_stats(s->env->link, s->fnum, &ls);
+	pong.tx = ls.tx_packets;
+	pong.rx = ls.rx_packets;
+	send_control(s, out, tt_frame_put_pong(out, &pong));
+	flush_channel(s, 0);
+}
+
+static void on_pong(struct session *s, const struct tt_frame *f)
+{
+	uint64_t t = clock_us();
+	struct tt_pong pong;
+	struct link_stats ls;
+
+	tt_frame_get_pong(f, &pong);
+	link_get_stats(s->env->link, s->fnum, &ls);
+	if (!probe_answered(&s->probe, t, &pong, ls.rx_packets))
+		log_debug("peer %s: a PONG that answers no PING of ours waiting: ignored", s->name);
+}
+
+/* The PING goes at once, as the PONG does, and is not paced: the probes
+ * measure the queues between the two sessions (ENet's, Tox's, the path's).
+ * A keystroke also waits for its session to take it from its socket, which
+ * a busy session does later: see tests/integration/test_stats.py. */
+void session_probe(struct session *s)
+{
+	uint8_t out[TT_FRAME_HEADER + TT_PING_LEN];
+	struct link_stats ls;
+	uint64_t t, wire;
+
+	/* A version 1 peer would drop the session on a frame it does not know. */
+	if (s->state != SESSION_UP || s->remote.version < TT_PROTOCOL_PROBES)
+		return;
+	t = clock_us();
+	wire = s->stats.tx_wire + s->stats.rx_wire;
+	if (!probe_due(&s->probe, t, wire - s->wire_at_probe))
+		return;
+	link_get_stats(s->env->link, s->fnum, &ls);
+	probe_sent(&s->probe, t, ls.tx_packets);
+	s->wire_at_probe = wire;
+	send_control(s, out, tt_frame_put_ping(out, t));
+	flush_channel(s, 0);
+}
+
 static void on_frame(struct session *s, const struct tt_frame *f)
 {
 	struct stream_entry *e;
@@ -629,6 +709,14 @@ static void on_frame(struct session *s, const struct tt_frame *f)
 	}
 	if (s->state != SESSION_UP && s->state != SESSION_HELLO)
 		return;
+	if (f->type == TT_FRAME_PING) {
+		on_ping(s, f);
+		return;
+	}
+	if (f->type == TT_FRAME_PONG) {
+		on_pong(s, f);
+		return;
+	}
 	if (f->type == TT_FRAME_LISTEN || f->type == TT_FRAME_LISTEN_REPLY) {
 		struct tt_syn req;
 
@@ -782,6 +870,8 @@ void session_tick(struct session *s)
 		size_window(s);
 		if (s->friend_status != TOX_CONNECTION_NONE)
 			enetp_peer_bound_timeouts(s->peer, timeout_floor(s), backoff_cap(s));
+		if (s->env->ops->watched && s->env->ops->watched(s->env->ctx))
+			session_probe(s);
 	}
 	if (s->opener && s->state == SESSION_UP && s->tab.n == 0 && linger &&
 	    now(s) - s->idle_since >= linger) {

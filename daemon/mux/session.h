@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <tox/tox.h>
 
+#include "mux/probe.h"
 #include "toxtun/config.h"
 #include "toxtun/frame.h"
 
@@ -55,6 +56,11 @@ struct session_ops {
 	void (*up)(void *ctx, struct session *s);
 	/* The peer is a new instance of itself: what it asked of us is void. */
 	void (*restarted)(void *ctx, struct session *s);
+	/* Does anybody read the peers' statistics now (a control-socket client
+	 * subscribed, or a status request of the last seconds)? Then the
+	 * session probes round trip and loss every PROBE_INTERVAL_US
+	 * (mux/probe.h); otherwise it sends nothing for them. */
+	bool (*watched)(void *ctx);
 };
 
 /* What every session of a node shares; it must outlive them. */
@@ -82,9 +88,10 @@ struct session_info {
 	enum session_state state;
 	bool idle;                       /* DOWN only because it lingered out: reopens on demand */
 	TOX_CONNECTION friend_status;
-	double rtt_ms, rtt_var_ms, loss; /* loss: fraction of reliable packets */
+	struct probe_figures path;       /* round trip and loss by probe (mux/probe.h) */
 	uint32_t window;
-	double pacing_bytes_s, delivery_bytes_s, min_rtt_ms;
+	double pacing_bytes_s, delivery_bytes_s;
+	double cc_min_rtt_ms;            /* congestion control's lowest ENet round trip of 10 s */
 	const char *cc_state;            /* congestion control: startup, drain, probe_bw, probe_rtt */
 	size_t streams;
 	struct session_stats stats;
@@ -121,8 +128,12 @@ bool session_on_connect(struct session *s, ENetPeer *peer);
 void session_on_disconnect(struct session *s);
 void session_on_receive(struct session *s, uint8_t channel, ENetPacket *packet);
 
-/* Periodic work (1 s): linger, window sizing, back-off cap. */
+/* Periodic work (every 100 ms): linger, window sizing, back-off cap, and
+ * probes while ops->watched says so. */
 void session_tick(struct session *s);
+/* Probe round trip and loss now if one is due (mux/probe.h): somebody has
+ * just asked for them. */
+void session_probe(struct session *s);
 /* Hand partially filled packets to ENet (before the loop sleeps). */
 void session_flush(struct session *s);
 /* True when the session has nothing to do and can be freed (server side). */

@@ -2,6 +2,7 @@
  * icon's state, rates and the graphs' history. */
 #include <string.h>
 
+#include "format.h"
 #include "model.h"
 
 #define KEY_A "AAAA000000000000000000000000000000000000000000000000000000000000"
@@ -23,7 +24,8 @@ static char *snapshot(const char *role, const char *peers, const char *tunnels)
 static char *peer(const char *key, gboolean online, const char *path)
 {
 	return g_strdup_printf("{\"public_key\":\"%s\",\"name\":\"friend\",\"online\":%s,\"path\":\"%s\","
-	                       "\"session\":\"up\",\"rtt_ms\":1.2,\"rtt_var_ms\":0.4,\"loss\":0.01,"
+	                       "\"session\":\"up\",\"rtt_ms\":1.2,\"rtt_age_s\":0.4,\"min_rtt_ms\":0.9,"
+	                       "\"loss\":0.01,\"loss_in\":0.0,\"loss_window_s\":10.2,"
 	                       "\"window_bytes\":65536,\"tx_bytes\":100,\"rx_bytes\":200,\"tx_packets\":1,"
 	                       "\"rx_packets\":2,\"compression_ratio\":1.5,\"streams\":3,\"pacing_bytes_s\":80000000,"
 	                       "\"sendq\":0}",
@@ -68,7 +70,15 @@ static void test_parse(void)
 	g_assert_nonnull(pi);
 	g_assert_true(pi->online);
 	g_assert_cmpstr(pi->path, ==, "udp");
+	g_assert_true(pi->rtt_known);
 	g_assert_cmpfloat(pi->rtt_ms, ==, 1.2);
+	g_assert_cmpfloat(pi->rtt_age_s, ==, 0.4);
+	g_assert_cmpfloat(pi->min_rtt_ms, ==, 0.9);
+	g_assert_true(pi->loss_known);
+	g_assert_cmpfloat(pi->loss, ==, 0.01);
+	g_assert_true(pi->loss_in_known); /* 0.0 is a measurement, not "unknown" */
+	g_assert_cmpfloat(pi->loss_in, ==, 0);
+	g_assert_cmpfloat(pi->loss_window_s, ==, 10.2);
 	g_assert_cmpint(pi->streams, ==, 3);
 	ti = g_ptr_array_index(s->tunnels, 0);
 	g_assert_cmpstr(ti->name, ==, "web");
@@ -324,11 +334,118 @@ static void test_progress(void)
 	g_free(old);
 }
 
+/* A peer from its JSON members. */
+static TrayPeerInfo *parse_peer(const char *members, TraySnapshot **s)
+{
+	char *text = g_strdup_printf("{\"ok\":true,\"peers\":[{\"public_key\":\"%s\",%s}]}", KEY_B, members);
+	TrayPeerInfo *p;
+
+	*s = parse(text);
+	g_free(text);
+	g_assert_cmpuint((*s)->peers->len, ==, 1);
+	p = g_ptr_array_index((*s)->peers, 0);
+	return p;
+}
+
+/* Round trip and loss not measured yet are null: unknown, shown as "—",
+ * never as 0. */
+static void test_unmeasured(void)
+{
+	TraySnapshot *s;
+	TrayPeerInfo *p;
+	GError *error = NULL;
+	char *t;
+
+	p = parse_peer("\"session\":\"up\",\"rtt_ms\":null,\"min_rtt_ms\":null,\"loss\":null,"
+	               "\"loss_in\":null", &s);
+	g_assert_false(p->rtt_known);
+	g_assert_false(p->loss_known);
+	g_assert_false(p->loss_in_known);
+	g_assert_cmpfloat(p->rtt_age_s, <, 0);
+	t = tray_format_rtt(p->rtt_known, p->rtt_ms, p->rtt_age_s, TRUE);
+	g_assert_cmpstr(t, ==, "—");
+	g_free(t);
+	t = tray_format_loss(p->loss_known, p->loss, p->loss_in_known, p->loss_in, p->rtt_age_s);
+	g_assert_cmpstr(t, ==, "—");
+	g_free(t);
+	tray_snapshot_free(s);
+
+	/* A round trip measured, the loss not yet (one sample so far). */
+	p = parse_peer("\"rtt_ms\":0.162,\"rtt_age_s\":0.3,\"loss\":null,\"loss_in\":null", &s);
+	g_assert_true(p->rtt_known);
+	g_assert_false(p->loss_known);
+	tray_snapshot_free(s);
+
+	/* Absent (a daemon from before probes, or a peer without them). */
+	p = parse_peer("\"session\":\"up\"", &s);
+	g_assert_false(p->rtt_known);
+	g_assert_false(p->loss_known);
+	tray_snapshot_free(s);
+
+	/* Of the wrong type: a daemon we do not understand. */
+	g_assert_null(tray_snapshot_parse("{\"ok\":true,\"peers\":[{\"rtt_ms\":\"fast\"}]}", -1, &error));
+	g_clear_error(&error);
+	g_assert_null(tray_snapshot_parse("{\"ok\":true,\"peers\":[{\"loss_in\":[]}]}", -1, &error));
+	g_clear_error(&error);
+}
+
+/* What the peers' table shows: the figure while fresh; "idle" for an old
+ * sample of a session that is not up; the age for an old sample of one
+ * that is (the peer did not answer since). Never an old figure as if it
+ * were current. */
+static void test_format_rtt_loss(void)
+{
+	static const struct {
+		gboolean known;
+		double ms, age;
+		gboolean up;
+		const char *want;
+	} rtts[] = {
+		{ TRUE, 0.162, 0.4, TRUE, "0.16 ms" },
+		{ TRUE, 12.34, 2, TRUE, "12.3 ms" },
+		{ TRUE, 101.2, 10, TRUE, "101 ms" },
+		{ TRUE, 101.2, -1, TRUE, "101 ms" },   /* age not given */
+		{ TRUE, 101.2, 10.1, FALSE, "idle" },
+		{ TRUE, 12.34, 125, TRUE, "12.3 ms, 2 min 05 s ago" },
+		{ FALSE, 0, 0, TRUE, "—" },
+		{ FALSE, 0, 300, FALSE, "—" },
+	};
+	static const struct {
+		gboolean out_known;
+		double out;
+		gboolean in_known;
+		double in, age;
+		const char *want;
+	} losses[] = {
+		{ TRUE, 0.0496, TRUE, 0.0532, 1, "↑ 5.0 %  ↓ 5.3 %" },
+		{ TRUE, 0, FALSE, 0, 1, "↑ 0.0 %  ↓ —" },
+		{ FALSE, 0, TRUE, 1, 1, "↑ —  ↓ 100.0 %" },
+		{ TRUE, 0.0496, TRUE, 0.0532, 11, "—" }, /* old: not shown as current */
+		{ FALSE, 0, FALSE, 0, 1, "—" },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(rtts); i++) {
+		char *t = tray_format_rtt(rtts[i].known, rtts[i].ms, rtts[i].age, rtts[i].up);
+
+		g_assert_cmpstr(t, ==, rtts[i].want);
+		g_free(t);
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(losses); i++) {
+		char *t = tray_format_loss(losses[i].out_known, losses[i].out, losses[i].in_known, losses[i].in,
+		                           losses[i].age);
+
+		g_assert_cmpstr(t, ==, losses[i].want);
+		g_free(t);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/model/parse", test_parse);
 	g_test_add_func("/model/bad", test_bad);
+	g_test_add_func("/model/unmeasured", test_unmeasured);
+	g_test_add_func("/model/format-rtt-loss", test_format_rtt_loss);
 	g_test_add_func("/model/state", test_state);
 	g_test_add_func("/model/rates-and-history", test_rates_and_history);
 	g_test_add_func("/model/pending", test_pending);

@@ -7,7 +7,8 @@
  *   0       1       2 .. 5          6 .. 7
  *   type    flags   stream id (BE)  payload length (BE)   payload ...
  *
- * Stream 0 is the session itself (HELLO, SHUTDOWN, LISTEN, LISTEN_REPLY);
+ * Stream 0 is the session itself (HELLO, SHUTDOWN, LISTEN, LISTEN_REPLY,
+ * PING, PONG);
  * every other frame names a stream. The node that opened the ENet connection allocates odd stream ids,
  * the other even ones, so ids never collide. All frames of one stream travel
  * on one channel, which keeps them in order.
@@ -23,8 +24,12 @@
 
 #define TT_FRAME_HEADER 8
 #define TT_FRAME_MAX_PAYLOAD 65535
-#define TT_PROTOCOL_VERSION 1
+/* Version 2 added PING and PONG. A version 1 node drops the session on a
+ * frame type it does not know, so they go only to a peer whose HELLO says 2
+ * or more. */
+#define TT_PROTOCOL_VERSION 2
 #define TT_PROTOCOL_MIN_VERSION 1
+#define TT_PROTOCOL_PROBES 2 /* the first version that answers PING */
 #define TT_HELLO_MAGIC "TXTN"
 #define TT_HELLO_LEN 24
 
@@ -40,7 +45,10 @@ enum tt_frame_type {
 	TT_FRAME_LISTEN = 9,   /* stream 0: listen for me (1) or stop (0), port and host */
 	TT_FRAME_LISTEN_REPLY = 10, /* stream 0: the answer to LISTEN: reason (0 = listening),
 	                               port and host as asked */
-	TT_FRAME_TYPE_MAX = 10,
+	TT_FRAME_PING = 11,    /* stream 0, version 2: u64 stamp, answered at once with PONG */
+	TT_FRAME_PONG = 12,    /* stream 0, version 2: u64 stamp of the PING, u64 datagrams sent
+	                          to and u64 received from the pinging node so far */
+	TT_FRAME_TYPE_MAX = 12,
 };
 
 #define TT_FRAME_FLAG_LZ4 0x01      /* DATA */
@@ -94,6 +102,18 @@ struct tt_syn {
 	char host[256]; /* NUL-terminated, printable, 1..255 bytes */
 };
 
+/* PING's stamp is the sender's clock in microseconds, which the receiver
+ * echoes unchanged: only the sender reads it. PONG's counts are the
+ * answering node's Tox lossy packets (datagrams) to and from the pinging
+ * node since it started, rx as it was when the PING arrived. */
+#define TT_PING_LEN 8
+#define TT_PONG_LEN 24
+
+struct tt_pong {
+	uint64_t stamp;
+	uint64_t tx, rx;
+};
+
 struct tt_rst {
 	uint8_t reason;
 	char text[201]; /* NUL-terminated, may be empty */
@@ -110,6 +130,8 @@ void tt_frame_get_hello(const struct tt_frame *f, struct tt_hello *out);
 void tt_frame_get_syn(const struct tt_frame *f, struct tt_syn *out);
 void tt_frame_get_rst(const struct tt_frame *f, struct tt_rst *out);
 uint32_t tt_frame_get_u32(const struct tt_frame *f); /* SYNACK and WINDOW */
+uint64_t tt_frame_get_ping(const struct tt_frame *f);
+void tt_frame_get_pong(const struct tt_frame *f, struct tt_pong *out);
 
 /* Encoders: write a whole frame into out (which must have room for the
  * returned size; TT_FRAME_HEADER + payload) and return its size. */
@@ -122,6 +144,8 @@ size_t tt_frame_put_endpoint(uint8_t *out, uint8_t type, uint8_t flags, uint32_t
 size_t tt_frame_put_u32(uint8_t *out, uint8_t type, uint32_t stream, uint32_t value);
 size_t tt_frame_put_rst(uint8_t *out, uint8_t type, uint32_t stream, uint8_t reason, const char *text);
 size_t tt_frame_put_empty(uint8_t *out, uint8_t type, uint32_t stream);
+size_t tt_frame_put_ping(uint8_t *out, uint64_t stamp);
+size_t tt_frame_put_pong(uint8_t *out, const struct tt_pong *p);
 
 /* Largest encoded control frame (SYN with a 255-byte host, RST with text). */
 #define TT_FRAME_CONTROL_MAX (TT_FRAME_HEADER + 4 + 2 + 1 + 255)

@@ -98,6 +98,18 @@ static void check_frame(const uint8_t *frame, long n, const struct tt_frame *f)
 	case TT_FRAME_FIN:
 		same_bytes(frame, n, tt_frame_put_empty(enc, TT_FRAME_FIN, f->stream));
 		break;
+	case TT_FRAME_PING:
+		REQUIRE(f->stream == 0);
+		same_bytes(frame, n, tt_frame_put_ping(enc, tt_frame_get_ping(f)));
+		break;
+	case TT_FRAME_PONG: {
+		struct tt_pong p;
+
+		REQUIRE(f->stream == 0);
+		tt_frame_get_pong(f, &p);
+		same_bytes(frame, n, tt_frame_put_pong(enc, &p));
+		break;
+	}
 	case TT_FRAME_DATA:
 		if (f->flags & TT_FRAME_FLAG_LZ4) {
 			size_t orig = (size_t)f->payload[0] << 8 | f->payload[1];

@@ -9,7 +9,13 @@ the granted window, broken LZ4, DATA after FIN, zero credit, and 3000 SYNs
 against `max_streams = 64`. It checks the server's answer on the wire (a
 SHUTDOWN for session-level damage; a stream RST, with the session still
 accepting a new stream, for stream-level damage; RST "too many streams" for
-every SYN beyond the cap) and prints one line per case.
+every SYN beyond the cap) and prints one line per case. The probes of round
+trip and loss (PING, PONG): truncated, oversized or on a stream they end the
+session; a PONG that answers nothing is ignored and a PING answered with its
+stamp; and with the server's peers watched (a subscription to its control
+socket, held through the attack) the server probes the rogue when its HELLO
+says version 2, and never when it says version 1, which would drop the
+session on a frame type it does not know.
 
 Here we check each case against the server's log, and that the server never
 crashes, that a legitimate client's tunnel keeps working during and after the
@@ -22,10 +28,12 @@ port only 10.0.0.0/8 is permitted, so the same name is refused there and no
 byte reaches the listening destination.
 """
 
+import os
 import re
 
 import toxnet
 from test_refused import expect_refused
+from test_stats import Subscription
 
 MAX_STREAMS = 64
 STREAM_WINDOW = 65536
@@ -42,9 +50,17 @@ SESSION_CASES = {
     "bad-syn-host": r"protocol error \(bad SYN\): dropping the session",
     "bad-hello": r"protocol error \(bad HELLO\): dropping the session",
     "garbage": r"protocol error \(unknown frame type\): dropping the session",
+    "ping-truncated": r"protocol error \(bad PING\): dropping the session",
+    "pong-oversized": r"protocol error \(bad PONG\): dropping the session",
+    "ping-on-stream": r"protocol error \(PING on a stream\): dropping the session",
 }
 STREAM_CASES = ["data-beyond-window", "bad-lz4", "data-after-fin", "window-zero",
                 "synack-from-client"]
+PROBE_CASES = {
+    "pong-unsolicited": "a PONG answering nothing is ignored; a PING is answered with its stamp",
+    "server-pings": "the watched server probes a version 2 peer",
+    "old-peer-not-pinged": "the watched server never probes a version 1 peer",
+}
 
 
 def check_echo(sc, port, label, seed):
@@ -89,6 +105,10 @@ def body(sc):
     sc.check("nothing reached the destination behind the forbidden address",
              smuggled.accepted == 0, "%d connections" % smuggled.accepted)
 
+    # Watched, the server probes its peers (the rogue's probe cases).
+    sc.add(sc.step("subscribed to the server's snapshots", Subscription,
+                   os.path.join(server.runtime_dir, "toxtun", "server.server.sock"), 1000))
+
     proc = toxnet.spawn([rogue_bin, rogue.ini_path, server.tox_id(), "frames", str(sink.port),
                          str(hung.port)],
                         rogue.log.path)
@@ -128,6 +148,10 @@ def body(sc):
                              % key)
     sc.check("the server logs each stream reset (%d)" % len(STREAM_CASES),
              len(resets) >= len(STREAM_CASES), "%d lines" % len(resets))
+
+    for name, what in PROBE_CASES.items():
+        line = case_line(name)
+        sc.check("%s: %s" % (name, what), line and ": ok " in line, line or "no result line")
 
     line = case_line("syn-flood")
     sc.check("SYN flood: %d SYNs, each answered, the excess with RST 'too many streams'"

@@ -6,7 +6,9 @@
  *       SYNs name 127.0.0.1:PORT (which must accept connections) or, where the
  *       server must not be able to deliver data, 127.0.0.1:HUNG_PORT (whose
  *       connections never complete); the server must permit both. Prints one
- *       line per case: "case NAME: ok ..." or "case NAME: FAIL ...".
+ *       line per case: "case NAME: ok ..." or "case NAME: FAIL ...". The
+ *       cases about probes (PING, PONG) need the server's peers watched
+ *       (a control-socket client subscribed), or it sends no PING.
  *   rogue_peer INI SERVER_TOXID requests N SECONDS
  *       N fresh Tox identities each send the server a friend request; prints
  *       "identity KEY" for each, then iterates them for SECONDS (the test
@@ -31,6 +33,9 @@
 #include "toxtun/log.h"
 
 #define CASE_TIMEOUT 30.0
+/* Three times the interval at which a watched server probes (2 s). */
+#define NO_PING_WAIT 6.0
+#define ROGUE_STAMP 0x0123456789abcdefull
 #define FLOOD_SYNS 3000
 #define RXBUF (256 * 1024)
 
@@ -39,6 +44,9 @@ enum expect {
 	EXPECT_INCOMPATIBLE, /* SHUTDOWN (INCOMPATIBLE) */
 	EXPECT_RST,          /* stream 1 reset (PROTOCOL), then a new stream 3 gets SYNACK */
 	EXPECT_LIMIT,        /* the flood: all but max_streams SYNs refused with LIMIT */
+	EXPECT_PONG,         /* the session stays, and our PING is answered with our stamp */
+	EXPECT_PING,         /* the server probes us (HELLO version 2): a PING comes */
+	EXPECT_NO_PING,      /* HELLO version 1: no PING comes in NO_PING_WAIT */
 };
 
 struct rogue;
@@ -63,6 +71,10 @@ struct rogue {
 	int rst1_reason;           /* RST on stream 1, -1: none */
 	bool synack3;
 	unsigned synacks, rst_limit, rst_other;
+	unsigned pings;            /* PINGs from the server */
+	bool got_pong;
+	struct tt_pong pong;
+	double sent_at;
 	double deadline;
 	int failures;
 	uint8_t rx[SESSION_CHANNELS][RXBUF];
@@ -224,6 +236,54 @@ static void case_syn_flood(struct rogue *r)
 
 static void case_incompatible(struct rogue *r) { (void)r; }
 
+static void send_ping(struct rogue *r, uint32_t stream, uint64_t stamp)
+{
+	uint8_t f[TT_FRAME_HEADER + TT_PING_LEN];
+
+	tt_frame_put_ping(f, stamp);
+	f[5] = (uint8_t)stream; /* the stream id's low byte */
+	send_raw(r, (uint8_t)(stream % SESSION_CHANNELS), f, sizeof(f));
+}
+
+static void send_pong(struct rogue *r, uint64_t stamp)
+{
+	uint8_t f[TT_FRAME_HEADER + TT_PONG_LEN];
+
+	send_raw(r, 0, f, tt_frame_put_pong(f, &(struct tt_pong){ .stamp = stamp }));
+}
+
+static void case_ping_truncated(struct rogue *r)
+{
+	uint8_t f[TT_FRAME_HEADER + 4];
+
+	tt_frame_put_header(f, TT_FRAME_PING, 0, 0, 4); /* a stamp is 8 bytes */
+	memset(f + TT_FRAME_HEADER, 0x11, 4);
+	send_raw(r, 0, f, sizeof(f));
+}
+
+static void case_pong_oversized(struct rogue *r)
+{
+	uint8_t f[TT_FRAME_HEADER + TT_PONG_LEN + 8];
+
+	tt_frame_put_pong(f, &(struct tt_pong){ .stamp = ROGUE_STAMP, .tx = 1, .rx = 1 });
+	tt_frame_put_header(f, TT_FRAME_PONG, 0, 0, TT_PONG_LEN + 8);
+	memset(f + TT_FRAME_HEADER + TT_PONG_LEN, 0x22, 8);
+	send_raw(r, 0, f, sizeof(f));
+}
+
+static void case_ping_on_stream(struct rogue *r) { send_ping(r, 1, ROGUE_STAMP); }
+
+/* A PONG for no PING of the server's: ignored. Then a PING of ours, which
+ * the server answers. */
+static void case_pong_unsolicited(struct rogue *r)
+{
+	send_pong(r, 42);
+	send_pong(r, ROGUE_STAMP);
+	send_ping(r, 0, ROGUE_STAMP);
+}
+
+static void case_wait(struct rogue *r) { (void)r; }
+
 static const struct rogue_case cases[] = {
 	{ "bad-type", EXPECT_SHUTDOWN, case_bad_type },
 	{ "bad-length", EXPECT_SHUTDOWN, case_bad_length },
@@ -241,6 +301,12 @@ static const struct rogue_case cases[] = {
 	{ "window-zero", EXPECT_RST, case_window_zero },
 	{ "synack-from-client", EXPECT_RST, case_synack_from_client },
 	{ "syn-flood", EXPECT_LIMIT, case_syn_flood },
+	{ "ping-truncated", EXPECT_SHUTDOWN, case_ping_truncated },
+	{ "pong-oversized", EXPECT_SHUTDOWN, case_pong_oversized },
+	{ "ping-on-stream", EXPECT_SHUTDOWN, case_ping_on_stream },
+	{ "pong-unsolicited", EXPECT_PONG, case_pong_unsolicited },
+	{ "server-pings", EXPECT_PING, case_wait },
+	{ "old-peer-not-pinged", EXPECT_NO_PING, case_wait },
 };
 
 /* ---- the case runner ---- */
@@ -253,7 +319,8 @@ static void start_case(struct rogue *r)
 	r->connected = r->got_hello = r->sent = r->judged = r->disconnected = false;
 	r->probing = r->synack3 = false;
 	r->shutdown_reason = r->rst1_reason = -1;
-	r->synacks = r->rst_limit = r->rst_other = 0;
+	r->synacks = r->rst_limit = r->rst_other = r->pings = 0;
+	r->got_pong = false;
 	r->deadline = ev_now(r->loop) + CASE_TIMEOUT;
 	r->peer = link_connect(r->link, r->fnum, SESSION_CHANNELS, 60000);
 	if (!r->peer) {
@@ -266,8 +333,8 @@ static void start_case(struct rogue *r)
 static void finish_case(struct rogue *r, bool ok, const char *detail)
 {
 	printf("case %s: %s (%s; shutdown reason %d, rst on stream 1 %d, synacks %u, "
-	       "limit rsts %u, other rsts %u)\n", cur(r)->name, ok ? "ok" : "FAIL", detail,
-	       r->shutdown_reason, r->rst1_reason, r->synacks, r->rst_limit, r->rst_other);
+	       "limit rsts %u, other rsts %u, pings %u)\n", cur(r)->name, ok ? "ok" : "FAIL", detail,
+	       r->shutdown_reason, r->rst1_reason, r->synacks, r->rst_limit, r->rst_other, r->pings);
 	fflush(stdout);
 	if (!ok)
 		r->failures++;
@@ -313,6 +380,26 @@ static void judge(struct rogue *r)
 			finish_case(r, r->rst_limit > 0 && r->rst_other == 0 &&
 			            r->synacks + r->rst_limit == FLOOD_SYNS, "every SYN answered");
 		return;
+	case EXPECT_PONG:
+		if (r->shutdown_reason >= 0 || r->disconnected)
+			finish_case(r, false, "the whole session was dropped");
+		else if (r->got_pong)
+			/* our HELLO and PING at least have reached the server */
+			finish_case(r, r->pong.stamp == ROGUE_STAMP && r->pong.rx >= 2 && r->pong.tx >= 1,
+			            "session kept, our PING answered with its stamp and the counts");
+		return;
+	case EXPECT_PING:
+		if (r->shutdown_reason >= 0 || r->disconnected)
+			finish_case(r, false, "the whole session was dropped");
+		else if (r->pings)
+			finish_case(r, true, "the server probes a version 2 peer");
+		return;
+	case EXPECT_NO_PING:
+		if (r->shutdown_reason >= 0 || r->disconnected || r->pings)
+			finish_case(r, false, r->pings ? "a PING to a version 1 peer" : "the session was dropped");
+		else if (ev_now(r->loop) - r->sent_at >= NO_PING_WAIT)
+			finish_case(r, true, "no PING to a version 1 peer");
+		return;
 	}
 }
 
@@ -333,6 +420,20 @@ static void on_server_frame(struct rogue *r, const struct tt_frame *f)
 		r->synacks++;
 		if (f->stream == 3 && r->probing)
 			r->synack3 = true;
+		break;
+	case TT_FRAME_PING:
+		/* Answered as a node does, so that the server's probe completes. */
+		r->pings++;
+		{
+			uint8_t out[TT_FRAME_HEADER + TT_PONG_LEN];
+			struct tt_pong pong = { .stamp = tt_frame_get_ping(f), .tx = 1, .rx = 1 };
+
+			send_raw(r, 0, out, tt_frame_put_pong(out, &pong));
+		}
+		break;
+	case TT_FRAME_PONG:
+		tt_frame_get_pong(f, &r->pong);
+		r->got_pong = true;
 		break;
 	case TT_FRAME_RST:
 		tt_frame_get_rst(f, &rst);
@@ -387,6 +488,8 @@ static bool on_connect(void *ctx, ENetPeer *peer, uint32_t fnum)
 	peer->data = r;
 	if (cur(r)->expect == EXPECT_INCOMPATIBLE)
 		send_hello(r, 99, 99);
+	else if (cur(r)->expect == EXPECT_NO_PING)
+		send_hello(r, 1, 1); /* a node from before probes */
 	else
 		send_hello(r, TT_PROTOCOL_VERSION, TT_PROTOCOL_MIN_VERSION);
 	return true;
@@ -443,6 +546,7 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 	if (r->connected && r->got_hello && !r->sent && !r->disconnected) {
 		cur(r)->send(r);
 		r->sent = true;
+		r->sent_at = ev_now(loop);
 	}
 	judge(r);
 	if (!r->judged && ev_now(loop) > r->deadline)

@@ -830,7 +830,7 @@ static void test_malformed(void)
 		bad[nbad++].n = sizeof(b_);                                        \
 	} while (0)
 	BAD(0, 0, 0, 0, 0, 7, 0, 0);                                  /* type 0 */
-	BAD(11, 0, 0, 0, 0, 7, 0xff, 0xff);                           /* unknown type, huge length */
+	BAD(TT_FRAME_TYPE_MAX + 1, 0, 0, 0, 0, 7, 0xff, 0xff);        /* unknown type, huge length */
 	BAD(0xff, 0, 0, 0, 0, 7, 0, 1, 'x');
 	BAD(TT_FRAME_FIN, 0, 0, 0, 0, 7, 0, 1, 'x');                  /* FIN with a payload */
 	BAD(TT_FRAME_FIN, 1, 0, 0, 0, 7, 0, 0);                       /* flags */

@@ -366,6 +366,86 @@ static void test_data(void)
 	GOOD(b, n);
 }
 
+/* PING: a stamp the receiver echoes unchanged in PONG, which adds its
+ * datagram counts. Big endian, 64 bits each, on stream 0. */
+static void test_ping_pong(void)
+{
+	uint8_t b[TT_FRAME_HEADER + TT_PONG_LEN + 8];
+	const uint8_t want_ping[] = {TT_FRAME_PING, 0, 0, 0, 0, 0, 0, 8,
+	                             0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef};
+	const struct tt_pong in = {.stamp = 0xfedcba9876543210ull, .tx = 0x0000000100000002ull,
+	                           .rx = UINT64_MAX};
+	struct tt_pong out;
+	struct tt_frame f;
+	const char *err = NULL;
+	size_t n;
+
+	n = tt_frame_put_ping(b, 0x0123456789abcdefull);
+	CHECK_EQ_U(n, TT_FRAME_HEADER + TT_PING_LEN);
+	CHECK_MEM(b, want_ping, sizeof(want_ping));
+	GOOD(b, n);
+	CHECK_EQ_I(tt_frame_decode(b, n, &f, &err), (long)n);
+	CHECK_EQ_U(f.type, TT_FRAME_PING);
+	CHECK_EQ_U(f.stream, 0);
+	CHECK_EQ_U(tt_frame_get_ping(&f), 0x0123456789abcdefull);
+	n = tt_frame_put_ping(b, 0);
+	GOOD(b, n);
+
+	n = tt_frame_put_pong(b, &in);
+	CHECK_EQ_U(n, TT_FRAME_HEADER + TT_PONG_LEN);
+	CHECK_EQ_U(b[0], TT_FRAME_PONG);
+	CHECK_EQ_U(b[7], TT_PONG_LEN);
+	CHECK_EQ_U(b[TT_FRAME_HEADER], 0xfe);        /* stamp first */
+	CHECK_EQ_U(b[TT_FRAME_HEADER + 11], 0x01);   /* then tx */
+	CHECK_EQ_U(b[TT_FRAME_HEADER + 23], 0xff);   /* then rx */
+	GOOD(b, n);
+	CHECK_EQ_I(tt_frame_decode(b, n, &f, &err), (long)n);
+	CHECK_EQ_U(f.type, TT_FRAME_PONG);
+	memset(&out, 0x55, sizeof(out));
+	tt_frame_get_pong(&f, &out);
+	CHECK_EQ_U(out.stamp, in.stamp);
+	CHECK_EQ_U(out.tx, in.tx);
+	CHECK_EQ_U(out.rx, in.rx);
+}
+
+/* Truncated, oversized, on a stream, with flags: each a malformed frame,
+ * which ends the session like any other (an old peer, version 1, drops it
+ * on the type alone: see test_unknown_type). */
+static void test_bad_ping_pong(void)
+{
+	uint8_t b[TT_FRAME_HEADER + 64];
+	const uint8_t zeros[64] = {0};
+	size_t n;
+
+	for (size_t len = 0; len <= 40; len++) {
+		if (len != TT_PING_LEN) {
+			n = build(b, TT_FRAME_PING, 0, 0, zeros, len);
+			BAD(b, n, "bad PING");
+		}
+		if (len != TT_PONG_LEN) {
+			n = build(b, TT_FRAME_PONG, 0, 0, zeros, len);
+			BAD(b, n, "bad PONG");
+		}
+	}
+	/* A PING one byte short of its stamp waits for it if the length says
+	 * 8: truncation shows only in the length field. */
+	n = tt_frame_put_ping(b, 1);
+	CHECK_EQ_I(decode_exact(b, n - 1, &(struct tt_frame){0}, &(const char *){NULL}), 0);
+
+	n = tt_frame_put_ping(b, 1);
+	b[5] = 1;
+	BAD(b, n, "PING on a stream");
+	n = tt_frame_put_pong(b, &(struct tt_pong){.stamp = 1});
+	b[2] = 0x80;
+	BAD(b, n, "PING on a stream");
+	n = tt_frame_put_ping(b, 1);
+	b[1] = 1;
+	BAD(b, n, "bad flags");
+	n = tt_frame_put_pong(b, &(struct tt_pong){.stamp = 1});
+	b[1] = 0x80;
+	BAD(b, n, "bad flags");
+}
+
 /* ---- malformed ---- */
 
 static void test_unknown_type(void)
@@ -733,6 +813,8 @@ static size_t build_stream(uint8_t *out, struct expect *ex, size_t *count)
 	ADD(build(out + off, TT_FRAME_DATA, 0, 5, data + 7, 700), TT_FRAME_DATA, 5, 700);
 	ADD(tt_frame_put_rst(out + off, TT_FRAME_RST, 5, TT_REASON_TIMEOUT, "slow"), TT_FRAME_RST, 5, 0);
 	ADD(tt_frame_put_empty(out + off, TT_FRAME_FIN, 3), TT_FRAME_FIN, 3, 0);
+	ADD(tt_frame_put_ping(out + off, 12345), TT_FRAME_PING, 0, 0);
+	ADD(tt_frame_put_pong(out + off, &(struct tt_pong){.stamp = 12345, .tx = 7, .rx = 9}), TT_FRAME_PONG, 0, 0);
 	ADD(tt_frame_put_rst(out + off, TT_FRAME_SHUTDOWN, 0, TT_REASON_SHUTDOWN, NULL), TT_FRAME_SHUTDOWN, 0, 0);
 #undef ADD
 	*count = k;
@@ -889,6 +971,8 @@ int main(void)
 	RUN(test_rst_shutdown);
 	RUN(test_fin);
 	RUN(test_data);
+	RUN(test_ping_pong);
+	RUN(test_bad_ping_pong);
 	RUN(test_unknown_type);
 	RUN(test_bad_hello);
 	RUN(test_stream_zero);

@@ -23,10 +23,13 @@
 static const char *const top_keys[] = { "ok", "node", "peers", "tunnels", "streams", "pending" };
 static const char *const node_keys[] = { "tox_id", "public_key", "name", "role", "dht", "relay_resets", "uptime_s", "version", "pid" };
 static const char *const peer_keys[] = {
-	"public_key", "name", "online", "approved", "path", "session", "rtt_ms", "rtt_var_ms", "loss", "window_bytes",
-	"tx_bytes", "rx_bytes", "tx_packets", "rx_packets", "compression_ratio", "streams", "cc", "min_rtt_ms", "delivery_bytes_s",
-	"pacing_bytes_s", "relay_limit_bytes_s", "sendq",
+	"public_key", "name", "online", "approved", "path", "session", "rtt_ms", "rtt_age_s", "min_rtt_ms", "loss",
+	"loss_in", "loss_window_s", "window_bytes", "tx_bytes", "rx_bytes", "tx_packets", "rx_packets",
+	"compression_ratio", "streams", "cc", "cc_min_rtt_ms", "delivery_bytes_s", "pacing_bytes_s",
+	"relay_limit_bytes_s", "sendq",
 };
+/* Absent while nothing is measured: the age of no sample, the window of no count. */
+static const char *const peer_keys_unmeasured[] = { "rtt_age_s", "loss_window_s" };
 static const char *const tunnel_keys[] = {
 	"name", "listen", "destination", "peer", "state", "streams_active", "streams_total", "refused",
 	"datagrams_dropped", "bytes_up", "bytes_down", "rate_up", "rate_down", /* "error" only in state error */
@@ -67,9 +70,13 @@ static void build(struct snapshot *s)
 	peers[0].approved = true;
 	peers[0].path = "udp";
 	peers[0].session = "up";
+	peers[0].rtt_known = peers[0].loss_known = peers[0].loss_in_known = true;
 	peers[0].rtt_ms = 1.25;
-	peers[0].rtt_var_ms = 0.44;
+	peers[0].rtt_age_s = 0.44;
+	peers[0].min_rtt_ms = 0.1234;
 	peers[0].loss = 0.012345;
+	peers[0].loss_in = 1;
+	peers[0].loss_window_s = 10.04;
 	peers[0].window_bytes = 65536;
 	peers[0].tx_bytes = 1000001;
 	peers[0].rx_bytes = 2000002;
@@ -78,7 +85,7 @@ static void build(struct snapshot *s)
 	peers[0].compression_ratio = 1.506;
 	peers[0].streams = 2;
 	peers[0].cc_state = "probe_bw";
-	peers[0].min_rtt_ms = 101.25;
+	peers[0].cc_min_rtt_ms = 101.25;
 	peers[0].delivery_bytes_s = 6250000;
 	peers[0].pacing_bytes_s = 7812500;
 	peers[0].relay_limit_bytes_s = 0;
@@ -89,8 +96,9 @@ static void build(struct snapshot *s)
 	peers[1].online = false;
 	peers[1].path = "none";
 	peers[1].session = "idle";
+	/* nothing measured: a version 1 peer, or no probe answered yet (the
+	 * figures behind the flags must not show) */
 	peers[1].rtt_ms = 250.06;
-	peers[1].rtt_var_ms = 0;
 	peers[1].loss = 1;
 	peers[1].window_bytes = UINT32_MAX;
 	/* Counters beyond 2^53 and 2^63 must come out exact, not as doubles or
@@ -102,7 +110,7 @@ static void build(struct snapshot *s)
 	peers[1].compression_ratio = 1;
 	peers[1].streams = 0;
 	peers[1].cc_state = "startup";
-	peers[1].min_rtt_ms = 0;
+	peers[1].cc_min_rtt_ms = 0;
 	peers[1].delivery_bytes_s = 0;
 	peers[1].pacing_bytes_s = UINT64_MAX;
 	peers[1].relay_limit_bytes_s = 9324000;
@@ -328,18 +336,64 @@ static void check_node(json_object *built, json_object *node)
 	check_u64(node, "pid", 1234);
 }
 
+static void check_null_at(json_object *o, const char *key, int line)
+{
+	member_at(o, key, json_type_null, line);
+}
+#define check_null(o, key) check_null_at((o), (key), __LINE__)
+
+/* The probe's figures: numbers when known; otherwise null, and no age nor
+ * window. */
+static void check_measured(json_object *built, json_object *o, const struct snap_peer *p)
+{
+	size_t absent = 0;
+
+	if (p->rtt_known) {
+		check_num(built, o, "rtt_ms", p->rtt_ms, 3);
+		check_num(built, o, "rtt_age_s", p->rtt_age_s, 1);
+		check_num(built, o, "min_rtt_ms", p->min_rtt_ms, 3);
+	} else {
+		check_null(o, "rtt_ms");
+		check_null(o, "min_rtt_ms");
+		CHECK(!json_object_object_get_ex(o, "rtt_age_s", NULL));
+		absent++;
+	}
+	if (p->loss_known)
+		check_num(built, o, "loss", p->loss, 4);
+	else
+		check_null(o, "loss");
+	if (p->loss_in_known)
+		check_num(built, o, "loss_in", p->loss_in, 4);
+	else
+		check_null(o, "loss_in");
+	if (p->loss_known || p->loss_in_known) {
+		check_num(built, o, "loss_window_s", p->loss_window_s, 1);
+	} else {
+		CHECK(!json_object_object_get_ex(o, "loss_window_s", NULL));
+		absent++;
+	}
+	for (size_t i = 0; i < N(peer_keys); i++) {
+		bool optional = false;
+
+		for (size_t j = 0; j < N(peer_keys_unmeasured); j++)
+			optional |= strcmp(peer_keys[i], peer_keys_unmeasured[j]) == 0;
+		if (!optional)
+			check_result(json_object_object_get_ex(o, peer_keys[i], NULL), __FILE__, __LINE__,
+			             "\"%s\" is present", peer_keys[i]);
+	}
+	check_result((size_t)json_object_object_length(o) == N(peer_keys) - absent, __FILE__, __LINE__,
+	             "%zu keys (got %d)", N(peer_keys) - absent, json_object_object_length(o));
+}
+
 static void check_peer(json_object *built, json_object *o, const struct snap_peer *p)
 {
-	check_keys(o, peer_keys, N(peer_keys));
+	check_measured(built, o, p);
 	check_str(o, "public_key", p->public_key);
 	check_str(o, "name", p->name);
 	check_bool(o, "online", p->online);
 	check_bool(o, "approved", p->approved);
 	check_str(o, "path", p->path);
 	check_str(o, "session", p->session);
-	check_num(built, o, "rtt_ms", p->rtt_ms, 1);
-	check_num(built, o, "rtt_var_ms", p->rtt_var_ms, 1);
-	check_num(built, o, "loss", p->loss, 4);
 	check_u64(o, "window_bytes", p->window_bytes);
 	check_u64(o, "tx_bytes", p->tx_bytes);
 	check_u64(o, "rx_bytes", p->rx_bytes);
@@ -348,7 +402,7 @@ static void check_peer(json_object *built, json_object *o, const struct snap_pee
 	check_num(built, o, "compression_ratio", p->compression_ratio, 2);
 	check_u64(o, "streams", p->streams);
 	check_str(o, "cc", p->cc_state);
-	check_num(built, o, "min_rtt_ms", p->min_rtt_ms, 1);
+	check_num(built, o, "cc_min_rtt_ms", p->cc_min_rtt_ms, 1);
 	check_u64(o, "delivery_bytes_s", p->delivery_bytes_s);
 	check_u64(o, "pacing_bytes_s", p->pacing_bytes_s);
 	check_u64(o, "relay_limit_bytes_s", p->relay_limit_bytes_s);
@@ -457,14 +511,15 @@ static void test_number_text(void)
 
 	build(&s);
 	if (round_trip(&s, &rt)) {
-		/* 1.25 is a tie; either neighbour is one decimal. */
-		CHECK(strstr(rt.text, "\"rtt_ms\":1.2,") || strstr(rt.text, "\"rtt_ms\":1.3,"));
-		printed(&rt, "\"rtt_var_ms\":0.4,");
-		printed(&rt, "\"loss\":0.0123,");
-		printed(&rt, "\"loss\":1.0000,");
+		/* Round trips to the microsecond, shares to a hundredth of a
+		 * percent; unknown figures are null, whatever the numbers behind. */
+		printed(&rt, "\"rtt_ms\":1.250,\"rtt_age_s\":0.4,\"min_rtt_ms\":0.123,");
+		printed(&rt, "\"loss\":0.0123,\"loss_in\":1.0000,\"loss_window_s\":10.0,");
+		printed(&rt, "\"rtt_ms\":null,\"min_rtt_ms\":null,\"loss\":null,\"loss_in\":null,\"window_bytes\"");
+		/* 101.25 is a tie; either neighbour is one decimal. */
+		CHECK(strstr(rt.text, "\"cc_min_rtt_ms\":101.2,") || strstr(rt.text, "\"cc_min_rtt_ms\":101.3,"));
 		printed(&rt, "\"compression_ratio\":1.51,");
 		printed(&rt, "\"compression_ratio\":1.00,");
-		printed(&rt, "\"rtt_ms\":250.1,");
 		printed(&rt, "\"uptime_s\":12.5,");
 		printed(&rt, "\"age_s\":3.2,");
 		printed(&rt, "\"age_s\":0.0,");
@@ -605,8 +660,9 @@ static void test_non_finite(void)
 		CHECK(!strstr(rt.text, "nan") && !strstr(rt.text, "inf") && !strstr(rt.text, "NAN") &&
 		      !strstr(rt.text, "INF"));
 		printed(&rt, "\"uptime_s\":0.0,");
-		printed(&rt, "\"rtt_ms\":0.0,");
-		printed(&rt, "\"loss\":0.0000,");
+		/* A figure that is not a number is no measurement: null. */
+		printed(&rt, "\"rtt_ms\":null,\"rtt_age_s\":0.4,");
+		printed(&rt, "\"loss\":null,");
 		printed(&rt, "\"compression_ratio\":0.00,");
 		printed(&rt, "\"rate_up\":0,");
 		printed(&rt, "\"age_s\":0.0,");
@@ -661,10 +717,39 @@ static void test_snapshot_free(void)
 	snapshot_free(&s);
 }
 
+/* Round trip known, loss not yet (one sample), or only one direction's
+ * (the peer sent nothing over the window). */
+static void test_partly_measured(void)
+{
+	struct snapshot s;
+	struct round_trip rt;
+	json_object *a;
+
+	build(&s);
+	peers[0].loss_known = peers[0].loss_in_known = false;
+	peers[1].rtt_known = peers[1].loss_in_known = true;
+	peers[1].rtt_ms = 0.16;
+	peers[1].min_rtt_ms = 0.09;
+	peers[1].rtt_age_s = 31;
+	peers[1].loss_in = 0.05;
+	peers[1].loss_window_s = 12;
+	if (round_trip(&s, &rt) && (a = member(rt.parsed, "peers", json_type_array))) {
+		json_object *b;
+
+		if (CHECK(json_object_object_get_ex(rt.built, "peers", &b)))
+			for (size_t i = 0; i < N(peers); i++)
+				check_peer(json_object_array_get_idx(b, i), json_object_array_get_idx(a, i), &peers[i]);
+		printed(&rt, "\"rtt_ms\":1.250,\"rtt_age_s\":0.4,\"min_rtt_ms\":0.123,\"loss\":null,\"loss_in\":null,\"window_bytes\"");
+		printed(&rt, "\"rtt_ms\":0.160,\"rtt_age_s\":31.0,\"min_rtt_ms\":0.090,\"loss\":null,\"loss_in\":0.0500,\"loss_window_s\":12.0,");
+	}
+	round_trip_free(&rt);
+}
+
 int main(void)
 {
 	RUN(test_full_snapshot);
 	RUN(test_number_text);
+	RUN(test_partly_measured);
 	RUN(test_string_escapes);
 	RUN(test_empty_snapshot);
 	RUN(test_null_strings);
