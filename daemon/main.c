@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* tunnel: forward TCP ports between two machines through the Tox network. */
 #include <getopt.h>
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Run-time changes to stock ENet 1.3.17; see README.md in this folder for the
  * upstream behaviour each one replaces. Line references are to upstream
  * protocol.c / peer.c / host.c of v1.3.17. */

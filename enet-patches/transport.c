@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ENet's transport, replaced for one host: see README.md ("Transport").
  *
  * Stock ENet sends and receives only through enet_socket_send and

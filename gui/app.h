@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The application: one instance per user (GtkApplication), the configured
  * daemons, the tray icon with its menu, the window. */
 #ifndef TOXTUN_GUI_APP_H

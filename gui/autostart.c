@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The autostart entry: see autostart.h. */
 #include <errno.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* "Start at login": the user's XDG autostart entry for the tray,
  * $XDG_CONFIG_HOME/autostart/toxtun-tray.desktop. Written or removed on
  * request only; the package installs none for everyone.

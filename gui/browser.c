@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Starting a browser through the proxy: see browser.h. */
 #include <errno.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A browser that goes through a client's SOCKS5 line: an installed
  * Chromium or Firefox, started with a fresh profile of its own that uses the
  * proxy for everything, names included (so that the other computer's DNS

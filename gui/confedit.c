@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The config editor's model: see confedit.h. */
 #include <errno.h>
 #include <stdlib.h>

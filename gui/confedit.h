@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The config editor's model: what the editor shows of an ini file (the
  * server's name, permit, allow and permit_listen lists, the client tunnels), and how the
  * edits are written back.

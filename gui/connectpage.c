@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* "Connect to a computer": see firstrun.h. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The control-socket connection: see ctlclient.h. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A connection to one daemon's control socket (daemon/control/PROTOCOL.md):
  * JSON lines over a unix socket.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The config editor page: see editor.h. */
 #include <string.h>
 

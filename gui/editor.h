@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The config editor page of the window: the server's name, its permit and
  * allow lists, the client tunnels as a table. Saving validates the whole
  * file with the daemon's loader, writes it line-preservingly (confedit.h)

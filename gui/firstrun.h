@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The window's first-run pages: the welcome page with its two large choices
  * ("Share this computer", "Connect to a computer"), opening an existing
  * file and the "Start at login" switch; the share page; the connect page.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Numbers for people: byte counts, rates and durations, in the style of
  * `tunnel status` (decimal units). */
 #ifndef TOXTUN_GUI_FORMAT_H

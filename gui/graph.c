@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The rate graph: see graph.h. */
 #include <math.h>
 

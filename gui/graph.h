@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A small rate graph: a tunnel's up and down rates over the last minutes,
  * drawn with cairo. */
 #ifndef TOXTUN_GUI_GRAPH_H

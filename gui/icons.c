@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Our icons: see icons.h. */
 #include "icons.h"
 #include "paths.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Our own icons (assets/icons): one per state, and the application's. They
  * live in an icon theme directory of their own (ROOT/hicolor/SIZE/status),
  * added to GTK's search path, so they look the same whatever the theme. */

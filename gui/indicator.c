@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The tray icon: see indicator.h. Both backends are here, behind one interface;
  * CMake defines TOXTUN_HAVE_APPINDICATOR when the library is found. */
 #include "icons.h"

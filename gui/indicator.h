@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The tray icon, whatever shows it: a libayatana-appindicator3 indicator
  * (StatusNotifierItem; the library itself falls back to an XEmbed icon when
  * no StatusNotifier host runs), or, when the library was missing at build

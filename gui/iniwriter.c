@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The line-preserving ini document: see iniwriter.h. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A line-preserving ini document for the config editor.
  *
  * GKeyFile and friends rewrite a whole file (and reject ';' comments); the

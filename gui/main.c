@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* toxtun-tray: the tray icon of toxtun. See app.h and README.md. */
 #include "app.h"
 

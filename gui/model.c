@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Snapshots, states and rate history: see model.h. */
 #include <string.h>
 

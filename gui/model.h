@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What the tray knows about a daemon: its snapshots (daemon/control/
  * PROTOCOL.md) turned into C structures, the state the icon shows, and the
  * recent rate history of each tunnel for the graphs.

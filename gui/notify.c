@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Notifications of friend requests: see notify.h. */
 #include "format.h"
 #include "notify.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Desktop notifications of friend requests: a server with approve = ask
  * gets a notification for each computer asking to connect, with Allow and
  * Deny buttons (the application's "allow" and "deny" actions, whose target

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The overview tab: see overview.h. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The window's overview tab: what one file does for a person, in words.
  * For a server: its state, the Tox ID to give away (copy button, QR code)
  * and the computers asking to connect, each with Allow and Deny. For a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Where things are: see paths.h. */
 #include <string.h>
 #include <sys/un.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Where things are: a daemon's control socket, its log, the `tunnel`
  * executable, the icons. */
 #ifndef TOXTUN_GUI_PATHS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The QR code: see qr.h. */
 #include <qrencode.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A QR code of a text (the Tox ID), drawn with cairo from libqrencode. */
 #ifndef TOXTUN_GUI_QR_H
 #define TOXTUN_GUI_QR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* One configured daemon (TrayService): see service.h. */
 #include <errno.h>
 #include <fcntl.h>

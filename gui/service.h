@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* One configured ini file and its daemon, as the tray sees it: the control
  * connection (adopting a daemon that already runs, reconnecting after a
  * restart), starting and stopping it (`tunnel ROLE FILE.ini` detached, or the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The first run's files and checks: see setup.h. */
 #include <errno.h>
 #include <netinet/in.h>

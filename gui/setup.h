@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The first run: what the window's "Share this computer" and "Connect to a
  * computer" write, and the checks on what a person types there.
  *

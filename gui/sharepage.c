@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* "Share this computer": see firstrun.h. */
 #include <gio/gio.h>
 

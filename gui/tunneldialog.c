@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The tunnel dialog: see tunneldialog.h. */
 #include "tunneldialog.h"
 

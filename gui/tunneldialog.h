@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The dialog that adds or edits one client tunnel. Each field is checked
  * with the daemon's parsers when OK is pressed, and the errors are shown
  * under the fields they concern; the dialog stays open until the line is

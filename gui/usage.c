@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What the tunnels are for: see usage.h. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What a client's tunnels are for, in words for people: the ssh command for
  * a tunnel to the other computer's SSH, the proxy settings for a SOCKS5
  * line, the local address of any other forward. The window's overview shows

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Field validation through the daemon's parsers: see validate.h. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Validation of what the user types, shared with the daemon: every check here
  * calls the daemon's own parsers (include/toxtun/config.h, the static library
  * toxtun_config), so the editor accepts exactly what `tunnel` accepts. */

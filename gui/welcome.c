@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The welcome page: see firstrun.h. */
 #include "autostart.h"
 #include "firstrun.h"

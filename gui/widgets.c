@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Widget helpers: see widgets.h. */
 #include "widgets.h"
 

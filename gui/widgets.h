@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Small widget helpers shared by the window's pages: headings, hints,
  * messages under fields, a question with two answers. */
 #ifndef TOXTUN_GUI_WIDGETS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The main window: for the file chosen, an overview in words (overview.h),
  * the live status of its daemon (node, peers, tunnels with rate graphs), its
  * identity (Tox ID, copy button, QR code) and the config editor; with no

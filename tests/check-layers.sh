@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # check-layers.sh: keeps the daemon's layers honest (docs/architecture.md).
 #
 # The daemon's layers form a chain; each may include headers of its own layer

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Show a working tunnel on this one machine, with nothing from the internet.
 
 Starts a private Tox bootstrap node on 127.0.0.1, a `tunnel server` and a

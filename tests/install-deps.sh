@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Install what toxtun needs to build and test, from Debian's packages only.
 # Used by the README's first command and by .ci/run. Run as root.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Build and test toxtun twice, the way CI does:
 #   build/       warnings as errors
 #   build-asan/  warnings as errors + AddressSanitizer and UndefinedBehaviorSanitizer

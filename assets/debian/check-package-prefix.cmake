@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Run by CPack before it writes the package (CPACK_PRE_BUILD_SCRIPTS, set in
 # assets/debian/packaging.cmake): the binaries, units and desktop entry carry the
 # paths of CMAKE_INSTALL_PREFIX, so a package installing to another prefix

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * blaster: the raw ceiling of Tox lossy packets between two nodes.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Load generator: the applications at both ends of the tunnel.
 
 Runs as its own process (python3 -m toxbench.loadgen ...), inside the client

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """bench/run: build, set up, measure, tear down, report.
 
 Everything runs on this machine: a private tox-bootstrapd, the two tunnel

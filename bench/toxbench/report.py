@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """results.md, results.json and the gnuplot PNGs.
 
 Targets are the benchmark's, not a test's: a MISS is reported, it

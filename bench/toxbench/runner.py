@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Running one scenario: set the path up, measure, tear everything down.
 
 Processes and namespaces are made with the test fixtures (tests/integration:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The benchmark scenarios: which path, which measurements, which targets."""
 
 import netlab

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `tunnel allow|deny FILE.ini KEY`: answer a friend request waiting for
  * approval on a server ([server] approve = ask), through the daemon's
  * control socket; `allow` without a running daemon edits the file alone. */

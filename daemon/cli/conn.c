@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The control socket's client side (cli/conn.h). */
 #include <errno.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A connection to a running daemon's control socket, for the commands that
  * talk to one (`tunnel status|reload|stop|allow|deny`). */
 #ifndef TOXTUN_CLI_CONN_H

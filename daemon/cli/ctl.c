@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `tunnel status|reload|stop`: a client of the daemon's control socket. */
 #include <json-c/json.h>
 #include <stdio.h>

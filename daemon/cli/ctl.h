@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `tunnel status|reload|stop|allow|deny`: talk to a running daemon's control
  * socket. */
 #ifndef TOXTUN_CTL_H

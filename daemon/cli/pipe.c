@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `tunnel pipe FILE.ini HOST:PORT`: stdin and stdout joined to HOST:PORT as
  * the server sees it, through the running client daemon of FILE.ini - what
  * ssh's ProxyCommand wants. The control connection itself becomes the

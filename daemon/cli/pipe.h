@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `tunnel pipe`: stdin and stdout through the tunnel (ssh's ProxyCommand). */
 #ifndef TOXTUN_PIPE_CLI_H
 #define TOXTUN_PIPE_CLI_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Loading the ini file: inih reads it, a line at a time, each line vetted
  * by the lexer (lexer.c) the tray's editor uses too; the sections, and the
  * defaults filled in afterwards. The keys themselves are handled in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Helpers shared by the files of daemon/config; not part of the public API. */
 #ifndef TOXTUN_CONFIG_INTERNAL_H
 #define TOXTUN_CONFIG_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The control socket's path: see include/toxtun/control_path.h. */
 #include <stdio.h>
 #include <stdlib.h>

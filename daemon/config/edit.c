@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Adding a line to an ini file: see include/toxtun/ini_edit.h. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The ini line lexer: see include/toxtun/ini_lexer.h.
  *
  * Each line is handed to inih on its own, and what inih makes of it is the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* [server] permit = HOST:PORT and allow = PUBKEY, and the checks the server
  * runs against them for every stream a client opens. */
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The keys of each section: called by the loader once per "key = value" line. */
 #include <arpa/inet.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* [client] lines: name = [KIND:][localip:]localport:remoteip:remoteport:toxid
  * with KIND reverse or udp, or name = socks5:[localip:]localport:toxid. Read
  * by the loader, written by the tray's editor: the parser and the formatter

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Single-value validators: numbers, ports, booleans, hex keys, Tox IDs,
  * host fields and the "HOST PORT PUBKEY" node entries of [tox]. */
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Fill a snapshot from the running daemon. */
 #ifndef TOXTUN_COLLECT_H
 #define TOXTUN_COLLECT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The control socket: a unix stream socket speaking JSON lines (PROTOCOL.md). */
 #ifndef TOXTUN_CONTROL_H
 #define TOXTUN_CONTROL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Control requests: one JSON object per line (see PROTOCOL.md). Parsing is
  * separate from acting on them so that it can be unit-tested and fuzzed. */
 #ifndef TOXTUN_REQUEST_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The status snapshot (see PROTOCOL.md): plain structs filled by the daemon
  * (control/collect.c), turned into JSON here. Kept apart so that the JSON
  * shape is unit-tested without a running node. */

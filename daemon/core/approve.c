@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Friend requests under [server] approve = ask: kept pending (core/pending.h)
  * until the control socket allows or denies them. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The daemon: the event loop and everything it owns. One per process. */
 #ifndef TOXTUN_DAEMON_H
 #define TOXTUN_DAEMON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* struct daemon, shared by the files of core/ only (daemon.c runs it,
  * reconfigure.c applies configurations to it); everyone else goes through
  * core/daemon.h. */

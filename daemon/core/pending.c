@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Friend requests waiting for approval (core/pending.h). */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Friend requests waiting for approval ([server] approve = ask).
  *
  * Anyone who knows the server's Tox ID can ask, so the list is bounded in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Applying a configuration: at start and on reload (control socket, SIGHUP).
  * A reload changes tunnels, policy and tuning; it never changes the
  * identity or the Tox network settings, which need a restart. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The seccomp sandbox (core/sandbox.h).
  *
  * Anyone who knows a server's Tox ID can make its parsers read bytes of

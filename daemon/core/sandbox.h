@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The daemon's confinement once it is up (docs/security.md): a seccomp
  * filter (libseccomp) allowing the system calls that serving, reloading
  * and resolving names need, and no_new_privs. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The far end of a stream the peer opens: connect to its destination
  * without blocking, within the connect timeout, on a server after the
  * permit check, on a client for its reverse lines. The verdict goes to

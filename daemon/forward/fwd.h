@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What every forward (listener, proxy, udp, reverse, dial) shares: the loop,
  * the configuration in force, the per-tunnel accounting, and a way to the
  * session with a node, which the layer above (core/daemon.c) owns.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Client side: a listening socket per [client] tunnel line. Each accepted
  * connection becomes a stream on the session with the line's server; a udp
  * line's socket is a datagram forward (forward/udp.h). Reverse lines listen

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Streams for `tunnel pipe` (forward/pipestream.h). */
 #include <stdio.h>
 #include <string.h>

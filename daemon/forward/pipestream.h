@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A stream for `tunnel pipe` (ssh's ProxyCommand): a control-socket
  * connection that asked for one destination becomes the stream's local end,
  * as a SOCKS5 connection does after its handshake. */

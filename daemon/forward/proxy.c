@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Dynamic forwarding (ssh -D): a local SOCKS5 (RFC 1928, with RFC 1929
  * username/password when configured) and HTTP CONNECT proxy on one port. The
  * handshake is read here without blocking and parsed by proxy_request.c; the

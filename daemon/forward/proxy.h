@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Dynamic forwarding: SOCKS5 and HTTP CONNECT on a [client] socks5 line. */
 #ifndef TOXTUN_PROXY_H
 #define TOXTUN_PROXY_H

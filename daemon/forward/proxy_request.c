@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Parsing what a client of a socks5 line sends before its tunnel opens: the
  * SOCKS5 greeting, RFC 1929 authentication and request, or an HTTP CONNECT
  * head (see proxy_request.h). Pure: the answers are written into the struct

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The request a client of a socks5 line makes: a SOCKS5 handshake (RFC 1928,
  * with RFC 1929 username/password when configured) or an HTTP CONNECT head.
  * Kept apart from the sockets that carry it (forward/proxy.c), so that every

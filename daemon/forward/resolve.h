@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Name resolution off the event loop: getaddrinfo_a with its answer handed
  * back to the loop. A literal address never comes here. */
 #ifndef TOXTUN_RESOLVE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Reverse forwarding, like ssh -R.
  *
  * Client: every reverse line asks its server, each time the session with it

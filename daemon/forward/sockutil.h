@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Small socket helpers shared by the forwarders. */
 #ifndef TOXTUN_SOCKUTIL_H
 #define TOXTUN_SOCKUTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Per-tunnel accounting for the control socket: streams, refusals, bytes and
  * rates. A client has one entry per [client] line; a server one per
  * destination it serves to one client, created with the first stream. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Client side of a [client] udp line: one bound UDP socket; each source
  * address that sends to it gets its own datagram stream to the server,
  * which answers that address. A stream ends after [link] udp_timeout

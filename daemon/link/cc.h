@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Congestion control for one peer: how fast the link may send to it and how
  * much ENet may have in flight. Pure logic, fed once per housekeeping tick,
  * unit-tested.

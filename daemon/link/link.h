@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The link: one ENet host whose datagrams travel as Tox lossy packets.
  *
  * ENet addresses every friend as 127.0.0.1 and a port of its own (an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A session's channels as byte streams: frames packed into packets of one
  * datagram's payload on the way out, and frames reassembled from packets,
  * whatever their split, on the way in. Pure: bytes in, frames out. Unit

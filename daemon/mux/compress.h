@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* LZ4 on stream data, before it reaches ENet: Tox's cost is per packet, so
  * compression must shrink the number of packets, not just bytes. Data that
  * does not shrink goes raw, and a stream whose data keeps not shrinking is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "mux/flow.h"
 
 void flow_init(struct flow *f, uint32_t rx_window, uint64_t peer_window)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The rules of one stream, apart from its socket: credit-based flow control
  * in both directions and the half-close state. Pure logic, unit-tested.
  *

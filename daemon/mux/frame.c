@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Frame codec: see include/toxtun/frame.h for the layout. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The pacing bucket (mux/pace.h). */
 #include <math.h>
 

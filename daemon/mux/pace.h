@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The pacing bucket of a session: what enters ENet does so no faster than
  * congestion control's pacing rate, so that ENet sends as soon as it gets
  * it and no queue of ours adds to the round trip it measures. A token

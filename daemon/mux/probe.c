@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Probes of round trip and loss: see probe.h. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The round trip and the loss of the path to a peer, as the session's probes
  * measure them (PING and PONG, include/toxtun/frame.h). Pure: the session
  * gives it the clock and the link's datagram counts, so that it is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A session's lifecycle and handshake, and the glue between ENet and the
  * parts it is made of: the stream table (mux/streamtab.h), the pacing
  * bucket (mux/pace.h) and the channels' packing and reassembly

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A session: everything between this node and one remote node, carried by a
  * single ENet peer. It runs the version handshake, holds the node's streams,
  * and packs their frames into full-size ENet packets per channel.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A stream: one TCP connection (or one datagram flow) carried over a session.
  *
  * Each direction has credit-based flow control: a side may send only as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The stream table (mux/streamtab.h). */
 #include <stdlib.h>
 

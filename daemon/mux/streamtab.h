@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A session's stream table: every stream in a list (the order in which
  * they take turns to read), those that have an id also in a hash by id,
  * and the allocation of ids. Pure bookkeeping, unit-tested on its own

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* c-toxcore locks in memory (mlock) the two temporary buffers of every
  * packet it encrypts or decrypts: crypto_malloc and crypto_free around
  * encrypt_data_symmetric and decrypt_data_symmetric (toxcore/crypto_core.c,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Forgo locked memory, for speed: see memlock.c. Shared by the daemon and
  * the benchmark's raw Tox blaster, so that the ceiling toxtun is measured
  * against runs Tox the same way. */

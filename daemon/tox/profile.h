@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The node's persistent identity: the Tox save file. */
 #ifndef TOXTUN_PROFILE_H
 #define TOXTUN_PROFILE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Wake up when a TCP relay sends us something. toxcore reads its TCP relay
  * connections only in tox_iterate and does not expose their sockets, so an
  * idle daemon behind a relay saw a packet only at its next iterate, up to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The Tox node: one Tox instance with a persistent identity, its friends,
  * and the custom packets toxtun exchanges with them. */
 #ifndef TOXTUN_TOXNODE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Room for one more element at the end of a growable array: the daemon
  * keeps its sessions, listeners, tunnels and the link's aliases in arrays
  * of pointers that double when full. */

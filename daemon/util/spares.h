@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A bounded stock of freed blocks of one size, kept for reuse: a hot path
  * that allocates and frees the same size for every datagram takes them
  * from here instead of from malloc. A block in stock holds the link to the

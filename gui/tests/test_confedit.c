@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The config editor's model: edits written line-preservingly and validated
  * by the daemon's own loader, errors attached to what they are about. */
 #include <gio/gio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The control-socket connection against a fake daemon speaking
  * daemon/control/PROTOCOL.md: hello, subscribe, snapshots, tagged replies,
  * and reconnecting by itself when the daemon goes away and comes back. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The line-preserving ini writer: round trips and edits that touch only
  * their own lines. */
 #include <string.h>

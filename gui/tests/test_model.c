@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Snapshots (daemon/control/PROTOCOL.md) into the model: parsing, the
  * icon's state, rates and the graphs' history. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Where things are: which ini files a systemd user unit may run, and paths
  * as the window shows them. HOME and XDG_CONFIG_HOME are the test's own
  * (test_private_home). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The first run: the checks on what a person types (ID, name, port), the
  * files each choice writes, the [tox] section copied from defaults.ini, the
  * autostart entry, the browser started through a proxy.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What a client's tunnels are for, as the window's overview says it. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Validation shared with the daemon: the tray accepts exactly what
  * `tunnel` accepts, and blames the right field. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Helpers shared by the tray's unit tests. */
 #ifndef TOXTUN_GUI_TESTUTIL_H
 #define TOXTUN_GUI_TESTUTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* toxtun configuration: the ini file shared by the daemon and the tray app.
  *
  * Every parser here returns bool and, on failure, writes one human-readable

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The words of the ini file: section names, setting keys and the prefixes of
  * [client] lines. The daemon's loader reads them and the tray's editor
  * looks them up and writes them; both take them from here so that they

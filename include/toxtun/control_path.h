@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Where a daemon's control socket is. The daemon listens there, `tunnel
  * status` and the tray look for it there: one rule, so that they always
  * meet (daemon/control/PROTOCOL.md documents it for everyone else). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* How toxtun bends stock ENet 1.3.17 (Debian's libenet) to Tox's link.
  *
  * Every function here changes a documented upstream behaviour at run time,

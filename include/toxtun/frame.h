@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The stream multiplexing wire format carried over the ENet peer.
  *
  * Each ENet channel carries a byte stream of frames (the session packs frames

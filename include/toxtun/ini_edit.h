@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Adding a line to an ini file without touching the rest of it.
  *
  * `tunnel allow` and the daemon's allow command add "allow = KEY" to a file

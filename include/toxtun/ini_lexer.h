@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* One line of an ini file, classified the way `tunnel` reads it.
  *
  * The daemon's loader reads every line through tt_ini_lex, and the tray's

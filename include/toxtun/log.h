@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Logging to stderr: "2026-11-22T10:00:00.123 WARN  message". */
 #ifndef TOXTUN_LOG_H
 #define TOXTUN_LOG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What every libFuzzer harness here shares: an invariant that aborts (and
  * so makes libFuzzer keep the input) when it does not hold. */
 #ifndef TOXTUN_FUZZ_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer harness for a session's channels (daemon/mux/chan.c): the
  * reassembly of frames from packets, whatever their split, and the packing
  * of frames into packets.

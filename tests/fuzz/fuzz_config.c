@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer harness for the ini loader and the validators it is built on.
  *
  * The input is loaded as a whole file. Its first line is also fed to the

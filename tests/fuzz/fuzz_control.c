@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer harness for control request parsing (daemon/control/request.c):
  * any local client can write any bytes to the control socket.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer harness for the frame decoder and the LZ4 payload decoder.
  *
  * The input is a channel's byte stream: frames are decoded back to back

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer harness for the proxy request parser
  * (daemon/forward/proxy_request.c): any local program may write any bytes to
  * a socks5 line, in any pieces.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """guitest: a headless desktop for the toxtun-tray GUI tests.
 
 An X server (Xvfb) on a free display, `trayer` as the XEmbed system tray

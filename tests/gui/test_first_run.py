@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """toxtun-tray's first run, on both sides, from the window alone.
 
 Two desktop users on one headless display (guitest.py): each has a HOME,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """toxtun-tray on a headless desktop, against a real daemon pair.
 
 A private Tox network (tox-bootstrapd on 127.0.0.1, toxnet.py), a real

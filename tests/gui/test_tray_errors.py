@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """toxtun-tray with a broken configuration: the error state, and recovery.
 
 No Tox network is needed: the only daemon here never meets anyone (its

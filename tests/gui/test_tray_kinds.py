@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """toxtun-tray's config editor with every kind of [client] line.
 
 No Tox network and no daemon: the editor works on the file alone (Save

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """netlab: a private network of namespaces with an emulated link, for tests and
 the benchmark (bench/run).
 

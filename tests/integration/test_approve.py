@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Approving a client: `[server] approve = ask`, `tunnel allow` and `tunnel deny`.
 
 A server with `approve = ask` and no allow line, and a client named

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A real browser through the SOCKS5 proxy: headless Chromium loads a page with
 62 subresources from a local web server through a `socks5:` tunnel.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Hundreds of concurrent connections through one tunnel.
 
 All connections of a client to one server share one ENet session as streams.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Command line, config errors and identity handling of `tunnel`.
 
 No Tox network is needed: every bad ini must be rejected at start-up, before

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The control socket and `tunnel status|reload|stop` against real daemons.
 
 - the snapshot's byte counters match what actually went through a tunnel,

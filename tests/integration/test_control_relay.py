@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A client without UDP reaches its server through the bootstrap node's TCP
 relay: the control socket's snapshot says `path: tcp` on both sides, and a
 transfer through that path arrives intact with its bytes counted."""

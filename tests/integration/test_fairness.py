@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Parallel transfers over a rate-limited path share it evenly.
 
 A netlab Lab whose link carries 80 Mbit/s each way with 25 ms of delay, so

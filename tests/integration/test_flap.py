@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A flapping path under load: down 2 s, up 5 s, for a minute.
 
 A netlab Lab (20 Mbit/s, 5 ms each way) with tox-bootstrapd in the public

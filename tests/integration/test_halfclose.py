@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Half-close and close ordering through a tunnel.
 
 TCP lets each direction end on its own. Protocols such as HTTP/1.0 uploads,

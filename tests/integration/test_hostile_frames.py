@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Malformed frames and a SYN flood from an authorised peer.
 
 rogue_peer (tests/tools/rogue_peer.c) is a real Tox node built from the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Friend requests from strangers: refused, logged, nothing kept.
 
 A server with `allow = <the client's key>` and its client run a tunnel. Then

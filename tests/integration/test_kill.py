@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A daemon SIGKILLed in the middle of a transfer, then started again.
 
 A netlab Lab (2 ms each way) with tox-bootstrapd in the public namespace; a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Resource limits on the client: what a flood of local connections, a lack of
 file descriptors and a reader that never reads may cost, and that memory comes
 back after a load.

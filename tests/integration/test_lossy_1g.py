@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A long transfer through a lossy, reordering link arrives bit for bit.
 
 A netlab Lab whose link loses 5 % of the packets and holds back another 5 %

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Both nodes behind NAT: the tunnel hole-punches a direct UDP path.
 
 A netlab Lab puts the client and the server each behind a NAT router of its

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The link emulator (bench/netem) measured from outside, each direction on its own.
 
 A netlab Lab (client, server, bootstrap and router namespaces; the router

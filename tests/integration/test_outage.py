@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A network outage in the middle of a transfer: the connection stalls and resumes.
 
 A netlab Lab with tox-bootstrapd in the public namespace. A 100 MB download

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """test_outage.py with a 5-minute outage: a 100 MB download survives 300 s
 without any path between the two sides (`[link] outage_timeout` is 600 s by
 default) and resumes over the same connection once the path returns.

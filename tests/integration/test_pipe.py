@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`tunnel pipe FILE.ini HOST:PORT`: stdin and stdout through the tunnel, as
 ssh's ProxyCommand wants them.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """[tox] port pins the Tox node's UDP port.
 
 - a server with `port = P` binds UDP port P (nobody else can while it runs),

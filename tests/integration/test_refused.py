@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Connections the server must not or cannot serve.
 
 Two servers and two clients on one private network:

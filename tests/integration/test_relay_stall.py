@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A TCP relay that stops reading does not take the friend down with it.
 
 A client without UDP uploads through the bootstrap node's TCP relay, and the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The server crashes and comes back: the client must recover by itself.
 
 The server is SIGKILLed (no goodbye on the wire, no chance to save state) and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Reverse forwarding, like ssh -R: the server listens, the client connects.
 
 The client has two reverse lines: `back` on a port the server's

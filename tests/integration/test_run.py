@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Both roles in one process: `tunnel run` on two nodes, each with a tunnel
 to the other. Both want the session and open it at the same moment; exactly
 one ENet connection must survive (the one opened by the smaller public

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The daemon confines itself once it is up (daemon/core/sandbox.c).
 
 - a running daemon has a seccomp filter and no_new_privs (/proc/PID/status:

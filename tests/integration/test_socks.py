@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Dynamic forwarding: a [client] socks5 line is a SOCKS5 and HTTP CONNECT proxy.
 
 - curl through SOCKS5 (names resolved by the server: --socks5-hostname, and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Round trip and loss in the snapshot tell what the path does.
 
 The snapshot's `rtt_ms` and `loss` come from probes (PING/PONG frames,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Bulk data through one client/server pair, both directions at once.
 
 The client has three tunnels to three destinations behind the server:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """UDP forwarding: a [client] udp line carries datagrams to the server's side.
 
 - A DNS query through the forward to a real DNS server (dnsmasq) on the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """UDP blocked by a firewall: the tunnel comes up through the TCP relay.
 
 A netlab Lab with tox-bootstrapd (DHT node and TCP relay) in the public

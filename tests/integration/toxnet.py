@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """toxnet: fixtures for the toxtun integration tests.
 
 Every test script builds its own private Tox network on this machine: one real

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The Debian package, end to end: build it (build-pkg/, Release, as the README
 # says), check it with lintian (no errors), install it with apt-get, run what
 # it installed, remove it and check that nothing of it is left but its

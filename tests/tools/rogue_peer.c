@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rogue_peer: a hostile Tox node for the integration tests.
  *
  *   rogue_peer INI SERVER_TOXID frames PORT HUNG_PORT

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A minimal test harness shared by the unit tests: no framework, one header.
  *
  * Every test is its own program (one translation unit), so the counters can

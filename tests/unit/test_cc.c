@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests for the congestion control model (daemon/link/cc.c), driven by
  * a small fluid model of a path: a bottleneck of a given rate with a FIFO
  * in front of it and a base round trip. Each tick the sender sends as fast

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests for a session's channels (daemon/mux/chan.c): frames packed
  * into packets of exactly one datagram's payload on the way out, frames
  * reassembled from packets whatever their split on the way in.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests for the LZ4 path of stream data (daemon/mux/compress.c):
  * compress_data_frame's choice between compressed and raw frames and its
  * back-off for incompressible streams, and decompress_payload's checks.

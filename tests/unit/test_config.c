@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests for the ini loader and the validators of include/toxtun/config.h. */
 #include <errno.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests for the control socket's path (include/toxtun/control_path.h):
  * the daemon listens there and `tunnel status` and the tray look for it
  * there, so every case of daemon/control/PROTOCOL.md is checked here once. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests for control request parsing (daemon/control/request.c), the
  * daemon's first contact with whatever a local client writes to the control
  * socket (see daemon/control/PROTOCOL.md).

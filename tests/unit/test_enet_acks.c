@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests for acknowledgement merging (enet-patches: enetp_ack_only,
  * enetp_acks_add) and for telling which datagrams the link sends twice
  * (enetp_carries_data): on hand-made datagrams, and on the datagrams a real

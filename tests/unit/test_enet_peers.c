@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit test for enetp_host_fit_peers: real ENet hosts on loopback UDP. A
  * host with many slots keeps its peerCount at the highest slot in use plus
  * ENETP_SPARE_PEERS; peers connect into it one at a time and several at once,

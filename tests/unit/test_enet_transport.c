@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit test for the in-process transport (enet-patches/transport.c), with
  * two real ENet hosts: A is attached, B is stock and talks UDP on 127.0.0.1.
  * A's datagrams must reach the transport's send (to the alias port A

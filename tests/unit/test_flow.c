@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests for the per-stream rules (daemon/mux/flow.c): credit flow
  * control and half-close, first case by case, then as two flows talking to
  * each other through a simulated in-order channel. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests for the frame codec (include/toxtun/frame.h, daemon/mux/frame.c).
  *
  * Inputs handed to the decoder are copied into heap buffers of exactly their

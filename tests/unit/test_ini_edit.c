@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests for tt_ini_add_pair and tt_ini_file_add_pair (toxtun/ini_edit.h):
  * the new line goes where a person would put it and every other byte stays. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests for the ini line lexer (include/toxtun/ini_lexer.h): what each
  * kind of line is, where its key and value are, what an invalid line is told;
  * and that the daemon's loader reads every line exactly as the lexer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* memlock_forgo (daemon/tox/memlock.c): afterwards a lock fails at once, as
  * toxcore's per-packet locks then do (the integration tests run daemons that
  * move data that way). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests for the pacing bucket (daemon/mux/pace.c): a token bucket of
  * payload bytes that may go into bounded debt, pure (time and rate passed
  * in).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests for the friend requests waiting for approval (core/pending.h):
  * the bound, the oldest going first, the rate limit, refreshes, and the
  * message made safe to show. */

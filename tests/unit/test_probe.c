@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests for the round-trip and loss probes (daemon/mux/probe.c): when a
  * probe is due, which PONG counts, the figures and their windows. Times are
  * microseconds, counts are datagrams. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests for the proxy request parser (daemon/forward/proxy_request.c):
  * what any local program may send to a socks5 line before its tunnel opens.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests for the status snapshot's JSON (daemon/control/snapshot.c): the
  * shape documented in daemon/control/PROTOCOL.md is what `tunnel status`, the
  * tray and scripts read, so every documented field is checked by name, type

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests for a session's stream table (daemon/mux/streamtab.c): the
  * list of all streams (the order in which they take turns to read), the
  * hash by id, and the allocation of ids by parity.

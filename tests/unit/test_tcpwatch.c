@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests for the TCP relay watch (daemon/tox/tcpwatch.c), on real
  * loopback TCP connections: one made the way toxcore 0.2.18 makes its relay
  * connections (socket() without close-on-exec), one the way toxtun makes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests for the [client] line formatter (tt_format_client_line and
  * tt_format_tunnel_fields, include/toxtun/config.h): what it writes is read
  * back by tt_parse_client_line as the same tunnel, and a line in the
