@@ -213,11 +213,12 @@ static void on_sub_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct client *cl = w->data;
 	struct daemon *d = cl->c->d;
+	double watch = w->repeat + WATCH_S; /* w is gone with cl if reply drops it */
 	json_object *o = snapshot_obj(d);
 
 	json_object_object_add(o, "event", json_object_new_string("snapshot"));
-	reply(cl, o, NULL);
-	daemon_watch_stats(d, w->repeat + WATCH_S);
+	if (reply(cl, o, NULL))
+		daemon_watch_stats(d, watch);
 }
 
 static bool handle(struct client *cl, const char *line, size_t len)
