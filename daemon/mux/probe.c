@@ -34,8 +34,8 @@ static const struct probe_sample *newest(const struct probe *p, unsigned i)
 	return &p->hist[(p->next + PROBE_HISTORY - 1 - i) % PROBE_HISTORY];
 }
 
-/* The lowest round trip per PROBE_MIN_BUCKET_US: a minute of samples at 4
- * a second would take 240 of them. */
+/* The lowest round trip per PROBE_MIN_BUCKET_US: a minute of samples
+ * every 300 ms would take 200 of them. */
 static void add_low(struct probe *p, uint64_t t, uint64_t rtt)
 {
 	struct probe_bucket *b = &p->mins[(p->next_min + PROBE_MIN_BUCKETS - 1) % PROBE_MIN_BUCKETS];
