@@ -79,10 +79,10 @@ bool probe_answered(struct probe *p, uint64_t now, const struct tt_pong *pong, u
 	return true;
 }
 
-/* 1 - got / sent, within 0..1; false when nothing was sent. */
+/* 1 - got / sent, within 0..1; false when too little was sent to tell. */
 static bool share_lost(uint64_t sent, uint64_t got, double *out)
 {
-	if (!sent)
+	if (sent < PROBE_LOSS_DATAGRAMS)
 		return false;
 	*out = got >= sent ? 0 : 1 - (double)got / (double)sent;
 	return true;
@@ -121,11 +121,12 @@ void probe_figures(const struct probe *p, uint64_t now, struct probe_figures *ou
 			low = b->low;
 	}
 	out->min_rtt_ms = (double)low / 1000;
-	/* loss: from the newest sample at least the window before the last,
-	 * else from the oldest held */
+	/* loss: from the newest sample at least the window before the last
+	 * with enough datagrams each way since, else from the oldest held */
 	for (unsigned i = 1; i < p->n; i++) {
 		from = newest(p, i);
-		if (last->t - from->t >= PROBE_LOSS_WINDOW_US)
+		if (last->t - from->t >= PROBE_LOSS_WINDOW_US && last->tx - from->tx >= PROBE_LOSS_DATAGRAMS &&
+		    last->peer_tx - from->peer_tx >= PROBE_LOSS_DATAGRAMS)
 			break;
 	}
 	if (!from)
