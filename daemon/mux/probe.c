@@ -35,8 +35,8 @@ static const struct probe_sample *newest(const struct probe *p, unsigned i)
 	return &p->hist[(p->next + PROBE_HISTORY - 1 - i) % PROBE_HISTORY];
 }
 
-/* The lowest round trip per PROBE_MIN_BUCKET_US: a minute of samples at 4
- * a second would take 240 of them. */
+/* The lowest round trip per PROBE_MIN_BUCKET_US: a minute of samples
+ * every 300 ms would take 200 of them. */
 static void add_low(struct probe *p, uint64_t t, uint64_t rtt)
 {
 	struct probe_bucket *b = &p->mins[(p->next_min + PROBE_MIN_BUCKETS - 1) % PROBE_MIN_BUCKETS];
@@ -80,10 +80,10 @@ bool probe_answered(struct probe *p, uint64_t now, const struct tt_pong *pong, u
 	return true;
 }
 
-/* 1 - got / sent, within 0..1; false when nothing was sent. */
+/* 1 - got / sent, within 0..1; false when too little was sent to tell. */
 static bool share_lost(uint64_t sent, uint64_t got, double *out)
 {
-	if (!sent)
+	if (sent < PROBE_LOSS_DATAGRAMS)
 		return false;
 	*out = got >= sent ? 0 : 1 - (double)got / (double)sent;
 	return true;
@@ -122,11 +122,12 @@ void probe_figures(const struct probe *p, uint64_t now, struct probe_figures *ou
 			low = b->low;
 	}
 	out->min_rtt_ms = (double)low / 1000;
-	/* loss: from the newest sample at least the window before the last,
-	 * else from the oldest held */
+	/* loss: from the newest sample at least the window before the last
+	 * with enough datagrams each way since, else from the oldest held */
 	for (unsigned i = 1; i < p->n; i++) {
 		from = newest(p, i);
-		if (last->t - from->t >= PROBE_LOSS_WINDOW_US)
+		if (last->t - from->t >= PROBE_LOSS_WINDOW_US && last->tx - from->tx >= PROBE_LOSS_DATAGRAMS &&
+		    last->peer_tx - from->peer_tx >= PROBE_LOSS_DATAGRAMS)
 			break;
 	}
 	if (!from)

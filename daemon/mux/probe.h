@@ -28,9 +28,14 @@
  * two ends of the window are counted on one side and not yet on the other:
  * at most a few hundred during a bulk transfer (ENet's backlog beyond the
  * window, 256 KiB, is 211 datagrams), a few tenths of a percentage point of
- * the datagrams of a 10 s window at thousands per second; an idle window of
- * a handful of datagrams is coarse, and says over how long it was taken. A
- * share below 0 (more arrived than the window counts as sent) reads 0.
+ * the datagrams of a 10 s window at thousands per second. Idle, it is a
+ * datagram or two (the second copy of a PING or PONG, which the link sends
+ * twice, arrives before the answer is made or after), and a window of 2 s
+ * holds 3 datagrams each way: on an emulated path losing 1 %, loss_in read
+ * 33 %. So a window also reaches back until PROBE_LOSS_DATAGRAMS went each
+ * way (a minute or two when idle), and a direction with fewer has no
+ * figure. A share below 0 (more arrived than the window counts as sent)
+ * reads 0.
  */
 #ifndef TOXTUN_PROBE_H
 #define TOXTUN_PROBE_H
@@ -50,7 +55,8 @@
 #define PROBE_MIN_WINDOW_US 60000000ull  /* min_rtt: the lowest of 60 s, */
 #define PROBE_MIN_BUCKET_US 10000000ull  /* kept as the lowest of each 10 s */
 #define PROBE_MIN_BUCKETS 7
-#define PROBE_LOSS_WINDOW_US 10000000ull /* loss: between samples 10 s apart or more */
+#define PROBE_LOSS_WINDOW_US 10000000ull /* loss: between samples 10 s apart or more, */
+#define PROBE_LOSS_DATAGRAMS 100         /* and this many datagrams each way */
 #define PROBE_HISTORY 64                 /* 19 s at one per 300 ms, 128 s at one per 2 s */
 
 struct probe_sample {
@@ -82,7 +88,7 @@ struct probe_figures {
 	                          a bucket more) */
 	double age_s;          /* of the newest sample (rtt, loss and loss_in alike) */
 	unsigned rtt_samples;  /* how many samples rtt_ms is the median of */
-	bool loss_known, loss_in_known;
+	bool loss_known, loss_in_known; /* PROBE_LOSS_DATAGRAMS or more sent that way */
 	double loss, loss_in;  /* 0..1 */
 	double loss_window_s;  /* the span the shares were counted over */
 };

@@ -170,7 +170,7 @@ void session_get_info(const struct session *s, struct session_info *out)
 	out->cc_state = cc_state_name(s->cc.state);
 	out->streams = s->tab.n;
 	out->stats = s->stats;
-	probe_figures(&s->probe, clock_us(), &out->path);
+	probe_figures(&s->probe, clock_us(), &out->measured);
 }
 
 bool session_ready(const struct session *s)

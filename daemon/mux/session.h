@@ -89,7 +89,7 @@ struct session_info {
 	enum session_state state;
 	bool idle;                       /* DOWN only because it lingered out: reopens on demand */
 	TOX_CONNECTION friend_status;
-	struct probe_figures path;       /* round trip and loss by probe (mux/probe.h) */
+	struct probe_figures measured;   /* round trip and loss by probe (mux/probe.h) */
 	uint32_t window;
 	double pacing_bytes_s, delivery_bytes_s;
 	double cc_min_rtt_ms;            /* congestion control's lowest ENet round trip of 10 s */

@@ -224,9 +224,9 @@ static void test_loss(void)
 	probe_figures(&m.p, m.t, &f);
 	CHECK_NEAR(f.loss, 0, 1e-12);
 	CHECK_NEAR(f.loss_in, 0, 1e-12);
-	/* Everything lost one way: 1. */
+	/* Everything lost one way: 1 but for the probes. */
 	for (int i = 0; i < 5; i++) {
-		traffic(&m, 2 * S - 50 * MS, 1000, 1000, 0, 0);
+		traffic(&m, 2 * S - 50 * MS, 1000, 1000, 400, 0);
 		CHECK(probe_once(&m, 50 * MS));
 	}
 	probe_figures(&m.p, m.t, &f);
@@ -243,24 +243,62 @@ static void test_loss_edges(void)
 	struct tt_pong pong;
 
 	probe_init(&p);
-	probe_sent(&p, 10 * S, 100);
-	pong = (struct tt_pong){ .stamp = 10 * S, .tx = 50, .rx = 90 };
-	CHECK(probe_answered(&p, 10 * S + MS, &pong, 40));
-	probe_sent(&p, 12 * S, 100); /* we sent nothing since */
-	pong = (struct tt_pong){ .stamp = 12 * S, .tx = 50, .rx = 95 };
-	CHECK(probe_answered(&p, 12 * S + MS, &pong, 40));
+	probe_sent(&p, 10 * S, 10000);
+	pong = (struct tt_pong){ .stamp = 10 * S, .tx = 5000, .rx = 9000 };
+	CHECK(probe_answered(&p, 10 * S + MS, &pong, 4000));
+	probe_sent(&p, 12 * S, 10000); /* we sent nothing since */
+	pong = (struct tt_pong){ .stamp = 12 * S, .tx = 5000, .rx = 9500 };
+	CHECK(probe_answered(&p, 12 * S + MS, &pong, 4000));
 	probe_figures(&p, 12 * S + MS, &f);
 	CHECK(!f.loss_known);
 	CHECK(!f.loss_in_known);
 	CHECK(f.rtt_known);
-	probe_sent(&p, 14 * S, 110);
-	pong = (struct tt_pong){ .stamp = 14 * S, .tx = 60, .rx = 105 };
-	CHECK(probe_answered(&p, 14 * S + MS, &pong, 45));
+	probe_sent(&p, 14 * S, 11000);
+	pong = (struct tt_pong){ .stamp = 14 * S, .tx = 6000, .rx = 10500 };
+	CHECK(probe_answered(&p, 14 * S + MS, &pong, 4500));
 	probe_figures(&p, 14 * S + MS, &f);
 	CHECK(f.loss_known && f.loss_in_known);
-	CHECK_NEAR(f.loss, 0, 1e-12);        /* 15 received of 10 sent */
-	CHECK_NEAR(f.loss_in, 0.5, 1e-12);   /* 5 of 10 */
+	CHECK_NEAR(f.loss, 0, 1e-12);        /* 1500 received of 1000 sent */
+	CHECK_NEAR(f.loss_in, 0.5, 1e-12);   /* 500 of 1000 */
 	CHECK_NEAR(f.loss_window_s, 4.0, 1e-9);
+}
+
+/* An idle tunnel sends a few datagrams every 2 s, the probes' among them,
+ * and one copy more or less at either end of a window is a third of it: no
+ * share until PROBE_LOSS_DATAGRAMS went each way, over as long a window as
+ * that takes. */
+static void test_loss_needs_datagrams(void)
+{
+	struct sim m;
+	struct probe_figures f;
+	int i;
+
+	sim_init(&m);
+	for (i = 0; i < 20; i++) {
+		traffic(&m, 2 * S - MS, 2, 0, 2, i == 10); /* 3 each way with the probe's */
+		CHECK(probe_once(&m, MS));
+	}
+	probe_figures(&m.p, m.t, &f);
+	CHECK(f.rtt_known);
+	CHECK(!f.loss_known);
+	CHECK(!f.loss_in_known);
+	for (; i < 40; i++) {
+		traffic(&m, 2 * S - MS, 2, 0, 2, i == 10);
+		CHECK(probe_once(&m, MS));
+	}
+	probe_figures(&m.p, m.t, &f);
+	CHECK(f.loss_known && f.loss_in_known);
+	CHECK(f.loss_window_s >= 66 && f.loss_window_s <= 70); /* 34 probes of 3 */
+	CHECK_NEAR(f.loss, 0, 1e-12);
+	CHECK(f.loss_in > 0.009 && f.loss_in < 0.011);        /* 1 of about 100 */
+	/* A transfer: 10 s are enough again. */
+	for (i = 0; i < 6; i++) {
+		traffic(&m, 2 * S - MS, 1000, 0, 500, 0);
+		CHECK(probe_once(&m, MS));
+	}
+	probe_figures(&m.p, m.t, &f);
+	CHECK_NEAR(f.loss_window_s, 10.0, 1e-9);
+	CHECK_NEAR(f.loss_in, 0, 1e-12);
 }
 
 /* A count that goes back (the peer restarted) starts afresh: no window
@@ -348,6 +386,7 @@ int main(void)
 	RUN(test_median_and_min);
 	RUN(test_loss);
 	RUN(test_loss_edges);
+	RUN(test_loss_needs_datagrams);
 	RUN(test_counts_restart);
 	RUN(test_history_wraps);
 	RUN(test_busy);
